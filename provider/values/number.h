@@ -28,8 +28,10 @@ class Number {
   // +/-infinity. REQUIRES: !isnan(v).
   static Number FromDouble(double v);
   // Parses a decimal in JSON number syntax, optionally with a leading '+',
-  // or "Infinity"/"-Infinity". Errors: kInvalidArgument for anything else,
-  // or an exponent beyond +/-100000.
+  // or "Infinity"/"-Infinity" (also "+Infinity"). Errors: kInvalidArgument
+  // for anything else, or a number whose magnitude is beyond 10^+/-100000
+  // (its exponent in scientific notation, d.ddd x 10^X, needs |X| <= 100000;
+  // this bounds the size of ToString()).
   static absl::StatusOr<Number> Parse(std::string_view text);
 
   bool IsInfinity() const { return infinity_ != 0; }
@@ -46,7 +48,10 @@ class Number {
   // Nearest double (may round). For comparisons and quantities, not codecs.
   double ToDouble() const;
 
-  // Canonical decimal text: "-12.5", "1000", "0.1", "Infinity".
+  // Canonical decimal text: "-12.5", "1000", "0.1", "Infinity". Plain
+  // notation (as Terraform writes numbers) unless that would need more than
+  // 64 padding zeros; then scientific notation, "1e+100" or "1.5e-70".
+  // Parse(ToString()) == *this always holds.
   std::string ToString() const;
 
   bool operator==(const Number& o) const {
@@ -58,6 +63,11 @@ class Number {
   bool operator<(const Number& o) const;
 
  private:
+  // Builds the canonical Number for (negative ? -1 : 1) * digits * 10^exponent,
+  // where `digits` is a string of '0'..'9' (possibly with leading or
+  // trailing zeros, or empty for zero).
+  static Number FromParts(bool negative, std::string digits, int64_t exponent);
+
   // value = (negative_ ? -1 : 1) * digits_ * 10^exponent_, with digits_
   // free of leading and trailing zeros ("" for zero, which is never
   // negative). infinity_ is -1, 0 or +1.

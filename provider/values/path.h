@@ -8,7 +8,9 @@
 #define CVM_PROVIDER_VALUES_PATH_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -36,9 +38,15 @@ class Path {
   Path() = default;
   explicit Path(std::vector<PathStep> steps) : steps_(std::move(steps)) {}
 
-  // Shorthand: Path::Attr("cpu").Attr("limit").
-  static Path Attr(std::string name) { return Path().Attr(std::move(name)); }
+  // Shorthand for Path().Attr(name): Path::FromAttr("cpu").Attr("limit").
+  // (A static Path::Attr cannot coexist with the member Attr below: C++
+  // does not overload a static and a non-static member on the same
+  // parameters.)
+  static Path FromAttr(std::string name) {
+    return Path().Attr(std::move(name));
+  }
 
+  // Copies of this path with one more step appended.
   Path Attr(std::string name) const;
   Path Key(std::string key) const;
   Path Index(int64_t index) const;

@@ -53,6 +53,12 @@ class Value {
   Value();
 
   static Value Null(Type type);
+  // Refinements are kept in canonical form, so that equal knowledge compares
+  // equal and survives an encode/decode round trip: only those applicable
+  // to `type` are kept (none for Dynamic; not_null for every other type;
+  // string_prefix for String; number bounds for Number; length bounds for
+  // List, Set and Map), not_null == false ("may be null", the default) is
+  // dropped, and so is an empty string_prefix.
   static Value Unknown(Type type, Refinements refinements = {});
 
   static Value String(std::string s);
