@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver, kube-controller-manager and kube-scheduler from Debian
+# bookworm's `kubernetes` source package (Kubernetes 1.20.2, vendored
+# dependencies) and caches them outside the repository:
+#
+#   ${CVM_CACHE_DIR:-$HOME/.cache/terraform-provider-cvm}/kube-1.20.2/bin/
+#
+# Only the first run on a machine pays the build (minutes); later runs find the
+# cache and return at once. Prints the binary directory on stdout (messages go
+# to stderr), so `bin=$(tests/cluster/build-control-plane.sh)` works.
+#
+# Needs root the first time, to add a deb-src entry of its own
+# (/etc/apt/sources.list.d/cvm-deb-src.sources; existing sources are never
+# edited) and to install the packages of `release/deps.sh --cluster`.
+#
+# Environment:
+#   CVM_CACHE_DIR     cache root (default $HOME/.cache/terraform-provider-cvm)
+#   CVM_KUBE_BIN_DIR  use/put the binaries here instead of <cache>/kube-1.20.2/bin
+#   CVM_KEEP_KUBE_SRC=1  keep the unpacked source tree and Go build cache
+#                     (default: removed after a successful build, ~3 GB)
+#   CVM_BUILD_JOBS    parallel Go compile jobs (default: number of CPUs)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+  exit "${1:-0}"
+}
+case "${1:-}" in
+  -h|--help) usage 0 ;;
+  "") ;;
+  *) cvm_log "unknown argument: $1"; usage 2 ;;
+esac
+
+bin_dir=$(cvm_kube_bin_dir)
+if cvm_have_binaries "$bin_dir"; then
+  cvm_log "control plane binaries cached in $bin_dir ($(head -n1 "$bin_dir/BUILD-INFO"))"
+  printf '%s\n' "$bin_dir"
+  exit 0
+fi
+
+work=$(cvm_cache_root)/kube-${CVM_KUBE_VERSION}
+mkdir -p "$work"
+# One build at a time per cache (parallel CI jobs on one machine).
+exec 9>"$work/.build.lock"
+if ! flock -n 9; then
+  cvm_log "another build holds $work/.build.lock; waiting for it"
+  flock 9
+fi
+if cvm_have_binaries "$bin_dir"; then
+  cvm_log "control plane binaries were built meanwhile: $bin_dir"
+  printf '%s\n' "$bin_dir"
+  exit 0
+fi
+
+started=$(cvm_now)
+cvm_log "building the Kubernetes ${CVM_KUBE_VERSION} control plane (first run on this machine; takes minutes)"
+
+# --- 1. tools ---------------------------------------------------------------
+need_packages=0
+for tool in go rsync dpkg-source apt-get make flock; do
+  command -v "$tool" >/dev/null 2>&1 || need_packages=1
+done
+reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2
+[[ -f "$reflect2_src/go_above_118.go" ]] || need_packages=1
+if ((need_packages)); then
+  ((EUID == 0)) || cvm_die "missing build tools; run as root: release/deps.sh --cluster"
+  cvm_log "installing the cluster packages (release/deps.sh --cluster)"
+  "$here/../../release/deps.sh" --cluster >&2
+fi
+[[ -f "$reflect2_src/go_above_118.go" ]] \
+  || cvm_die "$reflect2_src is not reflect2 >= 1.0.2 (golang-github-modern-go-reflect2-dev); the API server would panic on JSON maps"
+
+# --- 2. the source package --------------------------------------------------
+src_list=/etc/apt/sources.list.d/cvm-deb-src.sources
+have_source() { apt-cache showsrc kubernetes 2>/dev/null | grep -q '^Package: kubernetes'; }
+if ! have_source; then
+  ((EUID == 0)) || cvm_die "apt knows no 'kubernetes' source package; run this script as root once so it can add $src_list"
+  if [[ ! -f "$src_list" ]]; then
+    # Take the mirror and keyring of the existing bookworm entry; never edit it.
+    uris=http://deb.debian.org/debian
+    signed_by=/usr/share/keyrings/debian-archive-keyring.gpg
+    if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+      read -r found_uris found_key < <(awk '
+        /^[[:space:]]*$/ { if (suite && uris) { print uris, key; exit } uris = ""; key = ""; suite = 0; next }
+        /^URIs:/ { uris = $2 }
+        /^Signed-By:/ { key = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
+        END { if (suite && uris) print uris, key }' /etc/apt/sources.list.d/debian.sources) || true
+      [[ -n "${found_uris:-}" ]] && uris=$found_uris
+      [[ -n "${found_key:-}" ]] && signed_by=$found_key
+    fi
+    cvm_log "adding $src_list (deb-src bookworm main from $uris)"
+    cat >"$src_list" <<EOF
+# Added by terraform-provider-cvm tests/cluster/build-control-plane.sh:
+# Debian bookworm source packages, for \`apt-get source kubernetes\`.
+Types: deb-src
+URIs: $uris
+Suites: bookworm
+Components: main
+Signed-By: $signed_by
+EOF
+  fi
+  cvm_log "apt-get update"
+  apt-get update -qq >&2
+  have_source || cvm_die "apt still knows no 'kubernetes' source package after adding $src_list"
+fi
+deb_version=$(apt-cache showsrc kubernetes | awk '/^Version:/ { print $2; exit }')
+case "$deb_version" in
+  *"${CVM_KUBE_VERSION}"*) ;;
+  *) cvm_die "Debian's kubernetes source is $deb_version, not ${CVM_KUBE_VERSION}; update CVM_KUBE_VERSION in tests/cluster/lib.sh and check the reflect2 fix still applies" ;;
+esac
+
+src_root=$work/src
+rm -rf "$src_root"
+mkdir -p "$src_root"
+cvm_log "apt-get source kubernetes=$deb_version into $src_root"
+# apt's _apt sandbox user cannot write to root-owned cache dirs: that warning is harmless.
+(cd "$src_root" && apt-get source -qq "kubernetes=$deb_version" >&2 2> >(grep -v 'unsandboxed' >&2))
+tree=$(find "$src_root" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
+[[ -n "$tree" && -f "$tree/Makefile" ]] || cvm_die "apt-get source produced no kubernetes tree in $src_root"
+
+# --- 3. the reflect2 fix ------------------------------------------------------
+# The vendored reflect2 v1.0.1 relies on runtime internals that changed in Go
+# 1.18: built with Debian's Go 1.19 the API server panics decoding any JSON map
+# (any object with labels). Debian's 1.0.2 sources fix it; vendor/modules.txt
+# keeps saying v1.0.1, which `go build -mod=vendor` accepts.
+reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev 2>/dev/null || echo unknown)
+cvm_log "replacing vendor/github.com/modern-go/reflect2 with Debian's $reflect2_version"
+rsync -a --delete --exclude go.mod "$reflect2_src/" "$tree/vendor/github.com/modern-go/reflect2/"
+
+# --- 4. build -------------------------------------------------------------------
+# Offline: everything comes from vendor/, the module proxy is switched off.
+go_version=$(go version)
+cvm_log "make WHAT=\"cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler\" ($go_version)"
+build_log=$work/build.log
+if ! (
+  cd "$tree"
+  export GOPROXY=off GOFLAGS=-mod=vendor GO111MODULE=on CGO_ENABLED=0
+  export GOCACHE=$work/gocache GOPATH=$work/gopath
+  KUBE_BUILD_PLATFORMS=linux/$(go env GOARCH)
+  export KUBE_BUILD_PLATFORMS
+  export GOMAXPROCS=${CVM_BUILD_JOBS:-$(nproc)}
+  make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler"
+) >"$build_log" 2>&1; then
+  tail -n 40 "$build_log" >&2
+  cvm_die "the Kubernetes build failed; full log: $build_log"
+fi
+
+out=$tree/_output/bin
+staging=$bin_dir.tmp.$$
+rm -rf "$staging"
+mkdir -p "$staging"
+for b in "${CVM_KUBE_BINARIES[@]}"; do
+  [[ -x "$out/$b" ]] || cvm_die "the build did not produce $out/$b; see $build_log"
+  cp "$out/$b" "$staging/$b"
+done
+reported=$("$staging/kube-apiserver" --version)
+[[ "$reported" == *"v${CVM_KUBE_VERSION}"* ]] || cvm_die "built kube-apiserver reports '$reported', expected v${CVM_KUBE_VERSION}"
+elapsed=$(cvm_elapsed "$started")
+cat >"$staging/BUILD-INFO" <<EOF
+$reported (Debian source kubernetes $deb_version)
+reflect2: vendored v1.0.1 replaced by Debian golang-github-modern-go-reflect2-dev $reflect2_version
+go: $go_version
+built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs in ${elapsed}s
+EOF
+rm -rf "$bin_dir"
+mv "$staging" "$bin_dir"
+
+if [[ "${CVM_KEEP_KUBE_SRC:-0}" != 1 ]]; then
+  cvm_log "removing the source tree and Go build cache (set CVM_KEEP_KUBE_SRC=1 to keep them)"
+  chmod -R u+w "$work/gopath" 2>/dev/null || true
+  rm -rf "$src_root" "$work/gocache" "$work/gopath"
+fi
+cvm_log "built in ${elapsed}s: $bin_dir"
+printf '%s\n' "$bin_dir"

@@ -1,0 +1,33 @@
+# Shared helpers for the tests/cluster scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+# Upstream Kubernetes version of Debian bookworm's `kubernetes` source package.
+# The binary cache is keyed by it.
+CVM_KUBE_VERSION=1.20.2
+CVM_KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
+
+cvm_log() { printf '[cluster] %s\n' "$*" >&2; }
+cvm_die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+
+# Root of the per-machine cache (outside the repository).
+cvm_cache_root() {
+  printf '%s\n' "${CVM_CACHE_DIR:-${HOME:-/root}/.cache/terraform-provider-cvm}"
+}
+
+# Directory holding the three control-plane binaries (CVM_KUBE_BIN_DIR overrides).
+cvm_kube_bin_dir() {
+  printf '%s\n' "${CVM_KUBE_BIN_DIR:-$(cvm_cache_root)/kube-${CVM_KUBE_VERSION}/bin}"
+}
+
+# True when every control-plane binary is present in $1.
+cvm_have_binaries() {
+  local b
+  for b in "${CVM_KUBE_BINARIES[@]}"; do
+    [[ -x "$1/$b" ]] || return 1
+  done
+  [[ -f "$1/BUILD-INFO" ]]
+}
+
+# Seconds since the epoch with fractions, for timing.
+cvm_now() { date +%s.%N; }
+cvm_elapsed() { awk -v a="$1" -v b="$(cvm_now)" 'BEGIN { printf "%.1f", b - a }'; }
