@@ -178,13 +178,15 @@ class ApiError(Exception):
 
 
 class ApiClient:
-    """A minimal Kubernetes REST client over HTTPS with client-certificate auth.
+    """A minimal Kubernetes REST client over HTTPS.
 
-    Every thread gets its own keep-alive connection (http.client connections
-    are not thread-safe); watches use a dedicated connection each.
+    Authenticates with a client certificate (cert_file/key_file) or a bearer
+    token. Every thread gets its own keep-alive connection (http.client
+    connections are not thread-safe); watches use a dedicated connection each.
     """
 
-    def __init__(self, server, ca_file, cert_file, key_file, timeout=30.0):
+    def __init__(self, server, ca_file, cert_file=None, key_file=None, token=None,
+                 timeout=30.0):
         url = urllib.parse.urlsplit(server)
         if url.scheme != "https":
             raise ValueError(f"server must be an https:// URL, got {server!r}")
@@ -193,7 +195,11 @@ class ApiClient:
         self.port = url.port or 443
         self.timeout = timeout
         self.context = ssl.create_default_context(cafile=ca_file)
-        self.context.load_cert_chain(cert_file, key_file)
+        if cert_file:
+            self.context.load_cert_chain(cert_file, key_file)
+        self.headers = {"Accept": "application/json", "User-Agent": "cvm-node-simulator"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
         self._local = threading.local()
 
     def _new_connection(self, timeout):
@@ -210,7 +216,7 @@ class ApiClient:
         if query:
             path = f"{path}?{urllib.parse.urlencode(query)}"
         payload = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": "application/json", "User-Agent": "cvm-node-simulator"}
+        headers = dict(self.headers)
         if payload is not None:
             headers["Content-Type"] = content_type
         for attempt in (1, 2):
@@ -250,9 +256,7 @@ class ApiClient:
         conn = self._new_connection(timeout_seconds + 30)
         holder[:] = [conn]
         try:
-            conn.request("GET", f"{path}?{urllib.parse.urlencode(query)}",
-                         headers={"Accept": "application/json",
-                                  "User-Agent": "cvm-node-simulator"})
+            conn.request("GET", f"{path}?{urllib.parse.urlencode(query)}", headers=self.headers)
             resp = conn.getresponse()
             if resp.status != 200:
                 raise ApiError("WATCH", path, resp.status, resp.read())

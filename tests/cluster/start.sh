@@ -24,7 +24,8 @@
 #
 # Environment: CVM_CLUSTER_DIR, CVM_CLUSTER_NODES, CVM_KUBE_BIN_DIR,
 #   CVM_CACHE_DIR (see build-control-plane.sh), CVM_ETCD (etcd binary).
-# Exit status 3: the control-plane binaries are not built yet.
+# Exit status 3: the control-plane binaries are not built yet (1 instead when
+# CVM_REQUIRE_CLUSTER=1, so CI fails rather than skips).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,6 +61,7 @@ bin_dir=$(cvm_kube_bin_dir)
 if ! cvm_have_binaries "$bin_dir"; then
   cvm_log "error: the control-plane binaries are not in $bin_dir."
   cvm_log "Build them once (as root, takes minutes): tests/cluster/ensure-control-plane.sh"
+  [[ "${CVM_REQUIRE_CLUSTER:-0}" == 1 ]] && exit 1
   exit 3
 fi
 etcd_bin=${CVM_ETCD:-$(command -v etcd || echo /usr/bin/etcd)}
