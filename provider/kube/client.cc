@@ -447,15 +447,23 @@ absl::StatusOr<json> Client::WaitFor(const ObjectRef& ref,
                                      const Predicate& predicate,
                                      absl::Time deadline,
                                      const CancelToken* cancel) {
-  CVM_ASSIGN_OR_RETURN(ResourceKind kind, LookupKind(ref.api_version, ref.kind));
   CVM_RETURN_IF_ERROR(ObjectPath(ref).status());
-  const std::string what =
-      absl::StrCat(ref.Describe(), " on ", config_.host);
   RequestOptions opts{deadline, cancel};
 
   absl::StatusOr<json> current = Get(ref, opts);
   if (!current.ok()) return current.status();
-  json object = std::move(*current);
+  return WatchFrom(ref, std::move(*current), predicate, deadline, cancel);
+}
+
+absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
+                                       const Predicate& predicate,
+                                       absl::Time deadline,
+                                       const CancelToken* cancel) {
+  CVM_ASSIGN_OR_RETURN(ResourceKind kind, LookupKind(ref.api_version, ref.kind));
+  const std::string what =
+      absl::StrCat(ref.Describe(), " on ", config_.host);
+  RequestOptions opts{deadline, cancel};
+  absl::StatusOr<json> current;
   std::string rv = ResourceVersionOf(object);
   int failures = 0;
   while (true) {
@@ -584,8 +592,8 @@ absl::Status Client::WaitForDeletion(const ObjectRef& ref, absl::Time deadline,
   if (absl::IsNotFound(current.status())) return absl::OkStatus();
   if (!current.ok()) return current.status();
   const std::string uid = UidOf(*current);
-  absl::StatusOr<json> result = WaitFor(
-      ref,
+  absl::StatusOr<json> result = WatchFrom(
+      ref, std::move(*current),
       [&uid](const json& object) -> absl::StatusOr<bool> {
         return !uid.empty() && UidOf(object) != uid;
       },

@@ -270,6 +270,12 @@ class Client {
   // mapping. With `on_chunk`, streams a 2xx body (watch).
   absl::StatusOr<HttpResponse> Execute(const Call& call,
                                        const BodyChunkFn* on_chunk);
+  // WaitFor's watch loop, starting from `object` (already read).
+  absl::StatusOr<nlohmann::json> WatchFrom(const ObjectRef& ref,
+                                           nlohmann::json object,
+                                           const Predicate& predicate,
+                                           absl::Time deadline,
+                                           const CancelToken* cancel);
   absl::Duration Backoff(int attempt);
   absl::StatusOr<nlohmann::json> ParseBody(const Call& call,
                                            const HttpResponse& response);
