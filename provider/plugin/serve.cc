@@ -1,0 +1,359 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
+
+#include "provider/plugin/serve.h"
+
+#include <fcntl.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "provider/plugin/call_tracker.h"
+#include "provider/plugin/certificate.h"
+#include "provider/plugin/environment.h"
+#include "provider/plugin/handshake.h"
+#include "provider/plugin/listener.h"
+#include "provider/plugin/services.h"
+#include "provider/util/log.h"
+
+namespace cvm::plugin {
+namespace {
+
+constexpr int kMaxMessageBytes = 256 << 20;
+
+// Why the wait ended; one byte on the wake pipe.
+constexpr char kWakeShutdownRpc = 'S';
+constexpr char kWakeSigterm = 'T';
+constexpr char kWakeSigint = 'I';
+
+// Write end of the wake pipe, for the signal handler. Lock-free, so reading
+// it in a handler is async-signal-safe.
+std::atomic<int> g_wake_fd{-1};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+void WakeFromSignal(int signo) {
+  const int saved_errno = errno;
+  const int fd = g_wake_fd.load(std::memory_order_relaxed);
+  if (fd >= 0) {
+    const char reason = signo == SIGTERM ? kWakeSigterm : kWakeSigint;
+    [[maybe_unused]] ssize_t n = ::write(fd, &reason, 1);
+  }
+  errno = saved_errno;
+}
+
+// Writes all of `text` to `fd`. Returns false on error.
+bool WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Prints `message` (plus a newline) for a human on stderr; returns 1.
+int Fail(std::string_view message) {
+  std::string line(message);
+  line.push_back('\n');
+  WriteAll(STDERR_FILENO, line);
+  return 1;
+}
+
+// Points fd 1 at /dev/null (closing the pipe to the client).
+void SilenceStdout() {
+  int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    ::close(STDOUT_FILENO);
+    return;
+  }
+  ::dup2(null_fd, STDOUT_FILENO);
+  ::close(null_fd);
+}
+
+// The self-pipe that wakes the serving thread, and the signal dispositions
+// changed while serving. Restores everything on destruction.
+class WakeUp {
+ public:
+  static absl::StatusOr<std::unique_ptr<WakeUp>> Create(bool debug) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      return absl::InternalError(absl::StrCat("pipe2: ", std::strerror(errno)));
+    }
+    // Writers never block (one byte is enough to wake the reader).
+    ::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    auto wake = std::unique_ptr<WakeUp>(new WakeUp(fds[0], fds[1]));
+    g_wake_fd.store(fds[1]);
+
+    struct sigaction wake_action {};
+    wake_action.sa_handler = WakeFromSignal;
+    sigemptyset(&wake_action.sa_mask);
+    wake_action.sa_flags = SA_RESTART;
+    struct sigaction ignore_action {};
+    ignore_action.sa_handler = SIG_IGN;
+    sigemptyset(&ignore_action.sa_mask);
+
+    wake->Install(SIGTERM, wake_action);
+    wake->Install(SIGINT, debug ? wake_action : ignore_action);
+    wake->Install(SIGPIPE, ignore_action);
+    return wake;
+  }
+
+  ~WakeUp() {
+    for (const auto& [signo, previous] : previous_) {
+      ::sigaction(signo, &previous, nullptr);
+    }
+    g_wake_fd.store(-1);
+    ::close(read_fd_);
+    ::close(write_fd_);
+  }
+
+  // Wakes Wait(). Never blocks; callable from any thread.
+  void Notify(char reason) {
+    [[maybe_unused]] ssize_t n = ::write(write_fd_, &reason, 1);
+  }
+
+  // Blocks until Notify or a stopping signal; returns the reason byte.
+  char Wait() {
+    char reason = 0;
+    while (true) {
+      ssize_t n = ::read(read_fd_, &reason, 1);
+      if (n == 1) return reason;
+      if (n < 0 && errno == EINTR) continue;
+      return kWakeShutdownRpc;  // Cannot happen: we hold the write end.
+    }
+  }
+
+ private:
+  WakeUp(int read_fd, int write_fd) : read_fd_(read_fd), write_fd_(write_fd) {}
+
+  void Install(int signo, const struct sigaction& action) {
+    struct sigaction previous {};
+    if (::sigaction(signo, &action, &previous) == 0) {
+      previous_.emplace_back(signo, previous);
+    }
+  }
+
+  int read_fd_;
+  int write_fd_;
+  std::vector<std::pair<int, struct sigaction>> previous_;
+};
+
+// Steps 1-2. Returns nullopt to go on, else the exit code, after explaining
+// on stderr.
+std::optional<int> CheckEnvironment(const ServeOptions& options) {
+  if (!options.debug && GetEnv(kMagicCookieKey.data()) != kMagicCookieValue) {
+    WriteAll(STDERR_FILENO, kNotAPluginMessage);
+    return 1;
+  }
+  const std::string versions_text = GetEnv("PLUGIN_PROTOCOL_VERSIONS");
+  absl::StatusOr<std::set<int>> versions = ParseProtocolVersions(versions_text);
+  if (!versions.ok()) {
+    return Fail(absl::StrCat("This plugin cannot start: ",
+                             versions.status().message()));
+  }
+  if (!versions->empty() && versions->count(kAppProtocolVersion) == 0) {
+    return Fail(absl::StrCat(
+        "This plugin speaks only plugin protocol version ", kAppProtocolVersion,
+        " (tfplugin6), but its client accepts only [",
+        absl::StrJoin(*versions, ", "),
+        "] (PLUGIN_PROTOCOL_VERSIONS). Use a Terraform version that supports "
+        "protocol 6 (Terraform 1.0 or later)."));
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<Listener::Options> ListenerOptionsFromEnvironment() {
+  Listener::Options options;
+  if (GetEnv("CVM_PLUGIN_TRANSPORT") == "tcp") {
+    options.transport = Listener::Transport::kTcp;
+    absl::StatusOr<PortRange> ports =
+        ParsePortRange(GetEnv("PLUGIN_MIN_PORT"), GetEnv("PLUGIN_MAX_PORT"));
+    if (!ports.ok()) return ports.status();
+    options.ports = *ports;
+    return options;
+  }
+  options.socket_parent_dirs.clear();
+  if (std::string dir = GetEnv("PLUGIN_UNIX_SOCKET_DIR"); !dir.empty()) {
+    options.socket_parent_dirs.push_back(dir);
+  } else if (std::string tmp = GetEnv("TMPDIR"); !tmp.empty()) {
+    options.socket_parent_dirs.push_back(tmp);
+  }
+  options.socket_parent_dirs.push_back("/tmp");
+  return options;
+}
+
+const char* ReasonText(char reason) {
+  switch (reason) {
+    case kWakeSigterm:
+      return "SIGTERM";
+    case kWakeSigint:
+      return "SIGINT";
+    default:
+      return "plugin.GRPCController/Shutdown";
+  }
+}
+
+}  // namespace
+
+int Serve(const std::vector<grpc::Service*>& services,
+          const ServeOptions& options) {
+  if (std::optional<int> exit_code = CheckEnvironment(options)) {
+    return *exit_code;
+  }
+
+  // Step 3: the address.
+  absl::StatusOr<Listener::Options> listener_options =
+      ListenerOptionsFromEnvironment();
+  if (!listener_options.ok()) {
+    return Fail(absl::StrCat("This plugin cannot start: ",
+                             listener_options.status().message()));
+  }
+  absl::StatusOr<std::unique_ptr<Listener>> listener =
+      Listener::Create(*listener_options);
+  if (!listener.ok()) {
+    return Fail(absl::StrCat("This plugin cannot start: ",
+                             listener.status().message()));
+  }
+
+  // Step 4: credentials.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::string server_cert_der;
+  const std::string client_cert = GetEnv("PLUGIN_CLIENT_CERT");
+  const bool tls = !options.debug && !client_cert.empty() &&
+                   GetEnv("TF_DISABLE_PLUGIN_TLS").empty();
+  if (tls) {
+    if (absl::Status s = CheckCertificatePem(client_cert); !s.ok()) {
+      return Fail(absl::StrCat("This plugin cannot start: ", s.message()));
+    }
+    absl::StatusOr<Certificate> cert = GenerateCertificate();
+    if (!cert.ok()) {
+      return Fail(
+          absl::StrCat("This plugin cannot start: ", cert.status().message()));
+    }
+    grpc::SslServerCredentialsOptions ssl(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = client_cert;
+    ssl.pem_key_cert_pairs.push_back({cert->key_pem, cert->cert_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+    server_cert_der = std::move(cert->cert_der);
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+
+  // Signals before the server exists, so no thread misses the handlers.
+  absl::StatusOr<std::unique_ptr<WakeUp>> wake = WakeUp::Create(options.debug);
+  if (!wake.ok()) {
+    return Fail(
+        absl::StrCat("This plugin cannot start: ", wake.status().message()));
+  }
+
+  // Step 5: the server.
+  ControllerService controller(
+      [w = wake->get()] { w->Notify(kWakeShutdownRpc); });
+  StdioService stdio;
+  CallTracker calls;
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(calls.NewInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
+  int selected_port = 0;
+  builder.AddListeningPort((*listener)->GrpcAddress(), credentials,
+                           &selected_port);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Never share a TCP port with another process's grpc++ server.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.RegisterService(&controller);
+  builder.RegisterService(&stdio);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || selected_port == 0) {
+    return Fail(absl::StrCat("This plugin cannot start: cannot listen on ",
+                             (*listener)->GrpcAddress()));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  if (health != nullptr) {
+    health->SetServingStatus("", true);
+    health->SetServingStatus("plugin", true);
+  }
+
+  // Step 6: announce.
+  const std::string announcement =
+      options.debug
+          ? FormatDebugInstructions(
+                ReattachInfo{.provider_address = options.provider_address,
+                             .pid = static_cast<int>(::getpid()),
+                             .network = (*listener)->network(),
+                             .address = (*listener)->address()})
+          : FormatHandshakeLine(Handshake{.core_version = kCoreProtocolVersion,
+                                          .app_version = kAppProtocolVersion,
+                                          .network = (*listener)->network(),
+                                          .address = (*listener)->address(),
+                                          .server_cert_der = server_cert_der});
+  const bool announced = WriteAll(STDOUT_FILENO, announcement);
+  SilenceStdout();
+  util::LogDebug("plugin server started",
+                 {{"network", (*listener)->network()},
+                  {"address", (*listener)->address()},
+                  {"tls", tls ? "true" : "false"},
+                  {"debug", options.debug ? "true" : "false"}});
+
+  // Step 7: serve.
+  char reason = kWakeShutdownRpc;
+  if (announced) {
+    reason = (*wake)->Wait();
+  } else {
+    util::LogError("cannot write the handshake line to stdout",
+                   {{"error", std::strerror(errno)}});
+  }
+
+  // Step 8: stop.
+  util::LogDebug("plugin shutting down", {{"reason", ReasonText(reason)}});
+  if (options.on_shutdown) options.on_shutdown();
+  stdio.Shutdown();
+  if (health != nullptr) health->Shutdown();
+  // grpc::Server::Shutdown(deadline) would also wait for idle client
+  // connections to close, so wait for the calls alone, then stop at once
+  // (cancelling any call still running after the grace period).
+  if (!calls.WaitUntilIdle(absl::Now() +
+                           absl::FromChrono(options.shutdown_grace))) {
+    util::LogWarn("cancelling calls still running after the grace period",
+                  {{"calls", std::to_string(calls.active())}});
+  }
+  server->Shutdown(std::chrono::system_clock::now());
+  server->Wait();
+  server.reset();
+  listener->reset();
+  wake->reset();
+  return announced ? 0 : 1;
+}
+
+}  // namespace cvm::plugin
