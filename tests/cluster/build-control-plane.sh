@@ -16,9 +16,8 @@
 # Environment:
 #   CVM_CACHE_DIR     cache root (default $HOME/.cache/terraform-provider-cvm)
 #   CVM_KUBE_BIN_DIR  use/put the binaries here instead of <cache>/kube-1.20.2/bin
-#   CVM_KEEP_KUBE_SRC=1  keep the unpacked source tree and Go build cache
-#                     (default: removed after a successful build, ~3 GB)
-#   CVM_BUILD_JOBS    parallel Go compile jobs (default: number of CPUs)
+#   CVM_KEEP_KUBE_BUILD=1  keep the build output (_output, ~2 GB of Go caches);
+#                     the unpacked source (<cache>/kube-1.20.2/src) is always kept
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -139,11 +138,11 @@ cvm_log "make WHAT=\"cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-sch
 build_log=$work/build.log
 if ! (
   cd "$tree"
-  export GOPROXY=off GOFLAGS=-mod=vendor GO111MODULE=on CGO_ENABLED=0
-  export GOCACHE=$work/gocache GOPATH=$work/gopath
+  # hack/lib sets GO111MODULE=off and its own GOPATH/GOCACHE under _output;
+  # vendor/ is used either way. GOPROXY=off makes any network attempt fail fast.
+  export GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0
   KUBE_BUILD_PLATFORMS=linux/$(go env GOARCH)
   export KUBE_BUILD_PLATFORMS
-  export GOMAXPROCS=${CVM_BUILD_JOBS:-$(nproc)}
   make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler"
 ) >"$build_log" 2>&1; then
   tail -n 40 "$build_log" >&2
@@ -170,10 +169,12 @@ EOF
 rm -rf "$bin_dir"
 mv "$staging" "$bin_dir"
 
-if [[ "${CVM_KEEP_KUBE_SRC:-0}" != 1 ]]; then
-  cvm_log "removing the source tree and Go build cache (set CVM_KEEP_KUBE_SRC=1 to keep them)"
-  chmod -R u+w "$work/gopath" 2>/dev/null || true
-  rm -rf "$src_root" "$work/gocache" "$work/gopath"
+# The source (~330 MB) stays in the cache; the build output (~2 GB of Go
+# caches and objects) goes unless CVM_KEEP_KUBE_BUILD=1.
+if [[ "${CVM_KEEP_KUBE_BUILD:-0}" != 1 ]]; then
+  cvm_log "removing $tree/_output (set CVM_KEEP_KUBE_BUILD=1 to keep it)"
+  chmod -R u+w "$tree/_output" 2>/dev/null || true
+  rm -rf "$tree/_output"
 fi
 cvm_log "built in ${elapsed}s: $bin_dir"
 printf '%s\n' "$bin_dir"

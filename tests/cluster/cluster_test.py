@@ -127,6 +127,7 @@ class ClusterTest(unittest.TestCase):
             cls.api.request("DELETE", f"/api/v1/namespaces/{cls.ns}")
         except ApiError:
             pass
+        cls.api.close()
 
     def path(self, resource, name=""):
         """URL path of a namespaced core/v1 object or collection."""
@@ -165,8 +166,11 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(version["gitVersion"], "v1.20.2")
         for path in ("/readyz", "/healthz"):
             conn = self.api._new_connection(10)
-            conn.request("GET", path)
-            self.assertEqual(conn.getresponse().status, 200, path)
+            try:
+                conn.request("GET", path)
+                self.assertEqual(conn.getresponse().status, 200, path)
+            finally:
+                conn.close()
 
     def test_nodes_registered_and_ready(self):
         for name in self.nodes():
@@ -284,19 +288,21 @@ class ClusterTest(unittest.TestCase):
             self.api.request("DELETE", f"/apis/node.k8s.io/v1/runtimeclasses/{name}")
 
     def test_tokens_and_rbac(self):
-        with_token("ADMIN").request("GET", self.path("pods"))
-        viewer = with_token("VIEWER")
-        viewer.request("GET", "/api/v1/namespaces/default/pods")
-        with self.assertRaises(ApiError) as caught:
-            viewer.request("POST", "/api/v1/namespaces/default/configmaps", {
-                "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+        with with_token("ADMIN") as api:
+            api.request("GET", self.path("pods"))
+        with with_token("VIEWER") as viewer:
+            viewer.request("GET", "/api/v1/namespaces/default/pods")
+            with self.assertRaises(ApiError) as caught:
+                viewer.request("POST", "/api/v1/namespaces/default/configmaps", {
+                    "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+            self.assertEqual(caught.exception.status, 403)
+            self.assertEqual(caught.exception.reason, "Forbidden")
+        with with_token("NOBODY") as nobody, self.assertRaises(ApiError) as caught:
+            nobody.request("GET", "/api/v1/namespaces/default/pods")
         self.assertEqual(caught.exception.status, 403)
-        with self.assertRaises(ApiError) as caught:
-            with_token("NOBODY").request("GET", "/api/v1/namespaces/default/pods")
-        self.assertEqual(caught.exception.status, 403)
-        with self.assertRaises(ApiError) as caught:
-            ApiClient(ENV["KUBE_HOST"], ENV["KUBE_CA_FILE"], token="wrong").request(
-                "GET", "/api/v1/namespaces")
+        with ApiClient(ENV["KUBE_HOST"], ENV["KUBE_CA_FILE"], token="wrong") as stranger, \
+                self.assertRaises(ApiError) as caught:
+            stranger.request("GET", "/api/v1/namespaces")
         self.assertEqual(caught.exception.status, 401)
 
     def test_audit_log_records_requests(self):

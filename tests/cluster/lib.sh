@@ -31,3 +31,11 @@ cvm_have_binaries() {
 # Seconds since the epoch with fractions, for timing.
 cvm_now() { date +%s.%N; }
 cvm_elapsed() { awk -v a="$1" -v b="$(cvm_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# True when process $1 is alive (not a zombie) and its command line mentions $2
+# (the state dir), so a recycled pid of an unrelated process never matches.
+cvm_pid_ours() {
+  local pid=$1 dir=$2
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
+    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir"
+}

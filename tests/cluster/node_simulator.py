@@ -206,6 +206,19 @@ class ApiClient:
         return http.client.HTTPSConnection(
             self.host, self.port, context=self.context, timeout=timeout)
 
+    def close(self):
+        """Closes the calling thread's keep-alive connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def request(self, method, path, body=None, query=None, content_type="application/json"):
         """Sends one request and returns the decoded JSON answer.
 
@@ -831,9 +844,13 @@ class Simulator:
 
     def fail_pod(self, namespace, name, uid):
         """Applies the failure the pod's cvm-test/fail annotation asks for."""
+        if uid in self.failed_pods:
+            return
         pod = self.fresh_pod(namespace, name, uid)
         if pod is None or pod["metadata"].get("deletionTimestamp"):
             return
+        # Marked before the writes: the watch events they cause must not fail it twice.
+        self.failed_pods.add(uid)
         annotations = pod["metadata"].get("annotations") or {}
         reason, _, message = annotations.get(FAIL_ANNOTATION, "").partition(":")
         reason = reason.strip() or "Failed"
@@ -871,9 +888,12 @@ class Simulator:
                 self.container_status(pod, c, {"waiting": {"reason": reason, "message": message}},
                                       False)
                 for c in containers]
-        self.patch_pod_status(pod, status)
-        self.post_warning_event(pod, reason, message)
-        self.failed_pods.add(uid)
+        try:
+            self.patch_pod_status(pod, status)
+            self.post_warning_event(pod, reason, message)
+        except Exception:
+            self.failed_pods.discard(uid)
+            raise
         log.info("pod %s/%s fails as asked: phase %s, %s: %s", namespace, name, phase,
                  reason, message)
 

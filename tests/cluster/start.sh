@@ -57,6 +57,25 @@ done
 [[ "$dir" == /* ]] || dir=$PWD/$dir
 [[ "$dir" =~ ^[A-Za-z0-9_./+-]+$ ]] \
   || cvm_die "state dir '$dir' must consist of letters, digits and ._+-/ (it is written unquoted into env files)"
+pid_alive() { cvm_pid_ours "${1:-}" "$dir"; }
+
+# --- already running? ---------------------------------------------------------
+if [[ -f "$dir/env" ]]; then
+  # shellcheck disable=SC1091
+  running=$(
+    source "$dir/env"
+    for pid in "$CVM_ETCD_PID" "$CVM_APISERVER_PID" "$CVM_CONTROLLER_MANAGER_PID" \
+               "$CVM_SCHEDULER_PID" ${CVM_SIMULATOR_PID:+"$CVM_SIMULATOR_PID"}; do
+      pid_alive "$pid" || exit 0
+    done
+    curl -sf --max-time 5 --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
+      --key "$KUBE_CLIENT_KEY_FILE" "$KUBE_HOST/readyz" >/dev/null && echo yes
+  ) || true
+  if [[ "$running" == yes ]]; then
+    cvm_log "cluster already running in $dir ($(grep '^KUBE_HOST=' "$dir/env"))"
+    exit 0
+  fi
+fi
 bin_dir=$(cvm_kube_bin_dir)
 if ! cvm_have_binaries "$bin_dir"; then
   cvm_log "error: the control-plane binaries are not in $bin_dir."
@@ -77,27 +96,10 @@ if [[ "$simulator" == 1 ]]; then
   fi
   [[ -f "$nodes_file" ]] || cvm_die "node set '$nodes' not found (presets: $(find "$here/nodes" -name '*.json' -printf '%f ' | sed 's/\.json//g'))"
   nodes_file=$(cd "$(dirname "$nodes_file")" && pwd)/$(basename "$nodes_file")
+else
+  nodes_file=
 fi
 
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-
-# --- already running? ---------------------------------------------------------
-if [[ -f "$dir/env" ]]; then
-  # shellcheck disable=SC1091
-  running=$(
-    source "$dir/env"
-    for pid in "$CVM_ETCD_PID" "$CVM_APISERVER_PID" "$CVM_CONTROLLER_MANAGER_PID" \
-               "$CVM_SCHEDULER_PID" ${CVM_SIMULATOR_PID:+"$CVM_SIMULATOR_PID"}; do
-      pid_alive "$pid" || exit 0
-    done
-    curl -sf --max-time 5 --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
-      --key "$KUBE_CLIENT_KEY_FILE" "$KUBE_HOST/readyz" >/dev/null && echo yes
-  ) || true
-  if [[ "$running" == yes ]]; then
-    cvm_log "cluster already running in $dir ($(grep '^KUBE_HOST=' "$dir/env"))"
-    exit 0
-  fi
-fi
 if [[ -e "$dir" ]]; then
   if [[ -f "$dir/.cvm-cluster" ]]; then
     cvm_log "stale or half-started cluster in $dir; stopping it first"
@@ -108,6 +110,7 @@ if [[ -e "$dir" ]]; then
 fi
 
 started=$(cvm_now)
+step() { cvm_log "(+$(cvm_elapsed "$started")s) $*"; }
 mkdir -p "$dir"/{pki,tokens,logs,run,etcd}
 chmod 700 "$dir"
 touch "$dir/.cvm-cluster"
@@ -136,6 +139,31 @@ failed_start() {
   exit 1
 }
 
+# --- processes --------------------------------------------------------------------------
+# launch NAME COMMAND...: in its own session (Ctrl-C or ctest ending the caller
+# does not kill it), stdio on files (ctest waits for inherited pipes to close).
+launch() {
+  local name=$1
+  shift
+  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$run/$name.pid"
+}
+pid_of() { cat "$run/$1.pid" 2>/dev/null || true; }
+# wait_for WHAT CHECK-COMMAND...: polls until the command succeeds.
+wait_for() {
+  local what=$1 pidfile=$2
+  shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    pid_alive "$(cat "$pidfile")" || failed_start "$what exited during startup"
+    ((SECONDS < deadline)) || failed_start "$what not ready after ${timeout}s"
+    sleep 0.2
+  done
+}
+admin_curl() {
+  curl -sf --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$@"
+}
+
 # --- free ports -----------------------------------------------------------------
 # Bind five sockets to port 0 at once (so they differ), report them, release them.
 read -r etcd_port etcd_peer_port api_port kcm_port sched_port < <(python3 - <<'EOF'
@@ -148,11 +176,19 @@ EOF
 )
 api=https://127.0.0.1:$api_port
 
+step "starting etcd on 127.0.0.1:$etcd_port"
+launch etcd "$etcd_bin" --name cvm --data-dir "$dir/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+  --initial-cluster "cvm=http://127.0.0.1:$etcd_peer_port" --initial-cluster-state new \
+  --initial-cluster-token "cvm-$etcd_port" --logger zap --log-outputs stderr
+
 # --- certificates (openssl) ---------------------------------------------------------
 # ECDSA P-256 keys: fast to make; every component and libcurl accept them.
 service_cidr=10.0.0.0/24
 service_ip=10.0.0.1
-openssl_quiet() { openssl "$@" 2>>"$logs/openssl.log" || failed_start "openssl $1 failed"; }
+openssl_quiet() { openssl "$@" 2>>"$logs/openssl.log"; }
 newkey() { openssl_quiet genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$1.key"; }
 # sign NAME SUBJECT EXTENSIONS
 sign() {
@@ -165,19 +201,24 @@ sign() {
   rm -f "$pki/$1.csr" "$pki/$1.ext"
 }
 client_ext='basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
-newkey ca
-openssl_quiet req -x509 -new -key "$pki/ca.key" -subj "/CN=cvm-test-ca" -days 3650 -sha256 \
+{ newkey ca && openssl_quiet req -x509 -new -key "$pki/ca.key" -subj "/CN=cvm-test-ca" -days 3650 -sha256 \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-  -out "$pki/ca.crt"
+  -out "$pki/ca.crt"; } || failed_start "openssl could not make the CA (see $logs/openssl.log)"
+# The leaf certificates in parallel.
+jobs_pids=()
 sign apiserver "/CN=kube-apiserver" \
-  "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$service_ip"
-sign admin "/O=system:masters/CN=cvm-admin" "$client_ext"
-sign simulator "/O=system:masters/CN=cvm-node-simulator" "$client_ext"
-sign controller-manager "/CN=system:kube-controller-manager" "$client_ext"
-sign scheduler "/CN=system:kube-scheduler" "$client_ext"
+  "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$service_ip" &
+jobs_pids+=($!)
+sign admin "/O=system:masters/CN=cvm-admin" "$client_ext" & jobs_pids+=($!)
+sign simulator "/O=system:masters/CN=cvm-node-simulator" "$client_ext" & jobs_pids+=($!)
+sign controller-manager "/CN=system:kube-controller-manager" "$client_ext" & jobs_pids+=($!)
+sign scheduler "/CN=system:kube-scheduler" "$client_ext" & jobs_pids+=($!)
 # Service-account token signing key (RSA: RS256 tokens, as on most clusters).
-openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key"
-openssl_quiet pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
+{ openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" \
+  && openssl_quiet pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"; } & jobs_pids+=($!)
+for job in "${jobs_pids[@]}"; do
+  wait "$job" || failed_start "openssl could not make the certificates (see $logs/openssl.log)"
+done
 chmod 600 "$pki"/*.key
 
 # --- tokens ---------------------------------------------------------------------------
@@ -275,41 +316,8 @@ rules:
 - level: Metadata
 EOF
 
-# --- processes --------------------------------------------------------------------------
-# launch NAME COMMAND...: in its own session (Ctrl-C or ctest ending the caller
-# does not kill it), stdio on files (ctest waits for inherited pipes to close).
-launch() {
-  local name=$1
-  shift
-  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$run/$name.pid"
-}
-pid_of() { cat "$run/$1.pid" 2>/dev/null || true; }
-# wait_for WHAT CHECK-COMMAND...: polls until the command succeeds.
-wait_for() {
-  local what=$1 pidfile=$2
-  shift 2
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    pid_alive "$(cat "$pidfile")" || failed_start "$what exited during startup"
-    ((SECONDS < deadline)) || failed_start "$what not ready after ${timeout}s"
-    sleep 0.2
-  done
-}
-admin_curl() {
-  curl -sf --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$@"
-}
-
-cvm_log "starting etcd on 127.0.0.1:$etcd_port"
-launch etcd "$etcd_bin" --name cvm --data-dir "$dir/etcd" \
-  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-  --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-  --initial-cluster "cvm=http://127.0.0.1:$etcd_peer_port" --initial-cluster-state new \
-  --initial-cluster-token "cvm-$etcd_port" --logger zap --log-outputs stderr
 wait_for etcd "$run/etcd.pid" curl -sf --max-time 2 "http://127.0.0.1:$etcd_port/health"
-
-cvm_log "starting kube-apiserver on $api"
+step "starting kube-apiserver on $api"
 # PodSecurity admission exists only from 1.22 (alpha): 1.20 has no pod-security
 # labels enforcement, so namespace labels pod-security.kubernetes.io/* are inert here.
 launch kube-apiserver "$bin_dir/kube-apiserver" \
@@ -328,7 +336,7 @@ launch kube-apiserver "$bin_dir/kube-apiserver" \
   --event-ttl=1h --profiling=false
 wait_for kube-apiserver "$run/kube-apiserver.pid" admin_curl "$api/readyz"
 
-cvm_log "starting kube-controller-manager and kube-scheduler"
+step "starting kube-controller-manager, kube-scheduler${nodes_file:+ and the node simulator ($(basename "$nodes_file" .json) nodes)}"
 launch kube-controller-manager "$bin_dir/kube-controller-manager" \
   --kubeconfig="$dir/controller-manager.kubeconfig" \
   --authentication-kubeconfig="$dir/controller-manager.kubeconfig" \
@@ -345,6 +353,11 @@ launch kube-scheduler "$bin_dir/kube-scheduler" \
   --authorization-kubeconfig="$dir/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$sched_port" --port=0 --leader-elect=false \
   --kube-api-qps=100 --kube-api-burst=200
+if [[ "$simulator" == 1 ]]; then
+  launch simulator python3 "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
+    --cert-file "$pki/simulator.crt" --key-file "$pki/simulator.key" --config "$nodes_file" \
+    --log-file "$logs/simulator.log" --ready-file "$run/simulator.ready"
+fi
 
 # The limited token user: read-only in namespace default (403 everywhere else).
 admin_curl -X POST -H 'Content-Type: application/json' \
@@ -365,10 +378,14 @@ sa_has_token() {
     | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("secrets") else 1)'
 }
 wait_for "service account default/default (token controller)" "$run/kube-controller-manager.pid" sa_has_token
+node_names=
+if [[ "$simulator" == 1 ]]; then
+  wait_for "node simulator" "$run/simulator.pid" test -s "$run/simulator.ready"
+  node_names=$(paste -sd, "$run/simulator.ready")
+fi
 
-# --- env file ------------------------------------------------------------------------------
-write_env() {
-  cat >"$dir/env" <<EOF
+# --- env file (written last: its presence means the cluster is ready) ---------------------------
+cat >"$dir/env.tmp" <<EOF
 # Written by tests/cluster/start.sh; KEY=value, shell-sourceable.
 CVM_CLUSTER_DIR=$dir
 CVM_KUBE_VERSION=$CVM_KUBE_VERSION
@@ -393,23 +410,11 @@ CVM_APISERVER_PID=$(pid_of kube-apiserver)
 CVM_CONTROLLER_MANAGER_PID=$(pid_of kube-controller-manager)
 CVM_SCHEDULER_PID=$(pid_of kube-scheduler)
 CVM_SIMULATOR_PID=$(pid_of simulator)
-CVM_NODES=${node_names:-}
+CVM_NODES=$node_names
 EOF
-}
-write_env
-
-# --- node simulator --------------------------------------------------------------------------
-if [[ "$simulator" == 1 ]]; then
-  cvm_log "starting the node simulator ($(basename "$nodes_file" .json) nodes)"
-  rm -f "$run/simulator.ready"
-  launch simulator python3 "$here/node_simulator.py" --cluster-dir "$dir" --config "$nodes_file" \
-    --log-file "$logs/simulator.log" --ready-file "$run/simulator.ready"
-  wait_for "node simulator" "$run/simulator.pid" test -s "$run/simulator.ready"
-  node_names=$(paste -sd, "$run/simulator.ready")
-  write_env
-fi
+mv "$dir/env.tmp" "$dir/env"
 
 cvm_log "cluster ready in $(cvm_elapsed "$started")s: $api"
 cvm_log "  kubeconfig: $dir/kubeconfig (admin, client certificate), $dir/kubeconfig-token (tokens)"
-cvm_log "  env:        $dir/env${node_names:+; nodes: $node_names}"
+cvm_log "  env:        $dir/env; nodes: ${node_names:-none (no simulator)}"
 cvm_log "  stop with:  $here/stop.sh $dir"

@@ -28,13 +28,7 @@ fi
 [[ -f "$dir/.cvm-cluster" ]] \
   || cvm_die "refusing to touch $dir: it has no .cvm-cluster marker, so start.sh did not make it"
 
-# Our process if it is alive and its command line names the state dir (a
-# recycled pid of some unrelated process is left alone).
-ours() {
-  local pid=$1
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir"
-}
+ours() { cvm_pid_ours "$1" "$dir"; }
 
 pids=()
 names=()
