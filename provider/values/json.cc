@@ -27,6 +27,15 @@ std::string PathPrefix(const std::vector<PathStep>& steps) {
   return out;
 }
 
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = internal::Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 class Encoder {
  public:
   absl::Status Encode(const Value& v, const Type& t) {
@@ -50,6 +59,9 @@ class Encoder {
     if (v.type().kind() != t.kind()) return Mismatch(v, t);
     switch (t.kind()) {
       case Type::Kind::kString:
+        if (!IsValidUtf8(v.AsString())) {
+          return Error("string is not valid UTF-8");
+        }
         internal::AppendJsonString(v.AsString(), &out_);
         return absl::OkStatus();
       case Type::Kind::kNumber:
@@ -89,6 +101,9 @@ class Encoder {
         out_.push_back('{');
         bool first = true;
         for (const auto& [key, e] : v.Entries()) {
+          if (!IsValidUtf8(key)) {
+            return Error("map key is not valid UTF-8");
+          }
           if (!first) out_.push_back(',');
           first = false;
           internal::AppendJsonString(key, &out_);
@@ -114,6 +129,9 @@ class Encoder {
           auto it = entries.find(name);
           if (it == entries.end()) {
             return Error(absl::StrCat("attribute \"", name, "\" is required"));
+          }
+          if (!IsValidUtf8(name)) {
+            return Error("attribute name is not valid UTF-8");
           }
           if (!first) out_.push_back(',');
           first = false;

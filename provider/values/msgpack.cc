@@ -1027,7 +1027,14 @@ class Decoder {
           if (!r.Skip()) return bad("truncated");
       }
     }
-    // Trailing bytes in the payload are ignored, as cty does.
+    // Trailing bytes in the payload are ignored, as cty does. Refinements
+    // whose canonical encoding would not fit the limit are rejected, so that
+    // every decoded unknown re-encodes exactly (Terraform's own payloads
+    // are never longer than ours).
+    if (RefinementPayload(ref, t, std::numeric_limits<size_t>::max()).size() >
+        kMaxRefinementPayload) {
+      return Error("oversize unknown value refinement");
+    }
     return Value::Unknown(t, std::move(ref));
   }
 

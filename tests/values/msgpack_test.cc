@@ -588,6 +588,16 @@ TEST(MsgpackTest, RejectsMalformedInput) {
   // Non-string object key.
   std::string int_key = H("81 01 c0");
 
+  // A number refinement payload of 1005 bytes whose canonical encoding is
+  // longer than 1024 ("1e64" is written as 1 followed by 64 zeros).
+  std::string long_bound = "1." + std::string(988, '1');
+  std::string growing_payload = H("82 03 92 da 03 de") + long_bound + H("c3") +
+                                H("04 92 a4") + "1e64" + H("c3");
+  std::string growing = H("c8") + std::string(1, '\x03') +
+                        std::string(1, static_cast<char>(
+                                           growing_payload.size() & 0xff)) +
+                        H("0c") + growing_payload;
+
   struct Case {
     std::string name;
     Type type;
@@ -700,6 +710,8 @@ TEST(MsgpackTest, RejectsMalformedInput) {
        "malformed unknown value refinements: truncated"},
       {"truncated unknown key value", Type::String(), H("c7 03 0c 81 09 92"),
        "malformed unknown value refinements: truncated"},
+      {"refinements oversize once re-encoded", Type::Number(), growing,
+       "oversize unknown value refinement"},
       {"oversize refinements", Type::String(),
        H("c8 04 01 0c") + std::string(1025, '\xc0'),
        "oversize unknown value refinement (1025 bytes)"},
