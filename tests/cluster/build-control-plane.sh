@@ -130,6 +130,8 @@ tree=$(find "$src_root" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | h
 reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev 2>/dev/null || echo unknown)
 cvm_log "replacing vendor/github.com/modern-go/reflect2 with Debian's $reflect2_version"
 rsync -a --delete --exclude go.mod "$reflect2_src/" "$tree/vendor/github.com/modern-go/reflect2/"
+[[ -f "$tree/vendor/github.com/modern-go/reflect2/go_above_118.go" ]] \
+  || cvm_die "replacing the vendored reflect2 failed"
 
 # --- 4. build -------------------------------------------------------------------
 # Offline: everything comes from vendor/, the module proxy is switched off.

@@ -508,6 +508,7 @@ class Simulator:
         self.failed_pods = set()
         self.class_cache = {}
         self.informers = []
+        self.started_at = utc_now()
 
     # ---- nodes
 
@@ -563,14 +564,13 @@ class Simulator:
             },
         }
 
-    @staticmethod
-    def node_conditions():
-        """Healthy node conditions with a fresh heartbeat."""
+    def node_conditions(self):
+        """Healthy node conditions with a fresh heartbeat (transition: simulator start)."""
         now = utc_now()
 
         def condition(kind, status, reason, message):
             return {"type": kind, "status": status, "reason": reason, "message": message,
-                    "lastHeartbeatTime": now, "lastTransitionTime": now}
+                    "lastHeartbeatTime": now, "lastTransitionTime": self.started_at}
 
         return [
             condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
