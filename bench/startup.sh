@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+#
+# Measures exec-to-handshake-line latency of a go-plugin executable: the time
+# from starting the process (as Terraform does: cookie, PLUGIN_CLIENT_CERT, so
+# AutoMTLS key generation is included) until its handshake line arrives on
+# the stdout pipe. Each run is then stopped with SIGTERM (not timed). Prints
+# the median and spread over the runs.
+#
+# Usage: bench/startup.sh [EXECUTABLE] [RUNS]
+#   EXECUTABLE defaults to the plugin test server in build/
+#              (tests/plugin/plugin_test_server); pass
+#              build/provider/terraform-provider-cvm for the real provider.
+#   RUNS       defaults to 50.
+# Environment: TLS=0 measures plaintext (no PLUGIN_CLIENT_CERT).
+# Needs python3 and openssl (both Debian packages).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+exe="${1:-$here/build/tests/plugin/plugin_test_server}"
+runs="${2:-50}"
+if [[ ! -x "$exe" ]]; then
+  echo "startup.sh: $exe is not an executable; build it first" >&2
+  echo "  (e.g. ninja -C build plugin_test_server)" >&2
+  exit 2
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# A client certificate like Terraform's (P-521, self-signed, CN=localhost).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes \
+  -subj "/O=HashiCorp/CN=localhost" -addext "subjectAltName=DNS:localhost" \
+  -days 1 -keyout "$work/client.key" -out "$work/client.crt" 2>/dev/null
+
+EXE="$exe" RUNS="$runs" CLIENT_CERT="$work/client.crt" TLS="${TLS:-1}" \
+python3 - <<'EOF'
+import os, signal, statistics, subprocess, sys, time
+
+exe = os.environ["EXE"]
+runs = int(os.environ["RUNS"])
+env = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "TF_PLUGIN_MAGIC_COOKIE":
+        "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+    "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+    "PLUGIN_MIN_PORT": "10000",
+    "PLUGIN_MAX_PORT": "25000",
+}
+if os.environ["TLS"] != "0":
+    with open(os.environ["CLIENT_CERT"]) as f:
+        env["PLUGIN_CLIENT_CERT"] = f.read()
+
+def once():
+    start = time.perf_counter_ns()
+    p = subprocess.Popen([exe], env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = p.stdout.readline()
+    elapsed = time.perf_counter_ns() - start
+    p.send_signal(signal.SIGTERM)
+    code = p.wait(timeout=10)
+    p.stdout.close()
+    fields = line.decode().rstrip("\n").split("|")
+    if len(fields) != 6 or fields[:2] != ["1", "6"] or code != 0:
+        sys.exit(f"bad run: line={line!r} exit={code}")
+    return elapsed / 1e6
+
+once()  # Warm the page cache.
+samples = sorted(once() for _ in range(runs))
+q = statistics.quantiles(samples, n=10)
+print(f"exec-to-handshake over {runs} runs of {exe}"
+      f" ({'AutoMTLS' if 'PLUGIN_CLIENT_CERT' in env else 'plaintext'}):")
+print(f"  median {statistics.median(samples):.2f} ms"
+      f"  (min {samples[0]:.2f}, p10 {q[0]:.2f}, p90 {q[-1]:.2f},"
+      f" max {samples[-1]:.2f}, stdev {statistics.stdev(samples):.2f})")
+EOF
