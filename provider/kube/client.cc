@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/client.h"
 
@@ -8,9 +9,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "provider/kube/curl_transport.h"
 #include "provider/kube/errors.h"
@@ -61,7 +62,8 @@ absl::Time ParseTimestamp(const json& value) {
   if (!value.is_string()) return absl::InfinitePast();
   absl::Time t;
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, value.get<std::string>(), &t, &err)) {
+  if (!absl::ParseTime(absl::RFC3339_full, value.get<std::string>(), &t,
+                       &err)) {
     return absl::InfinitePast();
   }
   return t;
@@ -94,8 +96,8 @@ std::string FormatEvent(const Event& event) {
 }
 
 Predicate HasCondition(std::string type, std::string status) {
-  return [type = std::move(type),
-          status = std::move(status)](const json& object) -> absl::StatusOr<bool> {
+  return [type = std::move(type), status = std::move(status)](
+             const json& object) -> absl::StatusOr<bool> {
     const json& conditions = Field(Field(object, "status"), "conditions");
     if (!conditions.is_array()) return false;
     for (const json& c : conditions) {
@@ -183,7 +185,8 @@ absl::StatusOr<HttpResponse> Client::Execute(const Call& call,
     if (start >= deadline) {
       if (!last_error.ok()) {
         return absl::DeadlineExceededError(absl::StrCat(
-            context, ": deadline exceeded; last error: ", last_error.message()));
+            context,
+            ": deadline exceeded; last error: ", last_error.message()));
       }
       return absl::DeadlineExceededError(
           absl::StrCat(context, ": deadline exceeded"));
@@ -191,7 +194,8 @@ absl::StatusOr<HttpResponse> Client::Execute(const Call& call,
     absl::Status limited = limiter_.Acquire(deadline, cancel);
     if (!limited.ok()) return util::Annotate(limited, context);
     absl::Time now = clock_->Now();
-    if (now > start) throttled_ns_.fetch_add(absl::ToInt64Nanoseconds(now - start));
+    if (now > start)
+      throttled_ns_.fetch_add(absl::ToInt64Nanoseconds(now - start));
 
     absl::StatusOr<Credentials> creds = auth_.Get(deadline, cancel);
     if (!creds.ok()) {
@@ -226,12 +230,12 @@ absl::StatusOr<HttpResponse> Client::Execute(const Call& call,
         on_chunk != nullptr ? transport_->Stream(request, *on_chunk)
                             : transport_->Send(request);
     if (util::Logger::Default().Enabled(util::LogLevel::kDebug)) {
-      std::string status_text = response.ok()
-                                    ? absl::StrCat(response->status)
-                                    : std::string(absl::StatusCodeToString(
-                                          response.status().code()));
-      std::string ms = absl::StrCat(
-          absl::ToInt64Milliseconds(clock_->Now() - sent));
+      std::string status_text =
+          response.ok()
+              ? absl::StrCat(response->status)
+              : std::string(absl::StatusCodeToString(response.status().code()));
+      std::string ms =
+          absl::StrCat(absl::ToInt64Milliseconds(clock_->Now() - sent));
       util::LogDebug("kube request", {{"method", call.method},
                                       {"path", call.path},
                                       {"status", status_text},
@@ -281,8 +285,8 @@ absl::StatusOr<HttpResponse> Client::Execute(const Call& call,
     bool retryable = code == 429 || (server_error && retry_after.has_value()) ||
                      (server_error && call.idempotent);
     if (!retryable || !more) return status;
-    absl::Duration wait =
-        retry_after.has_value() ? absl::Seconds(*retry_after) : Backoff(attempt);
+    absl::Duration wait = retry_after.has_value() ? absl::Seconds(*retry_after)
+                                                  : Backoff(attempt);
     if (clock_->Now() + wait >= deadline) return status;
     last_error = status;
     retries_.fetch_add(1);
@@ -328,12 +332,12 @@ absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
   do {
     std::vector<std::string> query;
     if (!list.label_selector.empty()) {
-      query.push_back(
-          absl::StrCat("labelSelector=", EscapeQueryValue(list.label_selector)));
+      query.push_back(absl::StrCat("labelSelector=",
+                                   EscapeQueryValue(list.label_selector)));
     }
     if (!list.field_selector.empty()) {
-      query.push_back(
-          absl::StrCat("fieldSelector=", EscapeQueryValue(list.field_selector)));
+      query.push_back(absl::StrCat("fieldSelector=",
+                                   EscapeQueryValue(list.field_selector)));
     }
     if (list.page_size > 0) {
       query.push_back(absl::StrCat("limit=", list.page_size));
@@ -345,7 +349,8 @@ absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
     Call call;
     call.verb = Verb::kList;
     call.path = base;
-    if (!query.empty()) absl::StrAppend(&call.path, "?", absl::StrJoin(query, "&"));
+    if (!query.empty())
+      absl::StrAppend(&call.path, "?", absl::StrJoin(query, "&"));
     call.object = ns.empty() || !k.namespaced
                       ? k.plural
                       : absl::StrCat(k.plural, " in namespace ", ns);
@@ -370,7 +375,8 @@ absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
   return result;
 }
 
-absl::StatusOr<json> Client::Apply(const json& object, const ApplyOptions& apply,
+absl::StatusOr<json> Client::Apply(const json& object,
+                                   const ApplyOptions& apply,
                                    const RequestOptions& opts) {
   CVM_ASSIGN_OR_RETURN(ObjectRef ref, ObjectRef::FromObject(object));
   CVM_ASSIGN_OR_RETURN(std::string path, ObjectPath(ref));
@@ -380,8 +386,8 @@ absl::StatusOr<json> Client::Apply(const json& object, const ApplyOptions& apply
   Call call;
   call.verb = Verb::kApply;
   call.method = "PATCH";
-  call.path = absl::StrCat(path, "?fieldManager=",
-                           EscapeQueryValue(apply.field_manager));
+  call.path = absl::StrCat(
+      path, "?fieldManager=", EscapeQueryValue(apply.field_manager));
   if (apply.force) call.path += "&force=true";
   if (apply.dry_run) call.path += "&dryRun=All";
   call.object = ref.Describe();
@@ -396,7 +402,8 @@ absl::StatusOr<json> Client::Apply(const json& object, const ApplyOptions& apply
 absl::StatusOr<json> Client::Create(const json& object,
                                     const RequestOptions& opts) {
   CVM_ASSIGN_OR_RETURN(ObjectRef ref, ObjectRef::FromObject(object));
-  CVM_ASSIGN_OR_RETURN(ResourceKind kind, LookupKind(ref.api_version, ref.kind));
+  CVM_ASSIGN_OR_RETURN(ResourceKind kind,
+                       LookupKind(ref.api_version, ref.kind));
   CVM_RETURN_IF_ERROR(ObjectPath(ref).status());  // validates the ref
   Call call;
   call.verb = Verb::kCreate;
@@ -459,9 +466,9 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
                                        const Predicate& predicate,
                                        absl::Time deadline,
                                        const CancelToken* cancel) {
-  CVM_ASSIGN_OR_RETURN(ResourceKind kind, LookupKind(ref.api_version, ref.kind));
-  const std::string what =
-      absl::StrCat(ref.Describe(), " on ", config_.host);
+  CVM_ASSIGN_OR_RETURN(ResourceKind kind,
+                       LookupKind(ref.api_version, ref.kind));
+  const std::string what = absl::StrCat(ref.Describe(), " on ", config_.host);
   RequestOptions opts{deadline, cancel};
   absl::StatusOr<json> current;
   std::string rv = ResourceVersionOf(object);
@@ -530,8 +537,8 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
     absl::Time now = clock_->Now();
     int64_t timeout_seconds = 300;
     if (deadline != absl::InfiniteFuture()) {
-      timeout_seconds = std::clamp<int64_t>(
-          absl::ToInt64Seconds(deadline - now) + 1, 1, 300);
+      timeout_seconds =
+          std::clamp<int64_t>(absl::ToInt64Seconds(deadline - now) + 1, 1, 300);
     }
     Call call;
     call.verb = Verb::kWatch;
@@ -549,9 +556,9 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
       const absl::Status& s = response.status();
       if (absl::IsCancelled(s)) return s;
       if (absl::IsDeadlineExceeded(s) || clock_->Now() >= deadline) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "timed out waiting for ", what, " (last resourceVersion ", rv,
-            ")"));
+        return absl::DeadlineExceededError(
+            absl::StrCat("timed out waiting for ", what,
+                         " (last resourceVersion ", rv, ")"));
       }
       if (absl::IsOutOfRange(s)) {
         gone = true;  // 410 on the watch request itself
@@ -600,9 +607,9 @@ absl::Status Client::WaitForDeletion(const ObjectRef& ref, absl::Time deadline,
       deadline, cancel);
   if (result.ok() || absl::IsNotFound(result.status())) return absl::OkStatus();
   if (absl::IsDeadlineExceeded(result.status())) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "timed out waiting for the deletion of ", ref.Describe(), " on ",
-        config_.host, " (it may be held by finalizers)"));
+    return absl::DeadlineExceededError(
+        absl::StrCat("timed out waiting for the deletion of ", ref.Describe(),
+                     " on ", config_.host, " (it may be held by finalizers)"));
   }
   return result.status();
 }
@@ -628,9 +635,9 @@ absl::StatusOr<ServerVersion> Client::GetServerVersion(
   };
   if (!absl::SimpleAtoi(digits(major), &v.major) ||
       !absl::SimpleAtoi(digits(minor), &v.minor)) {
-    return absl::InternalError(absl::StrCat(
-        "GET /version on ", config_.host, ": unreadable version major \"",
-        major, "\" minor \"", minor, "\""));
+    return absl::InternalError(absl::StrCat("GET /version on ", config_.host,
+                                            ": unreadable version major \"",
+                                            major, "\" minor \"", minor, "\""));
   }
   return v;
 }
@@ -657,12 +664,12 @@ absl::StatusOr<std::vector<Event>> Client::Events(const ObjectRef& ref,
     const json& series = Field(item, "series");
     const json& series_count = Field(series, "count");
     if (series_count.is_number_integer()) e.count = series_count.get<int64_t>();
-    for (absl::Time t :
-         {ParseTimestamp(Field(series, "lastObservedTime")),
-          ParseTimestamp(Field(item, "lastTimestamp")),
-          ParseTimestamp(Field(item, "eventTime")),
-          ParseTimestamp(Field(item, "firstTimestamp")),
-          ParseTimestamp(Field(Field(item, "metadata"), "creationTimestamp"))}) {
+    for (absl::Time t : {ParseTimestamp(Field(series, "lastObservedTime")),
+                         ParseTimestamp(Field(item, "lastTimestamp")),
+                         ParseTimestamp(Field(item, "eventTime")),
+                         ParseTimestamp(Field(item, "firstTimestamp")),
+                         ParseTimestamp(Field(Field(item, "metadata"),
+                                              "creationTimestamp"))}) {
       if (t != absl::InfinitePast()) {
         e.last_seen = t;
         break;
@@ -673,10 +680,9 @@ absl::StatusOr<std::vector<Event>> Client::Events(const ObjectRef& ref,
     e.object = item;
     events.push_back(std::move(e));
   }
-  std::stable_sort(events.begin(), events.end(),
-                   [](const Event& a, const Event& b) {
-                     return a.last_seen < b.last_seen;
-                   });
+  std::stable_sort(
+      events.begin(), events.end(),
+      [](const Event& a, const Event& b) { return a.last_seen < b.last_seen; });
   return events;
 }
 

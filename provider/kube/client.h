@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // kube::Client: the provider's Kubernetes REST client. It gets, lists,
 // server-side-applies and deletes JSON objects named by ObjectRef (kinds.h),
@@ -102,19 +103,19 @@ struct DeleteOptions {
 
 struct ServerVersion {
   int major = 0;
-  int minor = 0;  // "27+" (GKE, EKS) parses as 27
+  int minor = 0;            // "27+" (GKE, EKS) parses as 27
   std::string git_version;  // "v1.20.2"
   std::string platform;     // "linux/amd64"
 };
 
 // One core/v1 Event about an object, flattened.
 struct Event {
-  std::string type;     // "Normal" or "Warning"
-  std::string reason;   // "FailedScheduling"
+  std::string type;    // "Normal" or "Warning"
+  std::string reason;  // "FailedScheduling"
   std::string message;
   int64_t count = 1;
   absl::Time last_seen = absl::InfinitePast();
-  std::string source;   // reportingController or source.component
+  std::string source;     // reportingController or source.component
   nlohmann::json object;  // the raw Event
 };
 

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/config.h"
 
@@ -35,7 +36,8 @@ void FillString(std::optional<std::string>& field, const Environment& env,
 }
 
 // Go's strconv.ParseBool, as the hashicorp provider uses for KUBE_INSECURE.
-absl::StatusOr<bool> ParseGoBool(absl::string_view text, absl::string_view what) {
+absl::StatusOr<bool> ParseGoBool(absl::string_view text,
+                                 absl::string_view what) {
   if (text == "1" || text == "t" || text == "T" || text == "true" ||
       text == "TRUE" || text == "True") {
     return true;
@@ -99,7 +101,8 @@ absl::StatusOr<std::string> NormalizeHost(absl::string_view host,
   }
   while (absl::EndsWith(out, "/")) out.pop_back();
   absl::string_view rest = out;
-  absl::ConsumePrefix(&rest, "https://") || absl::ConsumePrefix(&rest, "http://");
+  absl::ConsumePrefix(&rest, "https://") ||
+      absl::ConsumePrefix(&rest, "http://");
   if (rest.empty() || rest[0] == '/' || rest[0] == ':') {
     return absl::InvalidArgumentError(
         absl::StrCat(what, " \"", host, "\" has no host name"));
@@ -136,9 +139,9 @@ absl::Status ApplyKubeconfig(const ConfigOptions& o,
       for (const auto& [name, unused] : kc.contexts) names.push_back(name);
       return absl::NotFoundError(absl::StrCat(
           "context \"", context_name, "\" not found in kubeconfig ", files,
-          names.empty() ? " (it has no contexts)"
-                        : absl::StrCat(" (contexts: ",
-                                       absl::StrJoin(names, ", "), ")")));
+          names.empty()
+              ? " (it has no contexts)"
+              : absl::StrCat(" (contexts: ", absl::StrJoin(names, ", "), ")")));
     }
     context = it->second;
   } else if (!o.host.has_value() && !o.config_context_cluster.has_value()) {
@@ -158,9 +161,8 @@ absl::Status ApplyKubeconfig(const ConfigOptions& o,
   if (!cluster_name.empty()) {
     auto it = kc.clusters.find(cluster_name);
     if (it == kc.clusters.end()) {
-      return absl::NotFoundError(absl::StrCat("cluster \"", cluster_name,
-                                              "\" not found in kubeconfig ",
-                                              files));
+      return absl::NotFoundError(absl::StrCat(
+          "cluster \"", cluster_name, "\" not found in kubeconfig ", files));
     }
     const KubeconfigCluster& c = it->second;
     if (!c.server.empty()) {
@@ -310,11 +312,11 @@ std::string RestConfig::Describe() const {
   } else if (!client_certificate_pem.empty()) {
     auth = "client certificate";
   }
-  std::string tls = insecure ? "TLS verification disabled"
+  std::string tls = insecure         ? "TLS verification disabled"
                     : ca_pem.empty() ? "system CAs"
                                      : "configured CA";
-  std::string out = absl::StrCat("server ", host, " (", source, "; auth: ",
-                                 auth, "; ", tls);
+  std::string out =
+      absl::StrCat("server ", host, " (", source, "; auth: ", auth, "; ", tls);
   if (!tls_server_name.empty()) {
     absl::StrAppend(&out, "; tls_server_name ", tls_server_name);
   }
@@ -412,9 +414,9 @@ absl::StatusOr<RestConfig> ResolveConfig(const ConfigOptions& options,
   }
 
   if (rc.host.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no API server address: ", rc.source,
-        " gives no server, and host (KUBE_HOST) is not set"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no API server address: ", rc.source,
+                     " gives no server, and host (KUBE_HOST) is not set"));
   }
   if (rc.client_certificate_pem.empty() != rc.client_key_pem.empty()) {
     return absl::InvalidArgumentError(

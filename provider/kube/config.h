@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Connection configuration: from the provider block (ConfigOptions, same
 // names as hashicorp/kubernetes), the KUBE_* environment variables,
@@ -93,8 +94,8 @@ struct ConfigOptions {
   std::optional<std::string> tls_server_name;
   std::optional<std::string> proxy_url;  // http://, https://, socks5://
   std::optional<ExecConfig> exec;
-  std::optional<double> qps;    // requests per second; 0 disables the limit
-  std::optional<int> burst;     // bucket size
+  std::optional<double> qps;  // requests per second; 0 disables the limit
+  std::optional<int> burst;   // bucket size
   std::optional<absl::Duration> request_timeout;  // per HTTP request
 };
 
@@ -109,9 +110,9 @@ struct Environment {
   // The real process environment (::getenv) and the real directory.
   static Environment Process();
   // A fixed set of variables.
-  static Environment FromMap(std::map<std::string, std::string> vars,
-                             std::string service_account_dir =
-                                 kDefaultServiceAccountDir);
+  static Environment FromMap(
+      std::map<std::string, std::string> vars,
+      std::string service_account_dir = kDefaultServiceAccountDir);
 };
 
 // Everything Client::Create needs to reach and authenticate to one API

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The only file of the project that includes curl.
 
@@ -26,8 +27,8 @@ absl::Status GlobalInit() {
   static CURLcode result = CURLE_OK;
   std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (result != CURLE_OK) {
-    return absl::InternalError(absl::StrCat("curl_global_init failed: ",
-                                            curl_easy_strerror(result)));
+    return absl::InternalError(
+        absl::StrCat("curl_global_init failed: ", curl_easy_strerror(result)));
   }
   return absl::OkStatus();
 }
@@ -47,7 +48,7 @@ struct Transfer {
   HttpResponse response;
   bool status_known = false;
   bool streaming_2xx = false;
-  bool stopped = false;   // on_chunk returned false
+  bool stopped = false;  // on_chunk returned false
   bool too_large = false;
 };
 
@@ -218,23 +219,26 @@ absl::Status CurlTransport::Init() {
       return absl::InvalidArgumentError(
           absl::StrCat("server \"", server, "\" has no host"));
     }
-    std::string scheme = absl::StartsWith(server, "https://") ? "https" : "http";
+    std::string scheme =
+        absl::StartsWith(server, "https://") ? "https" : "http";
     std::string prefix = path == nullptr ? "" : path;
     while (absl::EndsWith(prefix, "/")) prefix.pop_back();
     url_base_ = absl::StrCat(scheme, "://", options_.tls_server_name, ":", port,
                              prefix);
-    connect_to_ = absl::StrCat(options_.tls_server_name, ":", port, ":", host,
-                               ":", port);
+    connect_to_ =
+        absl::StrCat(options_.tls_server_name, ":", port, ":", host, ":", port);
   }
 
   shared_ = std::make_unique<Shared>();
   shared_->share = curl_share_init();
-  if (shared_->share == nullptr) return absl::InternalError("curl_share_init failed");
+  if (shared_->share == nullptr)
+    return absl::InternalError("curl_share_init failed");
   curl_share_setopt(shared_->share, CURLSHOPT_LOCKFUNC, &Shared::Lock);
   curl_share_setopt(shared_->share, CURLSHOPT_UNLOCKFUNC, &Shared::Unlock);
   curl_share_setopt(shared_->share, CURLSHOPT_USERDATA, shared_.get());
   curl_share_setopt(shared_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(shared_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(shared_->share, CURLSHOPT_SHARE,
+                    CURL_LOCK_DATA_SSL_SESSION);
 
   // Make one handle now so configuration errors surface at creation.
   absl::StatusOr<std::unique_ptr<Handle>> first = AcquireHandle();
@@ -263,15 +267,15 @@ CurlTransport::AcquireHandle() {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->error);
   curl_easy_setopt(e, CURLOPT_SHARE, shared_->share);
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                   options_.http2 ? CURL_HTTP_VERSION_2TLS
-                                  : CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(
+      e, CURLOPT_HTTP_VERSION,
+      options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(
-                       absl::ToInt64Milliseconds(options_.connect_timeout)));
+  curl_easy_setopt(
+      e, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_NOPROGRESS, 1L);
@@ -321,8 +325,8 @@ absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   return Perform(request, nullptr);
 }
 
-absl::StatusOr<HttpResponse> CurlTransport::Stream(const HttpRequest& request,
-                                                   const BodyChunkFn& on_chunk) {
+absl::StatusOr<HttpResponse> CurlTransport::Stream(
+    const HttpRequest& request, const BodyChunkFn& on_chunk) {
   return Perform(request, &on_chunk);
 }
 
@@ -344,15 +348,17 @@ absl::StatusOr<HttpResponse> CurlTransport::Perform(
                         request.method == "PUT" || request.method == "PATCH";
   if (!has_body) {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
-                     request.method == "GET" ? nullptr : request.method.c_str());
+    curl_easy_setopt(
+        e, CURLOPT_CUSTOMREQUEST,
+        request.method == "GET" ? nullptr : request.method.c_str());
   } else {
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
-                     request.method == "POST" ? nullptr : request.method.c_str());
+    curl_easy_setopt(
+        e, CURLOPT_CUSTOMREQUEST,
+        request.method == "POST" ? nullptr : request.method.c_str());
   }
 
   curl_slist* headers = curl_slist_append(nullptr, "Expect:");
@@ -436,8 +442,8 @@ absl::StatusOr<HttpResponse> CurlTransport::Perform(
   long version = 0;
   curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
   if (version == CURL_HTTP_VERSION_2_0) http2_.fetch_add(1);
-  std::string detail = h->error[0] != '\0' ? std::string(h->error)
-                                           : curl_easy_strerror(result);
+  std::string detail =
+      h->error[0] != '\0' ? std::string(h->error) : curl_easy_strerror(result);
   ReleaseHandle(std::move(h));
 
   transfer.response.status = static_cast<int>(code);

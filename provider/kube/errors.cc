@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/errors.h"
 
@@ -28,35 +29,55 @@ std::string StringField(const json& object, const char* key) {
 
 const char* HttpReasonPhrase(int http_status) {
   switch (http_status) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 406: return "NotAcceptable";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "RequestEntityTooLarge";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 500: return "InternalError";
-    case 502: return "BadGateway";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: return "";
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 405:
+      return "MethodNotAllowed";
+    case 406:
+      return "NotAcceptable";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "RequestEntityTooLarge";
+    case 415:
+      return "UnsupportedMediaType";
+    case 422:
+      return "Invalid";
+    case 429:
+      return "TooManyRequests";
+    case 500:
+      return "InternalError";
+    case 502:
+      return "BadGateway";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "Timeout";
+    default:
+      return "";
   }
 }
 
 json ToJson(const ApiError& e) {
   json causes = json::array();
   for (const StatusCause& c : e.causes) {
-    causes.push_back({{"reason", c.reason}, {"message", c.message},
-                      {"field", c.field}});
+    causes.push_back(
+        {{"reason", c.reason}, {"message", c.message}, {"field", c.field}});
   }
-  json out = {{"http_status", e.http_status}, {"reason", e.reason},
-              {"message", e.message},         {"causes", causes},
-              {"verb", e.verb},               {"object", e.object},
+  json out = {{"http_status", e.http_status},
+              {"reason", e.reason},
+              {"message", e.message},
+              {"causes", causes},
+              {"verb", e.verb},
+              {"object", e.object},
               {"server", e.server}};
   if (e.retry_after_seconds.has_value()) {
     out["retry_after_seconds"] = *e.retry_after_seconds;
@@ -164,8 +185,8 @@ absl::Status ToStatus(const ApiError& error) {
   std::vector<std::string> extra;
   for (const StatusCause& c : error.causes) {
     if (c.reason == "FieldManagerConflict") continue;
-    std::string line = c.field.empty() ? c.message
-                                       : absl::StrCat(c.field, ": ", c.message);
+    std::string line =
+        c.field.empty() ? c.message : absl::StrCat(c.field, ": ", c.message);
     if (line.empty() || absl::StrContains(error.message, line)) continue;
     extra.push_back(line);
   }
@@ -175,7 +196,8 @@ absl::Status ToStatus(const ApiError& error) {
   std::vector<std::string> managers = ConflictingManagers(error);
   if (error.http_status == 409 && !managers.empty()) {
     std::vector<std::string> quoted;
-    for (const std::string& m : managers) quoted.push_back(absl::StrCat("\"", m, "\""));
+    for (const std::string& m : managers)
+      quoted.push_back(absl::StrCat("\"", m, "\""));
     absl::StrAppend(
         &text, "; the fields are owned by field manager ",
         absl::StrJoin(quoted, ", "),
@@ -198,7 +220,8 @@ std::optional<ApiError> GetApiError(const absl::Status& status) {
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   ApiError e;
   auto http = j.find("http_status");
-  if (http != j.end() && http->is_number_integer()) e.http_status = http->get<int>();
+  if (http != j.end() && http->is_number_integer())
+    e.http_status = http->get<int>();
   e.reason = StringField(j, "reason");
   e.message = StringField(j, "message");
   e.verb = StringField(j, "verb");

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Kubernetes API errors as absl::Status. A failed call's Status body
 // (kind: Status, reason, message, details.causes) becomes a Status with a
@@ -41,13 +42,13 @@ struct StatusCause {
 
 // What the API server said about a failed request. Plain value.
 struct ApiError {
-  int http_status = 0;          // 404, 409, ...
-  std::string reason;           // Status.reason: NotFound, Conflict, ...
-  std::string message;          // Status.message (or the raw body, trimmed)
+  int http_status = 0;  // 404, 409, ...
+  std::string reason;   // Status.reason: NotFound, Conflict, ...
+  std::string message;  // Status.message (or the raw body, trimmed)
   std::vector<StatusCause> causes;
-  std::string verb;             // "PATCH"
-  std::string object;           // "pods default/ws-1" (or a path)
-  std::string server;           // "https://127.0.0.1:6443"
+  std::string verb;                        // "PATCH"
+  std::string object;                      // "pods default/ws-1" (or a path)
+  std::string server;                      // "https://127.0.0.1:6443"
   std::optional<int> retry_after_seconds;  // from Retry-After, if any
 
   friend bool operator==(const ApiError&, const ApiError&) = default;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/exec_credential.h"
 
@@ -9,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -64,7 +65,8 @@ absl::StatusOr<ExecCredential> ParseExecCredential(
     return Bad(absl::StrCat("apiVersion \"", got_version, "\", expected \"",
                             api_version, "\""));
   }
-  if (Str(j, "kind") != "ExecCredential") return Bad("kind is not ExecCredential");
+  if (Str(j, "kind") != "ExecCredential")
+    return Bad("kind is not ExecCredential");
   auto status = j.find("status");
   if (status == j.end() || !status->is_object()) return Bad("no status");
   ExecCredential cred;
@@ -82,8 +84,8 @@ absl::StatusOr<ExecCredential> ParseExecCredential(
     absl::Time t;
     std::string err;
     if (!absl::ParseTime(absl::RFC3339_full, expiry, &t, &err)) {
-      return Bad(absl::StrCat("expirationTimestamp \"", expiry,
-                              "\" is not RFC 3339"));
+      return Bad(
+          absl::StrCat("expirationTimestamp \"", expiry, "\" is not RFC 3339"));
     }
     cred.expiration = t;
   }
@@ -163,9 +165,8 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (rc != 0) {
-    std::string message = absl::StrCat(CommandName(exec),
-                                       " could not be started: ",
-                                       std::strerror(rc));
+    std::string message = absl::StrCat(
+        CommandName(exec), " could not be started: ", std::strerror(rc));
     if (!exec.install_hint.empty()) {
       absl::StrAppend(&message, ". ", exec.install_hint);
     }
@@ -199,7 +200,8 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
     if (err_open) fds[n++] = {err_pipe[0], POLLIN, 0};
     int ready = ::poll(fds, n, wait_ms);
     if (ready < 0 && errno != EINTR) {
-      failure = absl::UnavailableError("poll failed on the exec plugin's pipes");
+      failure =
+          absl::UnavailableError("poll failed on the exec plugin's pipes");
       break;
     }
     for (nfds_t i = 0; i < n; ++i) {
@@ -233,9 +235,9 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
     if (shown.size() > kMaxStderrShown) {
       shown = absl::StrCat(shown.substr(0, kMaxStderrShown), "...");
     }
-    return absl::UnauthenticatedError(absl::StrCat(
-        CommandName(exec), " failed with ", how,
-        shown.empty() ? "" : absl::StrCat(": ", shown)));
+    return absl::UnauthenticatedError(
+        absl::StrCat(CommandName(exec), " failed with ", how,
+                     shown.empty() ? "" : absl::StrCat(": ", shown)));
   }
   return out;
 }

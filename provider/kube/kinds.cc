@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/kinds.h"
 
@@ -52,9 +53,8 @@ absl::StatusOr<ResourceKind> LookupKind(absl::string_view api_version,
   for (const ResourceKind& k : KnownKinds()) {
     if (k.kind == kind && k.ApiVersion() == api_version) return k;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unsupported kind \"", kind, "\" of apiVersion \"",
-                   api_version, "\""));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unsupported kind \"", kind, "\" of apiVersion \"", api_version, "\""));
 }
 
 absl::StatusOr<ObjectRef> ObjectRef::FromObject(const nlohmann::json& object) {
@@ -104,9 +104,9 @@ std::string ObjectRef::Describe() const {
 }
 
 std::string CollectionPath(const ResourceKind& kind, absl::string_view ns) {
-  std::string path = kind.group.empty()
-                         ? absl::StrCat("/api/", kind.version)
-                         : absl::StrCat("/apis/", kind.group, "/", kind.version);
+  std::string path = kind.group.empty() ? absl::StrCat("/api/", kind.version)
+                                        : absl::StrCat("/apis/", kind.group,
+                                                       "/", kind.version);
   if (kind.namespaced && !ns.empty()) {
     absl::StrAppend(&path, "/namespaces/", ns);
   }

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // yaml-cpp throws on syntax errors and on bad node access. The only yaml-cpp
 // calls are in YamlToJson/LoadYaml below, inside try/catch; the rest of the
@@ -58,10 +59,9 @@ absl::StatusOr<json> LoadYaml(absl::string_view text,
     YAML::Node root = YAML::Load(std::string(text));
     return YamlToJson(root, 0);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("kubeconfig ", origin, " is not valid YAML: line ",
-                     e.mark.line + 1, ", column ", e.mark.column + 1, ": ",
-                     e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "kubeconfig ", origin, " is not valid YAML: line ", e.mark.line + 1,
+        ", column ", e.mark.column + 1, ": ", e.msg));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("kubeconfig ", origin, " cannot be parsed: ", e.what()));
@@ -135,7 +135,8 @@ absl::Status ForEachNamed(const json& root, const char* key,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ExecConfig> ParseExec(const json& exec, absl::string_view base_dir,
+absl::StatusOr<ExecConfig> ParseExec(const json& exec,
+                                     absl::string_view base_dir,
                                      absl::string_view where) {
   ExecConfig out;
   out.api_version = Str(exec, "apiVersion");
@@ -244,23 +245,24 @@ absl::StatusOr<Kubeconfig> ParseKubeconfig(absl::string_view text,
           user.auth_provider = Str(*provider, "name");
           if (user.auth_provider.empty()) user.auth_provider = "(unnamed)";
         }
-        user.basic_auth = !Str(u, "username").empty() || !Str(u, "password").empty();
+        user.basic_auth =
+            !Str(u, "username").empty() || !Str(u, "password").empty();
         config.users.emplace(name, std::move(user));
         return absl::OkStatus();
       }));
 
-  CVM_RETURN_IF_ERROR(ForEachNamed(
-      root, "contexts", "context", origin,
-      [&](const std::string& name, const json& c) -> absl::Status {
-        if (config.contexts.count(name)) return absl::OkStatus();
-        KubeconfigContext context;
-        context.origin = file;
-        context.cluster = Str(c, "cluster");
-        context.user = Str(c, "user");
-        context.ns = Str(c, "namespace");
-        config.contexts.emplace(name, std::move(context));
-        return absl::OkStatus();
-      }));
+  CVM_RETURN_IF_ERROR(
+      ForEachNamed(root, "contexts", "context", origin,
+                   [&](const std::string& name, const json& c) -> absl::Status {
+                     if (config.contexts.count(name)) return absl::OkStatus();
+                     KubeconfigContext context;
+                     context.origin = file;
+                     context.cluster = Str(c, "cluster");
+                     context.user = Str(c, "user");
+                     context.ns = Str(c, "namespace");
+                     config.contexts.emplace(name, std::move(context));
+                     return absl::OkStatus();
+                   }));
   return config;
 }
 

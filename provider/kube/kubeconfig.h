@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // kubeconfig files: parsing (yaml-cpp, whose exceptions never leave this
 // unit) and kubectl-style merging of several files. ResolveConfig
@@ -33,8 +34,8 @@ struct KubeconfigCluster {
 // users[].user.
 struct KubeconfigUser {
   std::string token;
-  std::string token_file;          // path
-  std::string client_certificate;  // path
+  std::string token_file;               // path
+  std::string client_certificate;       // path
   std::string client_certificate_data;  // PEM
   std::string client_key;               // path
   std::string client_key_data;          // PEM

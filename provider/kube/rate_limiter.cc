@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/rate_limiter.h"
 
@@ -42,10 +43,10 @@ absl::Status RateLimiter::Acquire(absl::Time deadline,
     absl::Time now = clock_->Now();
     wait = WaitAtLocked(now);
     if (now + wait > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "client-side rate limit (qps ", qps_, ", burst ", burst_,
-          ") would delay the request ", absl::FormatDuration(wait),
-          ", past its deadline"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("client-side rate limit (qps ", qps_, ", burst ", burst_,
+                       ") would delay the request ", absl::FormatDuration(wait),
+                       ", past its deadline"));
     }
     tokens_ -= 1;
   }

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // A token-bucket rate limiter (client-go's flowcontrol semantics): the
 // bucket holds up to `burst` tokens and refills at `qps` tokens per second;
@@ -37,7 +38,8 @@ class RateLimiter {
 
  private:
   // Refills and returns the wait for one token at `now` without taking it.
-  absl::Duration WaitAtLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration WaitAtLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const double qps_;
   const int burst_;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/transport.h"
 
@@ -8,7 +9,8 @@
 
 namespace cvm::kube {
 namespace {
-constexpr char kConnectFailureUrl[] = "type.googleapis.com/cvm.kube.ConnectFailure";
+constexpr char kConnectFailureUrl[] =
+    "type.googleapis.com/cvm.kube.ConnectFailure";
 }  // namespace
 
 std::optional<std::string> HttpResponse::Header(absl::string_view name) const {

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/client.h"
 
@@ -123,10 +124,12 @@ TEST(ClientTest, ErrorsAreMappedAndNameVerbObjectServer) {
       {"403",
        Reply::Status(403, "Forbidden",
                      "pods \"ws-1\" is forbidden: User \"bob\" cannot get"),
-       absl::StatusCode::kPermissionDenied, "403 Forbidden: pods \"ws-1\" is forbidden"},
+       absl::StatusCode::kPermissionDenied,
+       "403 Forbidden: pods \"ws-1\" is forbidden"},
       {"401", Reply::Status(401, "Unauthorized", "Unauthorized"),
        absl::StatusCode::kUnauthenticated, "401 Unauthorized"},
-      {"transport", Reply::Error(absl::FailedPreconditionError("TLS error: bad cert")),
+      {"transport",
+       Reply::Error(absl::FailedPreconditionError("TLS error: bad cert")),
        absl::StatusCode::kFailedPrecondition,
        "GET pods default/ws-1 on https://127.0.0.1:6443: TLS error"},
   };
@@ -145,9 +148,10 @@ TEST(ClientTest, ListFollowsContinueAndFillsKinds) {
   Harness h;
   h.transport->Push(
       "GET", kPodsPath,
-      Reply::Json(200, {{"kind", "PodList"},
-                        {"metadata", {{"resourceVersion", "10"}, {"continue", "c/1"}}},
-                        {"items", {{{"metadata", {{"name", "a"}}}}}}}));
+      Reply::Json(
+          200, {{"kind", "PodList"},
+                {"metadata", {{"resourceVersion", "10"}, {"continue", "c/1"}}},
+                {"items", {{{"metadata", {{"name", "a"}}}}}}}));
   h.transport->Push(
       "GET", kPodsPath,
       Reply::Json(200, {{"kind", "PodList"},
@@ -158,13 +162,15 @@ TEST(ClientTest, ListFollowsContinueAndFillsKinds) {
   CVM_ASSERT_OK_AND_ASSIGN(ListResult result,
                            h.client->List("v1", "Pod", "default", list));
   ASSERT_EQ(result.items.size(), 2u);
-  EXPECT_EQ(result.items[1],
-            json({{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", "b"}}}}));
+  EXPECT_EQ(result.items[1], json({{"apiVersion", "v1"},
+                                   {"kind", "Pod"},
+                                   {"metadata", {{"name", "b"}}}}));
   EXPECT_EQ(result.resource_version, "11");
   auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].path,
-            "/api/v1/namespaces/default/pods?labelSelector=app%3Dcvm%2Ctier%20in%20%28a%2Cb%29&limit=500");
+            "/api/v1/namespaces/default/"
+            "pods?labelSelector=app%3Dcvm%2Ctier%20in%20%28a%2Cb%29&limit=500");
   EXPECT_THAT(requests[1].path, HasSubstr("&continue=c%2F1"));
   EXPECT_EQ(h.client->Stats().list, 2);
 }
@@ -183,8 +189,9 @@ TEST(ClientTest, ApplyRequestShape) {
   auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "PATCH");
-  EXPECT_EQ(requests[0].path, std::string(kPodPath) +
-                                  "?fieldManager=terraform-provider-cvm&force=true&dryRun=All");
+  EXPECT_EQ(requests[0].path,
+            std::string(kPodPath) +
+                "?fieldManager=terraform-provider-cvm&force=true&dryRun=All");
   EXPECT_EQ(h.Header(0, "Content-Type"), "application/apply-patch+yaml");
   EXPECT_EQ(json::parse(requests[0].body), pod);
   EXPECT_EQ(h.client->Stats().apply, 1);
@@ -200,14 +207,17 @@ TEST(ClientTest, ApplyRejectsIncompleteObjectsWithoutARequest) {
   Harness h;
   json no_ns = Pod("");
   no_ns["metadata"].erase("namespace");
-  EXPECT_THAT(h.client->Apply(no_ns),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("namespaced")));
-  EXPECT_THAT(h.client->Apply({{"kind", "Pod"}}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("apiVersion")));
+  EXPECT_THAT(
+      h.client->Apply(no_ns),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("namespaced")));
+  EXPECT_THAT(
+      h.client->Apply({{"kind", "Pod"}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("apiVersion")));
   ApplyOptions no_manager;
   no_manager.field_manager = "";
-  EXPECT_THAT(h.client->Apply(Pod(""), no_manager),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("field manager")));
+  EXPECT_THAT(
+      h.client->Apply(Pod(""), no_manager),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("field manager")));
   EXPECT_TRUE(h.transport->requests().empty());
 }
 
@@ -223,11 +233,12 @@ TEST(ClientTest, ApplyConflictAndInvalid) {
                         {"message", "conflict with \"kubectl\" using v1"},
                         {"field", ".metadata.labels.app"}}}}}));
   absl::StatusOr<json> got = h.client->Apply(Pod(""));
-  EXPECT_THAT(got, StatusIs(absl::StatusCode::kAborted,
-                            AllOf(HasSubstr("PATCH pods default/ws-1 on "
-                                            "https://127.0.0.1:6443: 409 Conflict"),
-                                  HasSubstr("field manager \"kubectl\""),
-                                  HasSubstr("force"))));
+  EXPECT_THAT(got,
+              StatusIs(absl::StatusCode::kAborted,
+                       AllOf(HasSubstr("PATCH pods default/ws-1 on "
+                                       "https://127.0.0.1:6443: 409 Conflict"),
+                             HasSubstr("field manager \"kubectl\""),
+                             HasSubstr("force"))));
   EXPECT_EQ(h.transport->requests().size(), 1u);  // a 409 is not retried
 
   h.transport->Push(
@@ -238,8 +249,9 @@ TEST(ClientTest, ApplyConflictAndInvalid) {
                         {"message", "Required value"},
                         {"field", "spec.containers[0].image"}}}}}));
   got = h.client->Apply(Pod(""));
-  EXPECT_THAT(got, StatusIs(absl::StatusCode::kInvalidArgument,
-                            HasSubstr("spec.containers[0].image: Required value")));
+  EXPECT_THAT(got,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("spec.containers[0].image: Required value")));
   std::optional<ApiError> error = GetApiError(got.status());
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->http_status, 422);
@@ -252,8 +264,9 @@ TEST(ClientTest, ApplyConflictAndInvalid) {
 
 TEST(ClientTest, DeleteSendsOptionsAndPreconditions) {
   Harness h;
-  h.transport->Push("DELETE", kPodPath,
-                    Reply::Json(200, {{"kind", "Status"}, {"status", "Success"}}));
+  h.transport->Push(
+      "DELETE", kPodPath,
+      Reply::Json(200, {{"kind", "Status"}, {"status", "Success"}}));
   DeleteOptions del;
   del.propagation_policy = "Foreground";
   del.uid = "uid-1";
@@ -273,11 +286,13 @@ TEST(ClientTest, DeleteSendsOptionsAndPreconditions) {
                     Reply::Status(409, "Conflict",
                                   "Precondition failed: UID in precondition: "
                                   "uid-1, UID in object meta: uid-2"));
-  EXPECT_THAT(h.client->Delete(kPod, del),
-              StatusIs(absl::StatusCode::kAborted, HasSubstr("Precondition failed")));
+  EXPECT_THAT(
+      h.client->Delete(kPod, del),
+      StatusIs(absl::StatusCode::kAborted, HasSubstr("Precondition failed")));
   h.transport->Push("DELETE", kPodPath, Reply::Status(404, "NotFound", "gone"));
-  EXPECT_THAT(h.client->Delete(kPod), StatusIs(absl::StatusCode::kNotFound,
-                                               HasSubstr("DELETE pods default/ws-1")));
+  EXPECT_THAT(h.client->Delete(kPod),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("DELETE pods default/ws-1")));
 }
 
 TEST(ClientTest, RetriesTooManyRequestsHonouringRetryAfter) {
@@ -296,8 +311,9 @@ TEST(ClientTest, RetriesTooManyRequestsHonouringRetryAfter) {
 TEST(ClientTest, RetriesServerErrorsWithExponentialBackoffOnSafeVerbs) {
   Harness h;
   for (int i = 0; i < 3; ++i) {
-    h.transport->Push("GET", kPodPath,
-                      Reply::Status(503, "ServiceUnavailable", "etcd leader change"));
+    h.transport->Push(
+        "GET", kPodPath,
+        Reply::Status(503, "ServiceUnavailable", "etcd leader change"));
   }
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("1")));
   ASSERT_THAT(h.client->Get(kPod), IsOk());
@@ -309,9 +325,11 @@ TEST(ClientTest, RetriesServerErrorsWithExponentialBackoffOnSafeVerbs) {
 
 TEST(ClientTest, GivesUpAfterMaxAttempts) {
   Harness h;
-  h.transport->SetDefault("GET", kPodPath, Reply::Status(500, "InternalError", "boom"));
+  h.transport->SetDefault("GET", kPodPath,
+                          Reply::Status(500, "InternalError", "boom"));
   EXPECT_THAT(h.client->Get(kPod),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("500 InternalError: boom")));
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("500 InternalError: boom")));
   EXPECT_EQ(h.transport->requests().size(), 5u);
 }
 
@@ -334,16 +352,19 @@ TEST(ClientTest, NonIdempotentCreateIsRetriedOnlyWhenNothingWasProcessed) {
   {
     SCOPED_TRACE("503 on POST: not retried");
     Harness h;
-    h.transport->Push("POST", kPodsPath, Reply::Status(503, "ServiceUnavailable", "x"));
-    EXPECT_THAT(h.client->Create(pod), StatusIs(absl::StatusCode::kUnavailable,
-                                                HasSubstr("POST pods default/ws-1")));
+    h.transport->Push("POST", kPodsPath,
+                      Reply::Status(503, "ServiceUnavailable", "x"));
+    EXPECT_THAT(h.client->Create(pod),
+                StatusIs(absl::StatusCode::kUnavailable,
+                         HasSubstr("POST pods default/ws-1")));
     EXPECT_EQ(h.transport->requests().size(), 1u);
   }
   {
     SCOPED_TRACE("dropped connection on POST: not retried");
     Harness h;
-    h.transport->Push("POST", kPodsPath,
-                      Reply::Error(absl::UnavailableError("connection reset by peer")));
+    h.transport->Push(
+        "POST", kPodsPath,
+        Reply::Error(absl::UnavailableError("connection reset by peer")));
     EXPECT_THAT(h.client->Create(pod), StatusIs(absl::StatusCode::kUnavailable,
                                                 HasSubstr("connection reset")));
     EXPECT_EQ(h.transport->requests().size(), 1u);
@@ -351,7 +372,8 @@ TEST(ClientTest, NonIdempotentCreateIsRetriedOnlyWhenNothingWasProcessed) {
   {
     SCOPED_TRACE("429 and connection refused on POST: retried");
     Harness h;
-    h.transport->Push("POST", kPodsPath, Reply::Status(429, "TooManyRequests", "x"));
+    h.transport->Push("POST", kPodsPath,
+                      Reply::Status(429, "TooManyRequests", "x"));
     h.transport->Push("POST", kPodsPath,
                       Reply::Error(MarkConnectFailure(
                           absl::UnavailableError("connection refused"))));
@@ -363,17 +385,20 @@ TEST(ClientTest, NonIdempotentCreateIsRetriedOnlyWhenNothingWasProcessed) {
   {
     SCOPED_TRACE("409 AlreadyExists on POST");
     Harness h;
-    h.transport->Push("POST", kPodsPath,
-                      Reply::Status(409, "AlreadyExists", "pods \"ws-1\" already exists"));
-    EXPECT_THAT(h.client->Create(pod), StatusIs(absl::StatusCode::kAlreadyExists,
-                                                HasSubstr("already exists")));
+    h.transport->Push(
+        "POST", kPodsPath,
+        Reply::Status(409, "AlreadyExists", "pods \"ws-1\" already exists"));
+    EXPECT_THAT(h.client->Create(pod),
+                StatusIs(absl::StatusCode::kAlreadyExists,
+                         HasSubstr("already exists")));
   }
 }
 
 TEST(ClientTest, DroppedConnectionOnGetIsRetried) {
   Harness h;
-  h.transport->Push("GET", kPodPath,
-                    Reply::Error(absl::UnavailableError("Recv failure: Connection reset")));
+  h.transport->Push(
+      "GET", kPodPath,
+      Reply::Error(absl::UnavailableError("Recv failure: Connection reset")));
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("1")));
   EXPECT_THAT(h.client->Get(kPod), IsOk());
   EXPECT_EQ(h.client->Stats().retries, 1);
@@ -381,7 +406,8 @@ TEST(ClientTest, DroppedConnectionOnGetIsRetried) {
 
 TEST(ClientTest, StaticTokenUnauthorizedIsNotRetried) {
   Harness h;
-  h.transport->SetDefault("GET", kPodPath, Reply::Status(401, "Unauthorized", "Unauthorized"));
+  h.transport->SetDefault("GET", kPodPath,
+                          Reply::Status(401, "Unauthorized", "Unauthorized"));
   EXPECT_THAT(h.client->Get(kPod), StatusIs(absl::StatusCode::kUnauthenticated,
                                             Not(HasSubstr("secret-token"))));
   EXPECT_EQ(h.transport->requests().size(), 1u);
@@ -392,7 +418,8 @@ TEST(ClientTest, ExecPluginIsRerunOnceAfterUnauthorized) {
   std::string plugin = dir.Write("plugin.sh", R"(#!/bin/sh
 n=$(cat "$COUNT_FILE" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$COUNT_FILE"
 printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"exec-%s"}}' "$n"
-)", 0755);
+)",
+                                 0755);
   RestConfig rc = Config();
   rc.token = "";
   ExecConfig exec;
@@ -401,7 +428,8 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
   exec.env = {{"COUNT_FILE", dir.path() + "/count"}};
   rc.exec = exec;
   Harness h(rc);
-  h.transport->Push("GET", kPodPath, Reply::Status(401, "Unauthorized", "Unauthorized"));
+  h.transport->Push("GET", kPodPath,
+                    Reply::Status(401, "Unauthorized", "Unauthorized"));
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("1")));
   ASSERT_THAT(h.client->Get(kPod), IsOk());
   EXPECT_EQ(h.Header(0, "Authorization"), "Bearer exec-1");
@@ -411,10 +439,11 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
   ASSERT_THAT(h.client->Get(kPod), IsOk());
   EXPECT_EQ(h.Header(2, "Authorization"), "Bearer exec-2");
   // A second 401 in a row is reported, after one re-run.
-  h.transport->SetDefault("GET", kPodPath, Reply::Status(401, "Unauthorized", "Unauthorized"));
-  EXPECT_THAT(h.client->Get(kPod), StatusIs(absl::StatusCode::kUnauthenticated,
-                                            AllOf(HasSubstr("401"),
-                                                  Not(HasSubstr("exec-")))));
+  h.transport->SetDefault("GET", kPodPath,
+                          Reply::Status(401, "Unauthorized", "Unauthorized"));
+  EXPECT_THAT(h.client->Get(kPod),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       AllOf(HasSubstr("401"), Not(HasSubstr("exec-")))));
   ClientStats stats = h.client->Stats();
   EXPECT_EQ(stats.exec_runs, 3);
   EXPECT_EQ(stats.auth_refreshes, 2);
@@ -451,12 +480,20 @@ TEST(ClientTest, ServerVersion) {
 TEST(ClientTest, EventsAreSortedNewestLastAndFilterable) {
   Harness h;
   json items = json::array({
-      {{"type", "Warning"}, {"reason", "BackOff"}, {"message", "restarting"},
-       {"count", 4}, {"lastTimestamp", "2030-01-01T00:05:00Z"}},
-      {{"type", "Normal"}, {"reason", "Scheduled"}, {"message", "assigned"},
+      {{"type", "Warning"},
+       {"reason", "BackOff"},
+       {"message", "restarting"},
+       {"count", 4},
+       {"lastTimestamp", "2030-01-01T00:05:00Z"}},
+      {{"type", "Normal"},
+       {"reason", "Scheduled"},
+       {"message", "assigned"},
        {"eventTime", "2030-01-01T00:00:00.000000Z"}},
-      {{"type", "Warning"}, {"reason", "FailedMount"}, {"message", "no volume"},
-       {"series", {{"count", 2}, {"lastObservedTime", "2030-01-01T00:03:00.123456Z"}}}},
+      {{"type", "Warning"},
+       {"reason", "FailedMount"},
+       {"message", "no volume"},
+       {"series",
+        {{"count", 2}, {"lastObservedTime", "2030-01-01T00:03:00.123456Z"}}}},
   });
   h.transport->Push("GET", "/api/v1/namespaces/default/events",
                     Reply::Json(200, {{"items", items}}));
@@ -470,7 +507,8 @@ TEST(ClientTest, EventsAreSortedNewestLastAndFilterable) {
   EXPECT_EQ(FormatEvent(warnings[0]), "Warning FailedMount (x2): no volume");
   EXPECT_EQ(FormatEvent(warnings[1]), "Warning BackOff (x4): restarting");
   EXPECT_THAT(h.transport->requests()[0].path,
-              HasSubstr("fieldSelector=involvedObject.name%3Dws-1%2CinvolvedObject.kind%3DPod"));
+              HasSubstr("fieldSelector=involvedObject.name%3Dws-1%"
+                        "2CinvolvedObject.kind%3DPod"));
 }
 
 // --- Watches -------------------------------------------------------------
@@ -480,11 +518,13 @@ constexpr char kWatchPrefix[] = "/api/v1/namespaces/default/pods?watch=1";
 TEST(WaitForTest, WatchesUntilThePredicateHolds) {
   Harness h;
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
-  h.transport->Push("GET", kWatchPrefix,
-                    Reply::Watch({WatchEvent("MODIFIED", Pod("11")),
-                                  WatchEvent("BOOKMARK", {{"metadata", {{"resourceVersion", "12"}}}}),
-                                  WatchEvent("MODIFIED", Pod("13", true)),
-                                  WatchEvent("MODIFIED", Pod("14"))}));
+  h.transport->Push(
+      "GET", kWatchPrefix,
+      Reply::Watch(
+          {WatchEvent("MODIFIED", Pod("11")),
+           WatchEvent("BOOKMARK", {{"metadata", {{"resourceVersion", "12"}}}}),
+           WatchEvent("MODIFIED", Pod("13", true)),
+           WatchEvent("MODIFIED", Pod("14"))}));
   CVM_ASSERT_OK_AND_ASSIGN(
       json pod, h.client->WaitFor(kPod, HasCondition("Ready"),
                                   h.clock.Now() + absl::Minutes(5), nullptr));
@@ -492,7 +532,8 @@ TEST(WaitForTest, WatchesUntilThePredicateHolds) {
   auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[1].path,
-            "/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Dws-1"
+            "/api/v1/namespaces/default/"
+            "pods?watch=1&fieldSelector=metadata.name%3Dws-1"
             "&resourceVersion=10&allowWatchBookmarks=true&timeoutSeconds=300");
   EXPECT_EQ(h.client->Stats().watch, 1);
 }
@@ -500,7 +541,8 @@ TEST(WaitForTest, WatchesUntilThePredicateHolds) {
 TEST(WaitForTest, ReturnsAtOnceWhenAlreadyTrue) {
   Harness h;
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10", true)));
-  EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), nullptr),
+  EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
+                                absl::InfiniteFuture(), nullptr),
               IsOk());
   EXPECT_EQ(h.transport->requests().size(), 1u);
 }
@@ -509,13 +551,17 @@ TEST(WaitForTest, ResumesFromTheLastResourceVersion) {
   Harness h;
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
   // The server ends the first watch (timeoutSeconds), the second drops.
-  h.transport->Push("GET", kWatchPrefix, Reply::Watch({WatchEvent("MODIFIED", Pod("11"))}));
+  h.transport->Push("GET", kWatchPrefix,
+                    Reply::Watch({WatchEvent("MODIFIED", Pod("11"))}));
   Reply dropped = Reply::Watch({WatchEvent("MODIFIED", Pod("12"))});
-  dropped.error_after_chunks = absl::UnavailableError("HTTP/2 stream was reset");
+  dropped.error_after_chunks =
+      absl::UnavailableError("HTTP/2 stream was reset");
   h.transport->Push("GET", kWatchPrefix, dropped);
-  h.transport->Push("GET", kWatchPrefix, Reply::Watch({WatchEvent("MODIFIED", Pod("13", true))}));
-  CVM_ASSERT_OK_AND_ASSIGN(
-      json pod, h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), nullptr));
+  h.transport->Push("GET", kWatchPrefix,
+                    Reply::Watch({WatchEvent("MODIFIED", Pod("13", true))}));
+  CVM_ASSERT_OK_AND_ASSIGN(json pod,
+                           h.client->WaitFor(kPod, HasCondition("Ready"),
+                                             absl::InfiniteFuture(), nullptr));
   EXPECT_EQ(pod, Pod("13", true));
   auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 4u);
@@ -529,16 +575,19 @@ TEST(WaitForTest, GoneRelistsAndResumesFromTheFreshVersion) {
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
   // An ERROR event with 410 inside the stream.
   h.transport->Push("GET", kWatchPrefix,
-                    Reply::Watch({WatchEvent("ERROR", {{"kind", "Status"},
-                                                       {"code", 410},
-                                                       {"reason", "Expired"},
-                                                       {"message", "too old resource version"}})}));
+                    Reply::Watch({WatchEvent(
+                        "ERROR", {{"kind", "Status"},
+                                  {"code", 410},
+                                  {"reason", "Expired"},
+                                  {"message", "too old resource version"}})}));
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("50")));
   // Then a 410 answer to the watch request itself.
   h.transport->Push("GET", kWatchPrefix, Reply::Status(410, "Gone", "too old"));
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("60")));
-  h.transport->Push("GET", kWatchPrefix, Reply::Watch({WatchEvent("MODIFIED", Pod("61", true))}));
-  ASSERT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), nullptr),
+  h.transport->Push("GET", kWatchPrefix,
+                    Reply::Watch({WatchEvent("MODIFIED", Pod("61", true))}));
+  ASSERT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
+                                absl::InfiniteFuture(), nullptr),
               IsOk());
   auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 6u);
@@ -551,37 +600,50 @@ TEST(WaitForTest, DeletionPredicateErrorsAndWatchErrors) {
     SCOPED_TRACE("deleted while waiting");
     Harness h;
     h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
-    h.transport->Push("GET", kWatchPrefix, Reply::Watch({WatchEvent("DELETED", Pod("11"))}));
-    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), nullptr),
-                StatusIs(absl::StatusCode::kNotFound, HasSubstr("was deleted while waiting")));
+    h.transport->Push("GET", kWatchPrefix,
+                      Reply::Watch({WatchEvent("DELETED", Pod("11"))}));
+    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
+                                  absl::InfiniteFuture(), nullptr),
+                StatusIs(absl::StatusCode::kNotFound,
+                         HasSubstr("was deleted while waiting")));
   }
   {
     SCOPED_TRACE("predicate error");
     Harness h;
     h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
-    h.transport->Push("GET", kWatchPrefix, Reply::Watch({WatchEvent("MODIFIED", Pod("11"))}));
+    h.transport->Push("GET", kWatchPrefix,
+                      Reply::Watch({WatchEvent("MODIFIED", Pod("11"))}));
     int calls = 0;
     Predicate failed = [&calls](const json&) -> absl::StatusOr<bool> {
-      if (++calls == 2) return absl::FailedPreconditionError("pod phase Failed");
+      if (++calls == 2)
+        return absl::FailedPreconditionError("pod phase Failed");
       return false;
     };
-    EXPECT_THAT(h.client->WaitFor(kPod, failed, absl::InfiniteFuture(), nullptr),
-                StatusIs(absl::StatusCode::kFailedPrecondition, "pod phase Failed"));
+    EXPECT_THAT(
+        h.client->WaitFor(kPod, failed, absl::InfiniteFuture(), nullptr),
+        StatusIs(absl::StatusCode::kFailedPrecondition, "pod phase Failed"));
   }
   {
     SCOPED_TRACE("missing object");
     Harness h;
-    h.transport->Push("GET", kPodPath, Reply::Status(404, "NotFound", "pods \"ws-1\" not found"));
-    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), nullptr),
-                StatusIs(absl::StatusCode::kNotFound, HasSubstr("GET pods default/ws-1")));
+    h.transport->Push(
+        "GET", kPodPath,
+        Reply::Status(404, "NotFound", "pods \"ws-1\" not found"));
+    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
+                                  absl::InfiniteFuture(), nullptr),
+                StatusIs(absl::StatusCode::kNotFound,
+                         HasSubstr("GET pods default/ws-1")));
   }
   {
     SCOPED_TRACE("forbidden watch");
     Harness h;
     h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
-    h.transport->Push("GET", kWatchPrefix, Reply::Status(403, "Forbidden", "cannot watch"));
-    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), nullptr),
-                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("cannot watch")));
+    h.transport->Push("GET", kWatchPrefix,
+                      Reply::Status(403, "Forbidden", "cannot watch"));
+    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
+                                  absl::InfiniteFuture(), nullptr),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("cannot watch")));
   }
 }
 
@@ -592,11 +654,12 @@ TEST(WaitForTest, DeadlineEndsTheWait) {
   hang.hang = true;
   h.transport->SetDefault("GET", kWatchPrefix, hang);
   absl::Time start = absl::Now();
-  EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
-                                h.clock.Now() + absl::Milliseconds(200), nullptr),
-              StatusIs(absl::StatusCode::kDeadlineExceeded,
-                       HasSubstr("timed out waiting for pods default/ws-1 on "
-                                 "https://127.0.0.1:6443 (last resourceVersion 10)")));
+  EXPECT_THAT(
+      h.client->WaitFor(kPod, HasCondition("Ready"),
+                        h.clock.Now() + absl::Milliseconds(200), nullptr),
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               HasSubstr("timed out waiting for pods default/ws-1 on "
+                         "https://127.0.0.1:6443 (last resourceVersion 10)")));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_THAT(h.transport->requests()[1].path, HasSubstr("timeoutSeconds=1"));
 }
@@ -614,11 +677,12 @@ TEST(WaitForTest, CancelReturnsWithin100Milliseconds) {
     cancelled_at = absl::Now();
     cancel.Cancel();
   });
-  absl::StatusOr<json> got =
-      h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(), &cancel);
+  absl::StatusOr<json> got = h.client->WaitFor(kPod, HasCondition("Ready"),
+                                               absl::InfiniteFuture(), &cancel);
   absl::Duration latency = absl::Now() - cancelled_at;
   canceller.join();
-  EXPECT_THAT(got, StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
+  EXPECT_THAT(got,
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
   EXPECT_LT(latency, absl::Milliseconds(100));
 }
 
@@ -627,7 +691,9 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
     SCOPED_TRACE("already gone");
     Harness h;
     h.transport->Push("GET", kPodPath, Reply::Status(404, "NotFound", "x"));
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr), IsOk());
+    EXPECT_THAT(
+        h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr),
+        IsOk());
   }
   {
     SCOPED_TRACE("deleted event");
@@ -636,15 +702,20 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
     h.transport->Push("GET", kWatchPrefix,
                       Reply::Watch({WatchEvent("MODIFIED", Pod("11")),
                                     WatchEvent("DELETED", Pod("12"))}));
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr), IsOk());
+    EXPECT_THAT(
+        h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr),
+        IsOk());
   }
   {
     SCOPED_TRACE("replaced by a new object of the same name");
     Harness h;
     h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
-    h.transport->Push("GET", kWatchPrefix,
-                      Reply::Watch({WatchEvent("ADDED", Pod("20", false, "uid-2"))}));
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr), IsOk());
+    h.transport->Push(
+        "GET", kWatchPrefix,
+        Reply::Watch({WatchEvent("ADDED", Pod("20", false, "uid-2"))}));
+    EXPECT_THAT(
+        h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr),
+        IsOk());
   }
   {
     SCOPED_TRACE("finalizers keep it");
@@ -653,8 +724,10 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
     Reply hang = Reply::Watch({});
     hang.hang = true;
     h.transport->SetDefault("GET", kWatchPrefix, hang);
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, h.clock.Now() + absl::Milliseconds(50), nullptr),
-                StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("finalizers")));
+    EXPECT_THAT(
+        h.client->WaitForDeletion(kPod, h.clock.Now() + absl::Milliseconds(50),
+                                  nullptr),
+        StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("finalizers")));
   }
 }
 

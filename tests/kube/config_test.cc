@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/config.h"
 
@@ -23,11 +24,15 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const char kCaPem[] = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
-const char kCertPem[] = "-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n";
-const char kKeyPem[] = "-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n";
+const char kCaPem[] =
+    "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
+const char kCertPem[] =
+    "-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n";
+const char kKeyPem[] =
+    "-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n";
 
-ExecConfig MakeExec(const std::string& api_version, const std::string& command) {
+ExecConfig MakeExec(const std::string& api_version,
+                    const std::string& command) {
   ExecConfig e;
   e.api_version = api_version;
   e.command = command;
@@ -40,7 +45,8 @@ Environment Env(std::map<std::string, std::string> vars,
 }
 
 // A kubeconfig with two contexts; `dev` is current.
-std::string WriteKubeconfig(const TempDir& dir, const std::string& name = "config") {
+std::string WriteKubeconfig(const TempDir& dir,
+                            const std::string& name = "config") {
   dir.Write("kube/ca.pem", kCaPem);
   dir.Write("kube/client.crt", kCertPem);
   dir.Write("kube/client.key", kKeyPem);
@@ -54,7 +60,8 @@ clusters:
 - name: prod-cluster
   cluster:
     server: prod.example:443
-    certificate-authority-data: )", absl::Base64Escape(kCaPem), R"(
+    certificate-authority-data: )",
+                                                absl::Base64Escape(kCaPem), R"(
     insecure-skip-tls-verify: false
     tls-server-name: kubernetes
 users:
@@ -87,16 +94,18 @@ contexts:
 
 TEST(ResolveConfigTest, NothingConfiguredSaysWhatToSet) {
   for (const auto& vars : std::vector<std::map<std::string, std::string>>{
-           {}, {{"KUBECONFIG", "/home/me/.kube/config"}}, {{"KUBE_HOST", ""}}}) {
+           {},
+           {{"KUBECONFIG", "/home/me/.kube/config"}},
+           {{"KUBE_HOST", ""}}}) {
     absl::StatusOr<RestConfig> rc = ResolveConfig({}, Env(vars));
-    EXPECT_THAT(rc, StatusIs(absl::StatusCode::kFailedPrecondition,
-                             AllOf(HasSubstr("config_path"),
-                                   HasSubstr("KUBE_CONFIG_PATH"),
-                                   HasSubstr("host (KUBE_HOST)"),
-                                   HasSubstr("token (KUBE_TOKEN)"),
-                                   HasSubstr("exec"),
-                                   HasSubstr("KUBECONFIG variable is not read"),
-                                   HasSubstr("never falls back to localhost"))));
+    EXPECT_THAT(
+        rc,
+        StatusIs(absl::StatusCode::kFailedPrecondition,
+                 AllOf(HasSubstr("config_path"), HasSubstr("KUBE_CONFIG_PATH"),
+                       HasSubstr("host (KUBE_HOST)"),
+                       HasSubstr("token (KUBE_TOKEN)"), HasSubstr("exec"),
+                       HasSubstr("KUBECONFIG variable is not read"),
+                       HasSubstr("never falls back to localhost"))));
   }
 }
 
@@ -134,9 +143,10 @@ TEST(ResolveConfigTest, EnvironmentPemAndBoolValues) {
   EXPECT_EQ(rc.ca_pem, kCaPem);
   EXPECT_EQ(rc.client_certificate_pem, kCertPem);
   EXPECT_EQ(rc.client_key_pem, kKeyPem);
-  EXPECT_THAT(ResolveConfig({}, Env({{"KUBE_HOST", "h"}, {"KUBE_INSECURE", "yes"}})),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("KUBE_INSECURE must be true or false")));
+  EXPECT_THAT(
+      ResolveConfig({}, Env({{"KUBE_HOST", "h"}, {"KUBE_INSECURE", "yes"}})),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("KUBE_INSECURE must be true or false")));
 }
 
 TEST(ResolveConfigTest, KubeconfigCurrentContext) {
@@ -157,9 +167,9 @@ TEST(ResolveConfigTest, KubeconfigContextSelectionFromOptionsAndEnv) {
   TempDir dir;
   std::string path = WriteKubeconfig(dir);
   // KUBE_CONFIG_PATH + KUBE_CTX.
-  CVM_ASSERT_OK_AND_ASSIGN(
-      RestConfig rc,
-      ResolveConfig({}, Env({{"KUBE_CONFIG_PATH", path}, {"KUBE_CTX", "prod"}})));
+  CVM_ASSERT_OK_AND_ASSIGN(RestConfig rc,
+                           ResolveConfig({}, Env({{"KUBE_CONFIG_PATH", path},
+                                                  {"KUBE_CTX", "prod"}})));
   EXPECT_EQ(rc.host, "https://prod.example:443");
   EXPECT_EQ(rc.tls_server_name, "kubernetes");
   EXPECT_EQ(rc.client_certificate_pem, kCertPem);
@@ -179,10 +189,11 @@ TEST(ResolveConfigTest, KubeconfigContextSelectionFromOptionsAndEnv) {
   o = {};
   o.config_path = path;
   o.config_context = "nope";
-  EXPECT_THAT(ResolveConfig(o, Env({})),
-              StatusIs(absl::StatusCode::kNotFound,
-                       AllOf(HasSubstr("context \"nope\" not found"),
-                             HasSubstr("contexts: broken, dev, legacy, prod"))));
+  EXPECT_THAT(
+      ResolveConfig(o, Env({})),
+      StatusIs(absl::StatusCode::kNotFound,
+               AllOf(HasSubstr("context \"nope\" not found"),
+                     HasSubstr("contexts: broken, dev, legacy, prod"))));
   o.config_context = "broken";
   EXPECT_THAT(ResolveConfig(o, Env({})),
               StatusIs(absl::StatusCode::kNotFound,
@@ -245,9 +256,10 @@ clusters:
 )");
   ConfigOptions o;
   o.config_path = path;
-  EXPECT_THAT(ResolveConfig(o, Env({})),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("has no current-context: set config_context")));
+  EXPECT_THAT(
+      ResolveConfig(o, Env({})),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("has no current-context: set config_context")));
   o.config_context_cluster = "c";
   o.token = "t";
   CVM_ASSERT_OK_AND_ASSIGN(RestConfig rc, ResolveConfig(o, Env({})));
@@ -340,14 +352,12 @@ TEST(ResolveConfigTest, RejectsInconsistentOptions) {
     return o;
   };
   std::vector<Case> cases = {
-      {"insecure and CA",
-       with([](ConfigOptions& o) {
+      {"insecure and CA", with([](ConfigOptions& o) {
          o.insecure = true;
          o.cluster_ca_certificate = kCaPem;
        }),
        "cannot be used together"},
-      {"token and exec",
-       with([](ConfigOptions& o) {
+      {"token and exec", with([](ConfigOptions& o) {
          o.token = "t";
          o.exec = MakeExec("client.authentication.k8s.io/v1", "x");
        }),
@@ -360,8 +370,7 @@ TEST(ResolveConfigTest, RejectsInconsistentOptions) {
        "cluster_ca_certificate is not PEM"},
       {"bad scheme", with([](ConfigOptions& o) { o.host = "ftp://h"; }),
        "not an http:// or https:// URL"},
-      {"exec alpha",
-       with([](ConfigOptions& o) {
+      {"exec alpha", with([](ConfigOptions& o) {
          o.exec = MakeExec("client.authentication.k8s.io/v1alpha1", "x");
        }),
        "not supported"},
@@ -370,8 +379,9 @@ TEST(ResolveConfigTest, RejectsInconsistentOptions) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(ResolveConfig(c.options, Env({})),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
+    EXPECT_THAT(
+        ResolveConfig(c.options, Env({})),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
   }
 }
 
@@ -391,7 +401,8 @@ TEST(ResolveConfigTest, InClusterServiceAccount) {
   std::map<std::string, std::string> vars = {
       {"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
       {"KUBERNETES_SERVICE_PORT", "443"}};
-  CVM_ASSERT_OK_AND_ASSIGN(RestConfig rc, ResolveConfig({}, Env(vars, sa.path())));
+  CVM_ASSERT_OK_AND_ASSIGN(RestConfig rc,
+                           ResolveConfig({}, Env(vars, sa.path())));
   EXPECT_EQ(rc.host, "https://10.96.0.1:443");
   EXPECT_EQ(rc.token_file, sa.path() + "/token");
   EXPECT_EQ(rc.token, "");

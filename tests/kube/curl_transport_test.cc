@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // CurlTransport against real sockets: a tiny HTTP/1.1 server in-process
 // (tests/testing/local_http_server.h).
@@ -54,7 +55,8 @@ HttpServerResponse Echo(const HttpServerRequest& req) {
 std::unique_ptr<CurlTransport> NewTransport(const std::string& url) {
   CurlTransportOptions options;
   options.server = url;
-  absl::StatusOr<std::unique_ptr<CurlTransport>> t = CurlTransport::Create(options);
+  absl::StatusOr<std::unique_ptr<CurlTransport>> t =
+      CurlTransport::Create(options);
   EXPECT_THAT(t, IsOk());
   return t.ok() ? std::move(*t) : nullptr;
 }
@@ -73,7 +75,8 @@ TEST(CurlTransportTest, HundredSequentialGetsUseOneConnection) {
   std::unique_ptr<CurlTransport> t = NewTransport(server.url());
   ASSERT_NE(t, nullptr);
   for (int i = 0; i < 100; ++i) {
-    absl::StatusOr<HttpResponse> r = t->Send(Get(absl::StrCat("/api/v1/x?i=", i)));
+    absl::StatusOr<HttpResponse> r =
+        t->Send(Get(absl::StrCat("/api/v1/x?i=", i)));
     ASSERT_THAT(r, IsOk());
     ASSERT_EQ(r->status, 200);
   }
@@ -87,9 +90,11 @@ TEST(CurlTransportTest, HundredSequentialGetsUseOneConnection) {
 }
 
 TEST(CurlTransportTest, ClientOverCurlCountsRequestsAndConnections) {
-  json pod = {{"apiVersion", "v1"}, {"kind", "Pod"},
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
               {"metadata", {{"name", "p"}, {"namespace", "d"}}}};
-  LocalHttpServer server([&](const HttpServerRequest&) { return JsonResponse(200, pod); });
+  LocalHttpServer server(
+      [&](const HttpServerRequest&) { return JsonResponse(200, pod); });
   ASSERT_TRUE(server.ok());
   RestConfig rc;
   rc.host = server.url();
@@ -140,13 +145,14 @@ TEST(CurlTransportTest, SendsMethodHeadersAndBody) {
     std::string method;
     std::string body;
   };
-  for (const Case& c : std::vector<Case>{{"PATCH", R"({"a":1})"},
-                                         {"GET", ""},
-                                         {"POST", "{}"},
-                                         {"DELETE", R"({"kind":"DeleteOptions"})"},
-                                         {"DELETE", ""},
-                                         {"PUT", "x"},
-                                         {"GET", ""}}) {
+  for (const Case& c :
+       std::vector<Case>{{"PATCH", R"({"a":1})"},
+                         {"GET", ""},
+                         {"POST", "{}"},
+                         {"DELETE", R"({"kind":"DeleteOptions"})"},
+                         {"DELETE", ""},
+                         {"PUT", "x"},
+                         {"GET", ""}}) {
     SCOPED_TRACE(c.method + " " + c.body);
     HttpRequest req = Get("/apis/x?fieldManager=m&force=true");
     req.method = c.method;
@@ -170,7 +176,8 @@ TEST(CurlTransportTest, SendsMethodHeadersAndBody) {
 TEST(CurlTransportTest, ErrorStatusIsAResponseNotAFailure) {
   LocalHttpServer server([](const HttpServerRequest&) {
     HttpServerResponse r = JsonResponse(
-        429, {{"kind", "Status"}, {"reason", "TooManyRequests"}, {"code", 429}});
+        429,
+        {{"kind", "Status"}, {"reason", "TooManyRequests"}, {"code", 429}});
     r.headers.push_back({"Retry-After", "2"});
     return r;
   });
@@ -207,21 +214,24 @@ TEST(CurlTransportTest, StreamDeliversChunksIncrementallyAndCanStop) {
   ASSERT_TRUE(server.ok());
   std::unique_ptr<CurlTransport> t = NewTransport(server.url());
   std::string seen;
-  CVM_ASSERT_OK_AND_ASSIGN(HttpResponse r, t->Stream(Get("/w?watch=1"),
-                                                     [&](absl::string_view c) {
-                                                       seen.append(c.data(), c.size());
-                                                       return true;
-                                                     }));
+  CVM_ASSERT_OK_AND_ASSIGN(
+      HttpResponse r, t->Stream(Get("/w?watch=1"), [&](absl::string_view c) {
+        seen.append(c.data(), c.size());
+        return true;
+      }));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "");
-  EXPECT_EQ(seen, "{\"type\":\"ADDED\"}\n{\"type\":\"MODIFIED\"}\n{\"type\":\"DELETED\"}\n");
+  EXPECT_EQ(seen,
+            "{\"type\":\"ADDED\"}\n{\"type\":\"MODIFIED\"}\n{\"type\":"
+            "\"DELETED\"}\n");
 
   // Stopping after the first chunk returns OK at once.
   int calls = 0;
-  CVM_ASSERT_OK_AND_ASSIGN(r, t->Stream(Get("/w?watch=1"), [&](absl::string_view) {
-    ++calls;
-    return false;
-  }));
+  CVM_ASSERT_OK_AND_ASSIGN(r,
+                           t->Stream(Get("/w?watch=1"), [&](absl::string_view) {
+                             ++calls;
+                             return false;
+                           }));
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(r.status, 200);
   // The transport is still usable afterwards.
@@ -248,10 +258,12 @@ TEST(CurlTransportTest, CancelStopsAStreamWithin100Milliseconds) {
     cancelled_at = absl::Now();
     cancel.Cancel();
   });
-  absl::StatusOr<HttpResponse> r = t->Stream(req, [](absl::string_view) { return true; });
+  absl::StatusOr<HttpResponse> r =
+      t->Stream(req, [](absl::string_view) { return true; });
   absl::Duration latency = absl::Now() - cancelled_at;
   canceller.join();
-  EXPECT_THAT(r, StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
+  EXPECT_THAT(r,
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
   EXPECT_LT(latency, absl::Milliseconds(100));
 }
 
@@ -282,15 +294,17 @@ TEST(CurlTransportTest, ConnectionRefusedIsMarkedAsNotSent) {
   std::unique_ptr<CurlTransport> t =
       NewTransport(absl::StrCat("http://127.0.0.1:", port));
   absl::StatusOr<HttpResponse> r = t->Send(Get("/x"));
-  EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("GET http://127.0.0.1")));
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable,
+                          HasSubstr("GET http://127.0.0.1")));
   EXPECT_TRUE(IsConnectFailure(r.status()));
 }
 
 TEST(CurlTransportTest, CreateRejectsBadServers) {
   CurlTransportOptions options;
   options.server = "ftp://h";
-  EXPECT_THAT(CurlTransport::Create(options),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an http")));
+  EXPECT_THAT(
+      CurlTransport::Create(options),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an http")));
 }
 
 TEST(CurlTransportTest, PathPrefixOfTheServerIsKept) {

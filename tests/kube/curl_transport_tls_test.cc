@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // CurlTransport over real TLS: certificates made with the openssl CLI and a
 // Python HTTPS server (testdata/tls_server.py) that counts connections.
@@ -55,17 +56,23 @@ class TlsFixture : public ::testing::Test {
     std::string script = absl::StrCat(
         "set -e; cd '", d, "'\n",
         "ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n",
-        "openssl req -x509 $ec -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca\n",
-        "openssl req -x509 $ec -keyout other.key -out other.crt -days 2 -subj /CN=other-ca\n",
-        "openssl req $ec -keyout server.key -out server.csr -subj /CN=api.cvm.test\n",
+        "openssl req -x509 $ec -keyout ca.key -out ca.crt -days 2 -subj "
+        "/CN=test-ca\n",
+        "openssl req -x509 $ec -keyout other.key -out other.crt -days 2 -subj "
+        "/CN=other-ca\n",
+        "openssl req $ec -keyout server.key -out server.csr -subj "
+        "/CN=api.cvm.test\n",
         "printf 'subjectAltName=DNS:api.cvm.test\\n' > san.ext\n",
-        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key "
+        "-CAcreateserial "
         "-out server.crt -days 2 -extfile san.ext\n",
         "openssl req $ec -keyout client.key -out client.csr -subj /CN=tester\n",
-        "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+        "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key "
+        "-CAcreateserial "
         "-out client.crt -days 2\n");
     dir_->Write("gen.sh", script, 0755);
-    int rc = std::system(absl::StrCat("sh '", d, "/gen.sh' >/dev/null 2>&1").c_str());
+    int rc = std::system(
+        absl::StrCat("sh '", d, "/gen.sh' >/dev/null 2>&1").c_str());
     ASSERT_EQ(rc, 0) << "openssl failed";
 
     // Start the server with a pipe as stdin (closing it stops the server)
@@ -77,11 +84,18 @@ class TlsFixture : public ::testing::Test {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    std::string py = std::string(CVM_SOURCE_DIR) + "/tests/kube/testdata/tls_server.py";
-    std::string cert = d + "/server.crt", key = d + "/server.key", ca = d + "/ca.crt";
-    char* argv[] = {const_cast<char*>("python3"), py.data(), cert.data(), key.data(),
-                    ca.data(), nullptr};
-    ASSERT_EQ(::posix_spawnp(&pid_, "python3", &actions, nullptr, argv, environ), 0);
+    std::string py =
+        std::string(CVM_SOURCE_DIR) + "/tests/kube/testdata/tls_server.py";
+    std::string cert = d + "/server.crt", key = d + "/server.key",
+                ca = d + "/ca.crt";
+    char* argv[] = {const_cast<char*>("python3"),
+                    py.data(),
+                    cert.data(),
+                    key.data(),
+                    ca.data(),
+                    nullptr};
+    ASSERT_EQ(
+        ::posix_spawnp(&pid_, "python3", &actions, nullptr, argv, environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);
@@ -121,7 +135,8 @@ class TlsFixture : public ::testing::Test {
     req.timeout = absl::Seconds(10);
     absl::StatusOr<HttpResponse> r = t.Send(req);
     if (!r.ok()) return r.status();
-    if (r->status != 200) return absl::InternalError(absl::StrCat("status ", r->status));
+    if (r->status != 200)
+      return absl::InternalError(absl::StrCat("status ", r->status));
     return json::parse(r->body);
   }
 

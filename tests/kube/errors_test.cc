@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/errors.h"
 
@@ -21,9 +22,9 @@ using ::testing::Not;
 std::string StatusBody(int code, const std::string& reason,
                        const std::string& message,
                        nlohmann::json causes = nullptr) {
-  nlohmann::json body = {{"kind", "Status"}, {"apiVersion", "v1"},
+  nlohmann::json body = {{"kind", "Status"},    {"apiVersion", "v1"},
                          {"status", "Failure"}, {"code", code},
-                         {"reason", reason}, {"message", message}};
+                         {"reason", reason},    {"message", message}};
   if (!causes.is_null()) body["details"] = {{"causes", causes}};
   return body.dump();
 }
@@ -69,11 +70,12 @@ TEST(ToStatusTest, NamesVerbObjectServerAndServerMessage) {
 }
 
 TEST(ToStatusTest, InvalidKeepsCausesAndAddsThoseNotInTheMessage) {
-  nlohmann::json causes = {
-      {{"reason", "FieldValueRequired"}, {"message", "Required value"},
-       {"field", "spec.containers[0].image"}},
-      {{"reason", "FieldValueInvalid"}, {"message", "must be positive"},
-       {"field", "spec.x"}}};
+  nlohmann::json causes = {{{"reason", "FieldValueRequired"},
+                            {"message", "Required value"},
+                            {"field", "spec.containers[0].image"}},
+                           {{"reason", "FieldValueInvalid"},
+                            {"message", "must be positive"},
+                            {"field", "spec.x"}}};
   ApiError e = ParseApiError(
       422, StatusBody(422, "Invalid",
                       "Pod \"p\" is invalid: spec.containers[0].image: "
@@ -85,7 +87,8 @@ TEST(ToStatusTest, InvalidKeepsCausesAndAddsThoseNotInTheMessage) {
   absl::Status s = ToStatus(e);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
                           HasSubstr("422 Invalid: Pod \"p\" is invalid")));
-  EXPECT_THAT(std::string(s.message()), HasSubstr("(spec.x: must be positive)"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("(spec.x: must be positive)"));
   std::optional<ApiError> back = GetApiError(s);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, e);

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/exec_credential.h"
 
@@ -25,7 +26,8 @@ using ::testing::Not;
 constexpr char kV1[] = "client.authentication.k8s.io/v1";
 constexpr char kV1beta1[] = "client.authentication.k8s.io/v1beta1";
 
-ExecConfig Exec(const std::string& command, std::vector<std::string> args = {}) {
+ExecConfig Exec(const std::string& command,
+                std::vector<std::string> args = {}) {
   ExecConfig e;
   e.api_version = kV1;
   e.command = command;
@@ -45,10 +47,11 @@ TEST(ParseExecCredentialTest, AcceptsTokenAndCertificates) {
   EXPECT_EQ(*c.expiration, absl::FromUnixSeconds(1893553445));
 
   CVM_ASSERT_OK_AND_ASSIGN(
-      c, ParseExecCredential(
-             R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
+      c,
+      ParseExecCredential(
+          R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
                  "status":{"clientCertificateData":"CERT","clientKeyData":"KEY"}})",
-             kV1));
+          kV1));
   EXPECT_EQ(c.client_certificate_pem, "CERT");
   EXPECT_EQ(c.client_key_pem, "KEY");
   EXPECT_FALSE(c.expiration.has_value());
@@ -65,9 +68,11 @@ TEST(ParseExecCredentialTest, RejectsBadOutputWithoutEchoingIt) {
       {"wrong version",
        R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"secret-token-text"}})",
        "expected \"client.authentication.k8s.io/v1\""},
-      {"wrong kind", R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"Pod"})",
+      {"wrong kind",
+       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"Pod"})",
        "kind is not ExecCredential"},
-      {"no status", R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential"})",
+      {"no status",
+       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential"})",
        "no status"},
       {"empty status",
        R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}})",
@@ -110,13 +115,13 @@ TEST(RunExecPluginTest, PassesArgsEnvAndExecInfo) {
   TempDir dir;
   std::string script = dir.Write("plugin.sh", R"(#!/bin/sh
 printf '{"args":"%s %s","env":"%s","info":%s}' "$1" "$2" "$PLUGIN_ENV" "$KUBERNETES_EXEC_INFO"
-)", 0755);
+)",
+                                 0755);
   ExecConfig exec = Exec(script, {"--a", "b c"});
   exec.env = {{"PLUGIN_ENV", "from-config"}};
   CVM_ASSERT_OK_AND_ASSIGN(
-      std::string out,
-      RunExecPlugin(exec, R"({"kind":"ExecCredential"})",
-                    absl::Now() + absl::Seconds(10), nullptr));
+      std::string out, RunExecPlugin(exec, R"({"kind":"ExecCredential"})",
+                                     absl::Now() + absl::Seconds(10), nullptr));
   nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << out;
   EXPECT_EQ(j["args"], "--a b c");
@@ -126,22 +131,28 @@ printf '{"args":"%s %s","env":"%s","info":%s}' "$1" "$2" "$PLUGIN_ENV" "$KUBERNE
 
 TEST(RunExecPluginTest, ReportsFailures) {
   TempDir dir;
-  std::string failing = dir.Write("fail.sh", "#!/bin/sh\necho 'token expired, run login' >&2\nexit 3\n", 0755);
+  std::string failing = dir.Write(
+      "fail.sh", "#!/bin/sh\necho 'token expired, run login' >&2\nexit 3\n",
+      0755);
   std::string slow = dir.Write("slow.sh", "#!/bin/sh\nexec sleep 30\n", 0755);
   ExecConfig missing = Exec(dir.path() + "/absent");
   missing.install_hint = "Install it with: apt-get install absent";
 
-  EXPECT_THAT(RunExecPlugin(Exec(failing), "{}", absl::Now() + absl::Seconds(10), nullptr),
+  EXPECT_THAT(RunExecPlugin(Exec(failing), "{}",
+                            absl::Now() + absl::Seconds(10), nullptr),
               StatusIs(absl::StatusCode::kUnauthenticated,
                        AllOf(HasSubstr("failed with exit code 3"),
                              HasSubstr("token expired, run login"))));
-  EXPECT_THAT(RunExecPlugin(missing, "{}", absl::Now() + absl::Seconds(10), nullptr),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       AllOf(HasSubstr("could not be started"),
-                             HasSubstr("Install it with"))));
+  EXPECT_THAT(
+      RunExecPlugin(missing, "{}", absl::Now() + absl::Seconds(10), nullptr),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("could not be started"),
+                     HasSubstr("Install it with"))));
   absl::Time start = absl::Now();
-  EXPECT_THAT(RunExecPlugin(Exec(slow), "{}", absl::Now() + absl::Milliseconds(200), nullptr),
-              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("did not finish")));
+  EXPECT_THAT(RunExecPlugin(Exec(slow), "{}",
+                            absl::Now() + absl::Milliseconds(200), nullptr),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("did not finish")));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 
   CancelToken cancel;

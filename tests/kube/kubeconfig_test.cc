@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/kubeconfig.h"
 
@@ -22,7 +23,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 
-const char kCaPem[] = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
+const char kCaPem[] =
+    "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
 
 TEST(ParseKubeconfigTest, ReadsClustersUsersContextsAndExec) {
   std::string text = absl::StrCat(R"(
@@ -33,7 +35,8 @@ clusters:
 - name: c1
   cluster:
     server: https://10.0.0.1:6443
-    certificate-authority-data: )", absl::Base64Escape(kCaPem), R"(
+    certificate-authority-data: )",
+                                  absl::Base64Escape(kCaPem), R"(
     tls-server-name: api.internal
     proxy-url: socks5://proxy:1080
 - name: c2
@@ -134,10 +137,10 @@ TEST(ParseKubeconfigTest, RejectsMalformedFiles) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(ParseKubeconfig(c.text, "/d", "f.yaml"),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         ::testing::AllOf(HasSubstr("f.yaml"),
-                                          HasSubstr(c.message))));
+    EXPECT_THAT(
+        ParseKubeconfig(c.text, "/d", "f.yaml"),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 ::testing::AllOf(HasSubstr("f.yaml"), HasSubstr(c.message))));
   }
 }
 

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/kube/rate_limiter.h"
 
@@ -24,10 +25,10 @@ TEST(RateLimiterTest, BurstIsFreeThenOneTokenPerInterval) {
   std::vector<absl::Duration> waits;
   for (int i = 0; i < 6; ++i) waits.push_back(limiter.Reserve());
   // 3 free, then each reservation queues 100 ms behind the previous one.
-  EXPECT_THAT(waits, ElementsAre(absl::ZeroDuration(), absl::ZeroDuration(),
-                                 absl::ZeroDuration(), absl::Milliseconds(100),
-                                 absl::Milliseconds(200),
-                                 absl::Milliseconds(300)));
+  EXPECT_THAT(waits,
+              ElementsAre(absl::ZeroDuration(), absl::ZeroDuration(),
+                          absl::ZeroDuration(), absl::Milliseconds(100),
+                          absl::Milliseconds(200), absl::Milliseconds(300)));
 }
 
 TEST(RateLimiterTest, RefillsWithTimeUpToBurst) {
@@ -72,14 +73,16 @@ TEST(RateLimiterTest, AcquireHonoursCancel) {
   CancelToken cancel;
   ASSERT_THAT(limiter.Acquire(absl::InfiniteFuture(), &cancel), IsOk());
   cancel.Cancel();
-  EXPECT_THAT(limiter.Acquire(absl::InfiniteFuture(), &cancel),
-              StatusIs(absl::StatusCode::kCancelled, HasSubstr("rate limiter")));
+  EXPECT_THAT(
+      limiter.Acquire(absl::InfiniteFuture(), &cancel),
+      StatusIs(absl::StatusCode::kCancelled, HasSubstr("rate limiter")));
 }
 
 TEST(RateLimiterTest, ZeroQpsDisablesLimiting) {
   FakeClock clock;
   RateLimiter limiter(/*qps=*/0, /*burst=*/1, &clock);
-  for (int i = 0; i < 1000; ++i) ASSERT_EQ(limiter.Reserve(), absl::ZeroDuration());
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(limiter.Reserve(), absl::ZeroDuration());
 }
 
 }  // namespace

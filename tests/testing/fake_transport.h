@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // FakeTransport: a kube::Transport for unit tests. It records every request,
 // answers from canned replies (queued per route, or a sticky default), and
@@ -63,7 +64,7 @@ struct Reply {
   static Reply Status(int code, const std::string& reason,
                       const std::string& message,
                       nlohmann::json details = nullptr) {
-    nlohmann::json body = {{"kind", "Status"},   {"apiVersion", "v1"},
+    nlohmann::json body = {{"kind", "Status"},    {"apiVersion", "v1"},
                            {"status", "Failure"}, {"code", code},
                            {"reason", reason},    {"message", message}};
     if (!details.is_null()) body["details"] = details;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // LocalHttpServer: a tiny HTTP/1.1 server on 127.0.0.1 for transport tests.
 // Keep-alive connections, Content-Length request bodies, and responses that
@@ -38,7 +39,7 @@ namespace cvm::testing {
 
 struct HttpServerRequest {
   std::string method;
-  std::string target;  // path and query
+  std::string target;                          // path and query
   std::map<std::string, std::string> headers;  // lower-cased names
   std::string body;
 };
@@ -66,7 +67,8 @@ class LocalHttpServer {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
+            0 ||
         ::listen(listen_fd_, 128) != 0) {
       ::close(listen_fd_);
       listen_fd_ = -1;
@@ -119,7 +121,8 @@ class LocalHttpServer {
   bool WriteAll(int fd, const std::string& data) {
     size_t off = 0;
     while (off < data.size()) {
-      ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      ssize_t n =
+          ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
       if (n <= 0) return false;
       off += static_cast<size_t>(n);
     }
@@ -181,7 +184,8 @@ class LocalHttpServer {
       requests_.fetch_add(1);
       HttpServerResponse resp = handler_(req);
       std::string head = absl::StrCat("HTTP/1.1 ", resp.status, " X\r\n");
-      for (const auto& [k, v] : resp.headers) absl::StrAppend(&head, k, ": ", v, "\r\n");
+      for (const auto& [k, v] : resp.headers)
+        absl::StrAppend(&head, k, ": ", v, "\r\n");
       if (resp.close) head += "Connection: close\r\n";
       if (resp.chunks.empty()) {
         absl::StrAppend(&head, "Content-Length: ", resp.body.size(), "\r\n\r\n",
@@ -192,7 +196,8 @@ class LocalHttpServer {
         if (!WriteAll(fd, head)) break;
         bool ok = true;
         for (const auto& c : resp.chunks) {
-          if (resp.chunk_delay > absl::ZeroDuration()) absl::SleepFor(resp.chunk_delay);
+          if (resp.chunk_delay > absl::ZeroDuration())
+            absl::SleepFor(resp.chunk_delay);
           char size[32];
           std::snprintf(size, sizeof(size), "%zx\r\n", c.size());
           ok = WriteAll(fd, absl::StrCat(size, c, "\r\n"));
