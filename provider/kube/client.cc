@@ -36,6 +36,9 @@ struct Client::Call {
 
 namespace {
 
+// A Retry-After longer than this is treated as this long.
+constexpr int kMaxRetryAfterSeconds = 120;
+
 std::string Str(const json& object, const char* key) {
   if (!object.is_object()) return "";
   auto it = object.find(key);
@@ -74,7 +77,7 @@ std::optional<int> RetryAfterSeconds(const HttpResponse& response) {
   if (!value.has_value()) return std::nullopt;
   int seconds = 0;
   if (!absl::SimpleAtoi(*value, &seconds) || seconds < 0) return std::nullopt;
-  return std::min(seconds, 3600);
+  return std::min(seconds, kMaxRetryAfterSeconds);
 }
 
 }  // namespace
@@ -562,7 +565,7 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
       }
       if (absl::IsOutOfRange(s)) {
         gone = true;  // 410 on the watch request itself
-      } else if (absl::IsUnavailable(s) || absl::IsInternal(s)) {
+      } else if (absl::IsUnavailable(s)) {
         // A dropped stream: back off a little, then resume from `rv`.
         absl::Duration wait = Backoff(std::min(failures++, 5));
         if (!clock_->SleepFor(wait, cancel)) {

@@ -14,7 +14,7 @@
 // Retry rules (at most RetryPolicy::max_attempts tries, never past the
 // call's deadline, interrupted by its CancelToken):
 //  * 429 Too Many Requests: every verb (the server did not process it);
-//    waits Retry-After seconds when given, else the back-off.
+//    waits Retry-After seconds (at most 120) when given, else the back-off.
 //  * 5xx with a Retry-After header: every verb (as client-go does).
 //  * other 5xx (except 501) and dropped connections: GET/LIST/WATCH, apply
 //    (PATCH application/apply-patch+yaml: applying the same manifest twice

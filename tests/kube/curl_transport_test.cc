@@ -307,6 +307,20 @@ TEST(CurlTransportTest, CreateRejectsBadServers) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an http")));
 }
 
+TEST(CurlTransportTest, ProxyUrlIsUsed) {
+  LocalHttpServer proxy(Echo);
+  ASSERT_TRUE(proxy.ok());
+  CurlTransportOptions options;
+  options.server = "http://api.cvm.invalid:8080";  // never resolved here
+  options.proxy_url = proxy.url();
+  CVM_ASSERT_OK_AND_ASSIGN(auto t, CurlTransport::Create(options));
+  CVM_ASSERT_OK_AND_ASSIGN(HttpResponse r, t->Send(Get("/api/v1/pods")));
+  // A forward proxy receives the absolute URL.
+  EXPECT_EQ(json::parse(r.body)["target"],
+            "http://api.cvm.invalid:8080/api/v1/pods");
+  EXPECT_EQ(proxy.requests(), 1);
+}
+
 TEST(CurlTransportTest, PathPrefixOfTheServerIsKept) {
   LocalHttpServer server(Echo);
   ASSERT_TRUE(server.ok());
