@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/json.h"
 
@@ -80,9 +81,8 @@ class Encoder {
         if (t.kind() == Type::Kind::kTuple &&
             elements.size() != t.tuple_elements().size()) {
           return Error(absl::StrCat("a tuple of length ",
-                                    t.tuple_elements().size(),
-                                    " is required (", elements.size(),
-                                    " given)"));
+                                    t.tuple_elements().size(), " is required (",
+                                    elements.size(), " given)"));
         }
         out_.push_back('[');
         for (size_t i = 0; i < elements.size(); ++i) {
@@ -197,7 +197,8 @@ class Decoder {
         return Value::Number(*std::move(n));
       }
       case Type::Kind::kBool:
-        if (node.kind == JsonNode::Kind::kBool) return Value::Bool(node.boolean);
+        if (node.kind == JsonNode::Kind::kBool)
+          return Value::Bool(node.boolean);
         if (node.kind == JsonNode::Kind::kString) {
           if (node.text == "true") return Value::Bool(true);
           if (node.text == "false") return Value::Bool(false);

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/json_text.h"
 
@@ -58,9 +59,9 @@ class Parser {
 
  private:
   absl::Status Error(std::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JSON at offset ", pos_, ": ",
-        absl::string_view(what.data(), what.size())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JSON at offset ", pos_, ": ",
+                     absl::string_view(what.data(), what.size())));
   }
 
   void SkipWhitespace() {

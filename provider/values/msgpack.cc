@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The byte-level MessagePack reader and writer are written here rather than
 // taken from a library: cty needs exact control over ext types, number forms
@@ -56,7 +57,8 @@ class Writer {
 
   void Byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
   void BigEndian(uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) Byte(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = bytes - 1; i >= 0; --i)
+      Byte(static_cast<uint8_t>(v >> (8 * i)));
   }
 
   void Nil() { Byte(0xc0); }
@@ -250,13 +252,14 @@ std::string RefinementPayload(const Refinements& r, const Type& t,
     body.Bool(false);
     ++count;
   }
-  if (t.kind() == Type::Kind::kString && r.string_prefix &&
-      prefix_limit > 0 && !r.string_prefix->empty()) {
+  if (t.kind() == Type::Kind::kString && r.string_prefix && prefix_limit > 0 &&
+      !r.string_prefix->empty()) {
     std::string_view prefix = *r.string_prefix;
     if (prefix.size() > prefix_limit) {
       size_t cut = prefix_limit;
       // Do not split a UTF-8 sequence.
-      while (cut > 0 && (static_cast<unsigned char>(prefix[cut]) & 0xC0) == 0x80) {
+      while (cut > 0 &&
+             (static_cast<unsigned char>(prefix[cut]) & 0xC0) == 0x80) {
         --cut;
       }
       prefix = prefix.substr(0, cut);
@@ -681,7 +684,8 @@ const char* FormatName(Format f) {
 }
 
 // Converts a number header (int, uint, float, or the text of a str/bin).
-absl::StatusOr<Number> NumberFromHeader(const Header& h, std::string_view text) {
+absl::StatusOr<Number> NumberFromHeader(const Header& h,
+                                        std::string_view text) {
   switch (h.format) {
     case Format::kInt:
       return Number::FromInt64(h.i);
@@ -719,7 +723,9 @@ class Decoder {
   absl::Status Error(absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(PathPrefix(path_), message));
   }
-  absl::Status Truncated() const { return Error("truncated or malformed input"); }
+  absl::Status Truncated() const {
+    return Error("truncated or malformed input");
+  }
   absl::Status Required(absl::string_view what, const Header& h) const {
     return Error(absl::StrCat(what, " required, got ", FormatName(h.format)));
   }
@@ -777,9 +783,9 @@ class Decoder {
         if (h.format != Format::kArray) {
           return Required(is_set ? "set" : "list", h);
         }
-        CVM_ASSIGN_OR_RETURN(std::vector<Value> elements,
-                             DecodeElements(h.length, nullptr, &t.element(),
-                                            depth));
+        CVM_ASSIGN_OR_RETURN(
+            std::vector<Value> elements,
+            DecodeElements(h.length, nullptr, &t.element(), depth));
         return is_set ? Value::Set(t.element(), std::move(elements))
                       : Value::List(t.element(), std::move(elements));
       }
@@ -881,9 +887,10 @@ class Decoder {
     }
     CVM_ASSIGN_OR_RETURN(Header th, Next());
     if (th.format != Format::kBin && th.format != Format::kStr) {
-      return Error(absl::StrCat("the type of a dynamic value must be JSON "
-                                "bytes, got ",
-                                FormatName(th.format)));
+      return Error(
+          absl::StrCat("the type of a dynamic value must be JSON "
+                       "bytes, got ",
+                       FormatName(th.format)));
     }
     CVM_ASSIGN_OR_RETURN(std::string_view json, Payload(th));
     absl::StatusOr<Type> type = Type::FromJson(json);
@@ -907,8 +914,8 @@ class Decoder {
                                 " with payload length ", h.length));
     }
     if (h.length > kMaxRefinementPayload) {
-      return Error(absl::StrCat("oversize unknown value refinement (",
-                                h.length, " bytes)"));
+      return Error(absl::StrCat("oversize unknown value refinement (", h.length,
+                                " bytes)"));
     }
     return DecodeRefinements(payload, t);
   }
@@ -986,8 +993,7 @@ class Decoder {
             return bad("truncated");
           }
           absl::StatusOr<Number> bound = NumberFromHeader(nh, text);
-          if (!bound.ok() || !r.ReadHeader(&bh) ||
-              bh.format != Format::kBool) {
+          if (!bound.ok() || !r.ReadHeader(&bh) || bh.format != Format::kBool) {
             return bad("number bound must be a [number, bool] array");
           }
           auto b = std::make_pair(*std::move(bound), bh.boolean);

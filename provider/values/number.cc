@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/number.h"
 
@@ -124,8 +125,8 @@ Number Number::FromParts(bool negative, std::string digits, int64_t exponent) {
 }
 
 Number Number::FromInt64(int64_t v) {
-  uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v)
-                             : static_cast<uint64_t>(v);
+  uint64_t magnitude =
+      v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   return FromParts(v < 0, std::to_string(magnitude), 0);
 }
 
@@ -214,7 +215,8 @@ absl::StatusOr<Number> Number::Parse(std::string_view text) {
     if (i == start) return ParseError(text, "expected a digit in the exponent");
     if (i - significant > 9) return ParseError(text, "exponent out of range");
     int64_t written = 0;
-    for (size_t k = significant; k < i; ++k) written = written * 10 + (text[k] - '0');
+    for (size_t k = significant; k < i; ++k)
+      written = written * 10 + (text[k] - '0');
     exponent += exp_negative ? -written : written;
   }
   if (i != text.size()) return ParseError(text, "unexpected character");

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/type.h"
 
@@ -9,17 +10,17 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "provider/values/json_text.h"
 #include "provider/util/status_macros.h"
+#include "provider/values/json_text.h"
 
 namespace cvm::values {
 
 struct Type::Rep {
   Kind kind = Kind::kDynamic;
-  std::optional<Type> element;              // list, set, map
-  std::map<std::string, Type> attributes;   // object
-  std::set<std::string> optional;           // object
-  std::vector<Type> tuple;                  // tuple
+  std::optional<Type> element;             // list, set, map
+  std::map<std::string, Type> attributes;  // object
+  std::set<std::string> optional;          // object
+  std::vector<Type> tuple;                 // tuple
   bool has_dynamic = false;
 };
 
@@ -48,16 +49,16 @@ absl::Status TypeJsonError(absl::string_view what) {
 Type::Type() : Type(Dynamic()) {}
 Type::Type(std::shared_ptr<const Rep> rep) : rep_(std::move(rep)) {}
 
-#define CVM_VALUES_PRIMITIVE_TYPE(Name, kind_value)                  \
-  Type Type::Name() {                                                \
-    /* Leaked on purpose: only trivially destructible statics. */    \
-    static const auto* const kRep = [] {                             \
-      auto rep = std::make_shared<Rep>();                            \
-      rep->kind = kind_value;                                        \
-      rep->has_dynamic = kind_value == Kind::kDynamic;               \
-      return new std::shared_ptr<const Rep>(std::move(rep));         \
-    }();                                                             \
-    return Type(*kRep);                                              \
+#define CVM_VALUES_PRIMITIVE_TYPE(Name, kind_value)               \
+  Type Type::Name() {                                             \
+    /* Leaked on purpose: only trivially destructible statics. */ \
+    static const auto* const kRep = [] {                          \
+      auto rep = std::make_shared<Rep>();                         \
+      rep->kind = kind_value;                                     \
+      rep->has_dynamic = kind_value == Kind::kDynamic;            \
+      return new std::shared_ptr<const Rep>(std::move(rep));      \
+    }();                                                          \
+    return Type(*kRep);                                           \
   }
 CVM_VALUES_PRIMITIVE_TYPE(String, Kind::kString)
 CVM_VALUES_PRIMITIVE_TYPE(Number, Kind::kNumber)
@@ -234,8 +235,9 @@ absl::StatusOr<Type> internal::TypeFromJsonNode(const JsonNode& node) {
     return TypeJsonError(absl::StrCat("unknown type \"", node.text, "\""));
   }
   if (node.kind != JsonNode::Kind::kArray) {
-    return TypeJsonError(absl::StrCat("a type must be a string or an array, not ",
-                                      internal::JsonKindName(node.kind)));
+    return TypeJsonError(
+        absl::StrCat("a type must be a string or an array, not ",
+                     internal::JsonKindName(node.kind)));
   }
   if (node.elements.empty() ||
       node.elements[0].kind != JsonNode::Kind::kString) {
@@ -247,7 +249,8 @@ absl::StatusOr<Type> internal::TypeFromJsonNode(const JsonNode& node) {
       return TypeJsonError(
           absl::StrCat("a ", kind, " type needs exactly one element type"));
     }
-    CVM_ASSIGN_OR_RETURN(Type element, internal::TypeFromJsonNode(node.elements[1]));
+    CVM_ASSIGN_OR_RETURN(Type element,
+                         internal::TypeFromJsonNode(node.elements[1]));
     if (kind == "list") return Type::List(std::move(element));
     if (kind == "set") return Type::Set(std::move(element));
     return Type::Map(std::move(element));
@@ -264,7 +267,8 @@ absl::StatusOr<Type> internal::TypeFromJsonNode(const JsonNode& node) {
     }
     std::map<std::string, Type> attributes;
     for (size_t i = 0; i < attrs.keys.size(); ++i) {
-      CVM_ASSIGN_OR_RETURN(Type t, internal::TypeFromJsonNode(attrs.elements[i]));
+      CVM_ASSIGN_OR_RETURN(Type t,
+                           internal::TypeFromJsonNode(attrs.elements[i]));
       attributes.emplace(attrs.keys[i], std::move(t));
     }
     std::set<std::string> optional;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/value.h"
 
@@ -9,11 +10,11 @@
 namespace cvm::values {
 
 struct Value::Known {
-  std::string str;                        // string
-  values::Number num;                     // number
-  bool b = false;                         // bool
-  std::vector<Value> elements;            // list, set, tuple
-  std::map<std::string, Value> entries;   // map, object
+  std::string str;                       // string
+  values::Number num;                    // number
+  bool b = false;                        // bool
+  std::vector<Value> elements;           // list, set, tuple
+  std::map<std::string, Value> entries;  // map, object
 };
 
 namespace {
@@ -125,7 +126,8 @@ int CompareValues(const Value& a, const Value& b) {
   };
   if (int c = Cmp(state(a), state(b))) return c;
   if (a.IsNull()) return 0;
-  if (a.IsUnknown()) return CompareRefinements(a.refinements(), b.refinements());
+  if (a.IsUnknown())
+    return CompareRefinements(a.refinements(), b.refinements());
   switch (a.type().kind()) {
     case Type::Kind::kString:
       return Cmp(a.AsString(), b.AsString());
@@ -192,7 +194,8 @@ Value Value::Unknown(Type type, Refinements refinements) {
     refinements.length_upper.reset();
   }
   if (!refinements.empty()) {
-    v.refinements_ = std::make_shared<const Refinements>(std::move(refinements));
+    v.refinements_ =
+        std::make_shared<const Refinements>(std::move(refinements));
   }
   return v;
 }
@@ -238,10 +241,9 @@ Value Value::List(Type element_type, std::vector<Value> elements) {
 }
 
 Value Value::Set(Type element_type, std::vector<Value> elements) {
-  std::stable_sort(elements.begin(), elements.end(),
-                   [](const Value& a, const Value& b) {
-                     return CompareValues(a, b) < 0;
-                   });
+  std::stable_sort(
+      elements.begin(), elements.end(),
+      [](const Value& a, const Value& b) { return CompareValues(a, b) < 0; });
   // Equal elements are adjacent now. Elements containing unknowns stay
   // distinct (two unknowns may turn out to differ), as in cty.
   std::vector<Value> unique;
@@ -271,7 +273,8 @@ Value Value::Map(Type element_type, std::map<std::string, Value> elements) {
 
 Value Value::Object(std::map<std::string, Value> attributes) {
   std::map<std::string, Type> types;
-  for (const auto& [name, value] : attributes) types.emplace(name, value.type());
+  for (const auto& [name, value] : attributes)
+    types.emplace(name, value.type());
   Value v;
   v.type_ = Type::Object(std::move(types));
   v.state_ = State::kKnown;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Terraform's values: every value has a Type and is null, unknown (possibly
 // refined), or known. Known collections and structures hold further values.
@@ -31,12 +32,13 @@ namespace cvm::values {
 // What is known about an unknown value (cty "refinements", msgpack ext 12).
 // Every member is optional; an empty Refinements is a plain unknown.
 struct Refinements {
-  std::optional<bool> not_null;               // key 1 (true: definitely not null)
-  std::optional<std::string> string_prefix;   // key 2
-  std::optional<std::pair<Number, bool>> number_lower;  // key 3: bound, inclusive
+  std::optional<bool> not_null;  // key 1 (true: definitely not null)
+  std::optional<std::string> string_prefix;  // key 2
+  std::optional<std::pair<Number, bool>>
+      number_lower;  // key 3: bound, inclusive
   std::optional<std::pair<Number, bool>> number_upper;  // key 4
-  std::optional<int64_t> length_lower;        // key 5
-  std::optional<int64_t> length_upper;        // key 6
+  std::optional<int64_t> length_lower;                  // key 5
+  std::optional<int64_t> length_upper;                  // key 6
 
   bool empty() const {
     return !not_null && !string_prefix && !number_lower && !number_upper &&

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // libFuzzer target for the cty MessagePack codec (provider/values/msgpack.h).
 // Decodes arbitrary bytes against a few fixed types (including dynamic) and,
@@ -10,8 +11,9 @@
 // Any violation aborts, which libFuzzer reports as a crash.
 //
 // Build: -DCVM_BUILD_FUZZERS=ON with clang (see tests/fuzz/CMakeLists.txt).
-// Run:   msgpack_fuzzer -max_total_time=60 -dict=tests/fuzz/msgpack.dict \
-//            corpus-work tests/fuzz/corpus/msgpack
+// Run:   ninja -C build-fuzz run_msgpack_fuzzer, or
+//        msgpack_fuzzer -max_total_time=60 -dict=tests/fuzz/msgpack.dict \
+//            <work-dir> tests/fuzz/corpus/msgpack
 
 #include <cstddef>
 #include <cstdint>
@@ -52,8 +54,8 @@ const std::vector<Type>& FuzzTypes() {
       Type::String(),
       Type::Map(Type::Set(Type::Number())),
       Type::Tuple({Type::Bool(), Type::String(), Type::Number()}),
-      Type::Set(Type::Object({{"a", Type::List(Type::String())},
-                              {"b", Type::Dynamic()}})),
+      Type::Set(Type::Object(
+          {{"a", Type::List(Type::String())}, {"b", Type::Dynamic()}})),
   };
   return *kTypes;
 }

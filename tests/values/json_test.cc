@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/json.h"
 
@@ -95,8 +96,8 @@ TEST(JsonTest, Encode) {
       {"big integer", Num("12345678901234567890"), Type::Number(),
        "12345678901234567890"},
       {"decimal", Num("0.1"), Type::Number(), "0.1"},
-      {"exact double expansion",
-       Value::Number(Number::FromDouble(0.1)), Type::Number(),
+      {"exact double expansion", Value::Number(Number::FromDouble(0.1)),
+       Type::Number(),
        "0.1000000000000000055511151231257827021181583404541015625"},
       {"negative", Num("-2.50"), Type::Number(), "-2.5"},
       {"huge", Num("1e100"), Type::Number(), "1e+100"},
@@ -115,13 +116,13 @@ TEST(JsonTest, Encode) {
        Type::Set(Type::Number()), "[1,2]"},
       {"tuple", Value::Tuple({Value::Bool(false), Str("x")}),
        Type::Tuple({Type::Bool(), Type::String()}), R"([false,"x"])"},
-      {"map", Value::Map(Type::Number(), {{"b", Value::Int(2)},
-                                          {"a", Value::Int(1)}}),
+      {"map",
+       Value::Map(Type::Number(), {{"b", Value::Int(2)}, {"a", Value::Int(1)}}),
        Type::Map(Type::Number()), R"({"a":1,"b":2})"},
       {"object with null", Value::Object({{"a", Value::Null(Type::Number())}}),
        Type::Object({{"a", Type::Number()}}), R"({"a":null})"},
-      {"empty list", Value::List(Type::String(), {}), Type::List(Type::String()),
-       "[]"},
+      {"empty list", Value::List(Type::String(), {}),
+       Type::List(Type::String()), "[]"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -142,8 +143,7 @@ TEST(JsonTest, EncodeRejects) {
   const std::vector<Case> cases = {
       {"unknown", Value::Unknown(Type::String()), Type::String(),
        "value is not known"},
-      {"nested unknown",
-       Value::Object({{"a", Value::Unknown(Type::String())}}),
+      {"nested unknown", Value::Object({{"a", Value::Unknown(Type::String())}}),
        Type::Object({{"a", Type::String()}}), ".a: value is not known"},
       {"infinity", Num("Infinity"), Type::Number(),
        "infinity cannot be represented in JSON"},
@@ -159,8 +159,8 @@ TEST(JsonTest, EncodeRejects) {
       {"invalid utf-8 string", Str("a\xff"), Type::String(),
        "string is not valid UTF-8"},
       {"invalid utf-8 map key",
-       Value::Map(Type::Bool(), {{"\xfe", Value::Bool(true)},
-                                 {"\xff", Value::Bool(false)}}),
+       Value::Map(Type::Bool(),
+                  {{"\xfe", Value::Bool(true)}, {"\xff", Value::Bool(false)}}),
        Type::Map(Type::Bool()), "map key is not valid UTF-8"},
       {"invalid utf-8 attribute", Value::Object({{"\xc3", Value::Bool(true)}}),
        Type::Object({{"\xc3", Type::Bool()}}),
@@ -168,9 +168,9 @@ TEST(JsonTest, EncodeRejects) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(EncodeJson(c.value, c.type),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.error)));
+    EXPECT_THAT(
+        EncodeJson(c.value, c.type),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
   }
 }
 
@@ -196,8 +196,7 @@ TEST(JsonTest, Decode) {
        Str("a\"b\\c/\b\f\n\r\t\xc3\xa9")},
       {"surrogate pair", R"("\ud83d\ude00")", Type::String(),
        Str("\xf0\x9f\x98\x80")},
-      {"lone surrogate", R"("\ud83dx")", Type::String(),
-       Str("\xef\xbf\xbdx")},
+      {"lone surrogate", R"("\ud83dx")", Type::String(), Str("\xef\xbf\xbdx")},
       {"invalid utf-8 replaced", "\"a\xff\"", Type::String(),
        Str("a\xef\xbf\xbd")},
       {"number for string", "12.50", Type::String(), Str("12.50")},
@@ -228,8 +227,8 @@ TEST(JsonTest, Decode) {
       {"tuple", R"([1,"x"])", Type::Tuple({Type::Number(), Type::String()}),
        Value::Tuple({Value::Int(1), Str("x")})},
       {"map", R"({"x":1,"y":null})", Type::Map(Type::Number()),
-       Value::Map(Type::Number(), {{"x", Value::Int(1)},
-                                   {"y", Value::Null(Type::Number())}})},
+       Value::Map(Type::Number(),
+                  {{"x", Value::Int(1)}, {"y", Value::Null(Type::Number())}})},
       {"whitespace", " \t\r\n[ 1 , 2 ]\n", Type::List(Type::Number()),
        Value::List(Type::Number(), {Value::Int(1), Value::Int(2)})},
   };
@@ -245,9 +244,9 @@ TEST(JsonTest, UnknownAttributes) {
   EXPECT_THAT(DecodeJson(R"({"a":"x","old":1})", t),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("unsupported attribute \"old\"")));
-  CVM_ASSERT_OK_AND_ASSIGN(
-      Value v, DecodeJson(R"({"a":"x","old":{"deep":[1]}})", t,
-                          /*ignore_unknown_attributes=*/true));
+  CVM_ASSERT_OK_AND_ASSIGN(Value v,
+                           DecodeJson(R"({"a":"x","old":{"deep":[1]}})", t,
+                                      /*ignore_unknown_attributes=*/true));
   EXPECT_EQ(v, Value::Object({{"a", Str("x")}}));
   // Nested objects honour the flag too.
   Type outer = Type::Object({{"o", t}});
@@ -294,7 +293,8 @@ TEST(JsonTest, DecodeRejects) {
        Type::Object({{"rule", Type::List(RuleType())}}),
        ".rule[0].port: number required, got bool"},
       {"bad number string", R"({"size":"big"})",
-       Type::Object({{"size", Type::Number()}}), ".size: invalid number \"big\""},
+       Type::Object({{"size", Type::Number()}}),
+       ".size: invalid number \"big\""},
       {"number out of range", "1e999999", Type::Number(),
        "exponent out of range"},
       {"bool from other string", R"("yes")", Type::Bool(),
@@ -330,9 +330,9 @@ TEST(JsonTest, DecodeRejects) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(DecodeJson(c.json, c.type),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.error)));
+    EXPECT_THAT(
+        DecodeJson(c.json, c.type),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
   }
 }
 
@@ -356,14 +356,16 @@ TEST(JsonTest, RoundTrips) {
        Value::Object(
            {{"any", Value::Map(Type::Tuple({Type::String(), Type::Number()}),
                                {{"k", Value::Tuple({Str("s"), Num("0.1")})}})},
-            {"list", Value::List(Type::Dynamic(),
-                                 {Str("x"), Value::Null(Type::Bool()),
-                                  Value()})},
-            {"set", Value::Set(Type::Number(), {Value::Int(3), Value::Int(1)})}}),
+            {"list",
+             Value::List(Type::Dynamic(),
+                         {Str("x"), Value::Null(Type::Bool()), Value()})},
+            {"set",
+             Value::Set(Type::Number(), {Value::Int(3), Value::Int(1)})}}),
        nested},
-      {"strings", Value::List(Type::String(),
-                              {Str(""), Str("<html>&"), Str("\xe2\x80\xa9"),
-                               Str(std::string("nul\0", 4))}),
+      {"strings",
+       Value::List(Type::String(),
+                   {Str(""), Str("<html>&"), Str("\xe2\x80\xa9"),
+                    Str(std::string("nul\0", 4))}),
        Type::List(Type::String())},
   };
   for (const Case& c : cases) {

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/msgpack.h"
 
@@ -128,9 +129,9 @@ TEST(MsgpackTest, GoldenConfigVariants) {
   prefix.string_prefix = "pre-";
   Refinements not_null;
   not_null.not_null = true;
-  Type dyn_object_type = Type::Object(
-      {{"a", Type::Number()},
-       {"b", Type::Tuple({Type::Bool(), Type::String()})}});
+  Type dyn_object_type =
+      Type::Object({{"a", Type::Number()},
+                    {"b", Type::Tuple({Type::Bool(), Type::String()})}});
 
   struct Case {
     std::string name;
@@ -144,21 +145,28 @@ TEST(MsgpackTest, GoldenConfigVariants) {
     mutate_bytes(b);
     cases.push_back({std::move(name), b, ConfigValue().WithAttr(attr, v)});
   };
-  add("name unknown", [](ConfigBytes& b) { b.name = H("d4 00 00"); }, "name",
+  add(
+      "name unknown", [](ConfigBytes& b) { b.name = H("d4 00 00"); }, "name",
       Value::Unknown(Type::String()));
-  add("no rule blocks", [](ConfigBytes& b) { b.rule = H("90"); }, "rule",
+  add(
+      "no rule blocks", [](ConfigBytes& b) { b.rule = H("90"); }, "rule",
       Value::List(RuleType(), {}));
-  add("size 3.25",
+  add(
+      "size 3.25",
       [](ConfigBytes& b) { b.size = H("cb 40 0a 00 00 00 00 00 00"); }, "size",
       Num("3.25"));
-  add("size 0.1", [](ConfigBytes& b) { b.size = H("a3") + "0.1"; }, "size",
+  add(
+      "size 0.1", [](ConfigBytes& b) { b.size = H("a3") + "0.1"; }, "size",
       Num("0.1"));
-  add("size -7", [](ConfigBytes& b) { b.size = H("f9"); }, "size",
+  add(
+      "size -7", [](ConfigBytes& b) { b.size = H("f9"); }, "size",
       Value::Int(-7));
-  add("size big integer",
-      [](ConfigBytes& b) { b.size = H("b4") + "12345678901234567890"; },
-      "size", Num("12345678901234567890"));
-  add("dyn object",
+  add(
+      "size big integer",
+      [](ConfigBytes& b) { b.size = H("b4") + "12345678901234567890"; }, "size",
+      Num("12345678901234567890"));
+  add(
+      "dyn object",
       [](ConfigBytes& b) {
         b.dyn = H("92 c4 39") +
                 R"(["object",{"a":"number","b":["tuple",["bool","string"]]}])" +
@@ -167,15 +175,18 @@ TEST(MsgpackTest, GoldenConfigVariants) {
       "dyn",
       Value::Object({{"a", Value::Int(1)},
                      {"b", Value::Tuple({Value::Bool(true), Str("x")})}}));
-  add("dyn list",
+  add(
+      "dyn list",
       [](ConfigBytes& b) {
         b.dyn = H("92 c4 11") + R"(["list","string"])" + H("91 a1") + "a";
       },
       "dyn", Value::List(Type::String(), {Str("a")}));
-  add("name refined prefix",
+  add(
+      "name refined prefix",
       [](ConfigBytes& b) { b.name = H("c7 09 0c 82 01 c2 02 a4") + "pre-"; },
       "name", Value::Unknown(Type::String(), prefix));
-  add("size refined not null",
+  add(
+      "size refined not null",
       [](ConfigBytes& b) { b.size = H("c7 03 0c 81 01 c2"); }, "size",
       Value::Unknown(Type::Number(), not_null));
   (void)dyn_object_type;
@@ -258,7 +269,8 @@ TEST(MsgpackTest, EncodesScalarsInTheirSmallestForm) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded, EncodeMsgpack(c.value, c.type));
+    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded,
+                             EncodeMsgpack(c.value, c.type));
     EXPECT_EQ(ToHex(encoded), c.hex);
     CVM_ASSERT_OK_AND_ASSIGN(Value decoded, DecodeMsgpack(encoded, c.type));
     EXPECT_EQ(decoded, c.value) << decoded.DebugString();
@@ -280,8 +292,7 @@ TEST(MsgpackTest, EncodesLengthFamilies) {
       {"str8", Str(std::string(32, 'x')), Type::String(), "d9 20"},
       {"str8 max", Str(std::string(255, 'x')), Type::String(), "d9 ff"},
       {"str16", Str(std::string(256, 'x')), Type::String(), "da 01 00"},
-      {"str32", Str(std::string(65536, 'x')), Type::String(),
-       "db 00 01 00 00"},
+      {"str32", Str(std::string(65536, 'x')), Type::String(), "db 00 01 00 00"},
       {"fixarray 15",
        Value::List(Type::Bool(), std::vector<Value>(15, Value::Bool(true))),
        Type::List(Type::Bool()), "9f"},
@@ -292,7 +303,8 @@ TEST(MsgpackTest, EncodesLengthFamilies) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded, EncodeMsgpack(c.value, c.type));
+    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded,
+                             EncodeMsgpack(c.value, c.type));
     std::string header = H(c.header_hex);
     EXPECT_EQ(ToHex(encoded.substr(0, header.size())), c.header_hex);
     CVM_ASSERT_OK_AND_ASSIGN(Value decoded, DecodeMsgpack(encoded, c.type));
@@ -447,7 +459,8 @@ TEST(MsgpackTest, Refinements) {
     SCOPED_TRACE(c.name);
     CVM_ASSERT_OK_AND_ASSIGN(Value decoded, DecodeMsgpack(c.bytes, c.type));
     EXPECT_EQ(decoded, c.want) << decoded.DebugString();
-    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded, EncodeMsgpack(c.want, c.type));
+    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded,
+                             EncodeMsgpack(c.want, c.type));
     if (c.encodes_back) {
       EXPECT_EQ(ToHex(encoded), ToHex(c.bytes));
     }
@@ -460,7 +473,8 @@ TEST(MsgpackTest, LongPrefixIsShortenedToFitTheLimit) {
   Refinements r;
   r.not_null = true;
   // 2000 bytes of 3-byte UTF-8 sequences ("€").
-  for (int i = 0; i < 700; ++i) r.string_prefix = r.string_prefix.value_or("") + "\xe2\x82\xac";
+  for (int i = 0; i < 700; ++i)
+    r.string_prefix = r.string_prefix.value_or("") + "\xe2\x82\xac";
   CVM_ASSERT_OK_AND_ASSIGN(
       std::string encoded,
       EncodeMsgpack(Value::Unknown(Type::String(), r), Type::String()));
@@ -469,7 +483,8 @@ TEST(MsgpackTest, LongPrefixIsShortenedToFitTheLimit) {
                    static_cast<uint8_t>(encoded[2]);
   EXPECT_LE(payload, 1024u);
   EXPECT_GT(payload, 1000u);
-  CVM_ASSERT_OK_AND_ASSIGN(Value decoded, DecodeMsgpack(encoded, Type::String()));
+  CVM_ASSERT_OK_AND_ASSIGN(Value decoded,
+                           DecodeMsgpack(encoded, Type::String()));
   ASSERT_TRUE(decoded.IsUnknown());
   const std::string& prefix = *decoded.refinements().string_prefix;
   EXPECT_EQ(prefix.size() % 3, 0u);  // cut at a character boundary
@@ -508,10 +523,11 @@ TEST(MsgpackTest, RoundTrips) {
                         Value::Object({{"a", Str("y")},
                                        {"b", Value::Null(Type::Number())}})}),
        Type::Set(obj)},
-      {"tuple", Value::Tuple({Str("a"), Value::Int(2), Value::Bool(false),
-                              Value::Null(Type::String())}),
-       Type::Tuple({Type::String(), Type::Number(), Type::Bool(),
-                    Type::String()})},
+      {"tuple",
+       Value::Tuple({Str("a"), Value::Int(2), Value::Bool(false),
+                     Value::Null(Type::String())}),
+       Type::Tuple(
+           {Type::String(), Type::Number(), Type::Bool(), Type::String()})},
       {"map of lists",
        Value::Map(Type::List(Type::Number()),
                   {{"a", Value::List(Type::Number(), {Value::Int(1)})},
@@ -522,11 +538,10 @@ TEST(MsgpackTest, RoundTrips) {
       {"nested dynamic",
        Value::Object(
            {{"any",
-             Value::Object({{"inner", Value::Map(Type::Number(),
-                                                 {{"k", Num("0.1")}})},
-                            {"t", Value::Tuple({Value::Unknown(
-                                                    Type::String(), r),
-                                                Value::Null(Type::Bool())})}})},
+             Value::Object(
+                 {{"inner", Value::Map(Type::Number(), {{"k", Num("0.1")}})},
+                  {"t", Value::Tuple({Value::Unknown(Type::String(), r),
+                                      Value::Null(Type::Bool())})}})},
             {"list", Value::List(Type::Dynamic(),
                                  {Str("s"), Value::Int(1),
                                   Value::Unknown(Type::Dynamic()), Value()})}}),
@@ -541,10 +556,11 @@ TEST(MsgpackTest, RoundTrips) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded, EncodeMsgpack(c.value, c.type));
+    CVM_ASSERT_OK_AND_ASSIGN(std::string encoded,
+                             EncodeMsgpack(c.value, c.type));
     CVM_ASSERT_OK_AND_ASSIGN(Value decoded, DecodeMsgpack(encoded, c.type));
-    EXPECT_EQ(decoded, c.value) << decoded.DebugString() << " vs "
-                                << c.value.DebugString();
+    EXPECT_EQ(decoded, c.value)
+        << decoded.DebugString() << " vs " << c.value.DebugString();
     CVM_ASSERT_OK_AND_ASSIGN(std::string again, EncodeMsgpack(decoded, c.type));
     EXPECT_EQ(ToHex(again), ToHex(encoded));
   }
@@ -593,10 +609,10 @@ TEST(MsgpackTest, RejectsMalformedInput) {
   std::string long_bound = "1." + std::string(988, '1');
   std::string growing_payload = H("82 03 92 da 03 de") + long_bound + H("c3") +
                                 H("04 92 a4") + "1e64" + H("c3");
-  std::string growing = H("c8") + std::string(1, '\x03') +
-                        std::string(1, static_cast<char>(
-                                           growing_payload.size() & 0xff)) +
-                        H("0c") + growing_payload;
+  std::string growing =
+      H("c8") + std::string(1, '\x03') +
+      std::string(1, static_cast<char>(growing_payload.size() & 0xff)) +
+      H("0c") + growing_payload;
 
   struct Case {
     std::string name;
@@ -624,8 +640,10 @@ TEST(MsgpackTest, RejectsMalformedInput) {
        "truncated or malformed input"},
       {"trailing bytes", Type::String(), H("c0 c0"),
        "unexpected trailing bytes after the value (1 bytes)"},
-      {"string for bool", Type::Bool(), H("a1 78"), "bool required, got string"},
-      {"int for string", Type::String(), H("01"), "string required, got integer"},
+      {"string for bool", Type::Bool(), H("a1 78"),
+       "bool required, got string"},
+      {"int for string", Type::String(), H("01"),
+       "string required, got integer"},
       {"map for list", Type::List(Type::String()), H("80"),
        "list required, got map"},
       {"array for set", Type::Set(Type::String()), H("a0"),
@@ -718,22 +736,21 @@ TEST(MsgpackTest, RejectsMalformedInput) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(DecodeMsgpack(c.bytes, c.type),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.error)));
+    EXPECT_THAT(
+        DecodeMsgpack(c.bytes, c.type),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
   }
 }
 
 TEST(MsgpackTest, EveryTruncationOfTheGoldenConfigFails) {
   ConfigBytes refined;
   refined.name = H("c7 09 0c 82 01 c2 02 a4") + "pre-";
-  for (const std::string& full :
-       {ConfigBytes().Bytes(), refined.Bytes()}) {
+  for (const std::string& full : {ConfigBytes().Bytes(), refined.Bytes()}) {
     for (size_t n = 0; n < full.size(); ++n) {
       SCOPED_TRACE(n);
-      EXPECT_THAT(DecodeMsgpack(std::string_view(full).substr(0, n),
-                                ConfigType()),
-                  StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+      EXPECT_THAT(
+          DecodeMsgpack(std::string_view(full).substr(0, n), ConfigType()),
+          StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
     }
   }
 }
@@ -748,8 +765,8 @@ TEST(MsgpackTest, ModerateNestingIsAccepted) {
 
 TEST(MsgpackTest, EncodeRejectsNonConformingValues) {
   Value bad_port = ConfigValue().WithAttr(
-      "rule", Value::List(RuleType(),
-                          {Value::Object({{"port", Str("eighty")}})}));
+      "rule",
+      Value::List(RuleType(), {Value::Object({{"port", Str("eighty")}})}));
   std::map<std::string, Value> missing = ConfigValue().Entries();
   missing.erase("tags");
   struct Case {
@@ -782,9 +799,9 @@ TEST(MsgpackTest, EncodeRejectsNonConformingValues) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(EncodeMsgpack(c.value, c.type),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.error)));
+    EXPECT_THAT(
+        EncodeMsgpack(c.value, c.type),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
   }
   // Nulls and unknowns of type dynamic fit any position.
   EXPECT_THAT(EncodeMsgpack(Value(), Type::Number()), IsOk());

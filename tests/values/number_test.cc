@@ -1,10 +1,11 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/number.h"
 
 #include <cmath>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <random>
@@ -109,9 +110,9 @@ TEST(NumberTest, ParseRejects) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
-    EXPECT_THAT(Number::Parse(c.text),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.error)));
+    EXPECT_THAT(
+        Number::Parse(c.text),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
   }
 }
 
@@ -156,8 +157,7 @@ TEST(NumberTest, FromDoubleIsExact) {
       {"2^63", 9223372036854775808.0, "9223372036854775808"},
       {"2^53+2", 9007199254740994.0, "9007199254740994"},
       {"1e20", 1e20, "100000000000000000000"},
-      {"max",
-       std::numeric_limits<double>::max(),
+      {"max", std::numeric_limits<double>::max(),
        "17976931348623157081452742373170435679807056752584499659891747680315726"
        "07800285387605895586327668781715404589535143824642343213268894641827684"
        "67546703537516986049910576551282076245490090389328944075868508455133942"
@@ -216,7 +216,8 @@ TEST(NumberTest, ToDoubleRounds) {
   EXPECT_EQ(N("1e400").ToDouble(), std::numeric_limits<double>::infinity());
   EXPECT_EQ(N("-1e400").ToDouble(), -std::numeric_limits<double>::infinity());
   EXPECT_EQ(N("1e-400").ToDouble(), 0.0);
-  EXPECT_EQ(N("-Infinity").ToDouble(), -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(N("-Infinity").ToDouble(),
+            -std::numeric_limits<double>::infinity());
 }
 
 TEST(NumberTest, IntegerConversions) {
@@ -266,8 +267,13 @@ TEST(NumberTest, Predicates) {
 
 TEST(NumberTest, TotalOrder) {
   const std::vector<std::string> ascending = {
-      "-Infinity", "-1e100", "-100", "-1.5", "-1", "-0.001", "0",
-      "1e-100",    "0.001",  "0.1",  "1",    "1.5", "10",    "12345678901234567890",
+      "-Infinity", "-1e100",
+      "-100",      "-1.5",
+      "-1",        "-0.001",
+      "0",         "1e-100",
+      "0.001",     "0.1",
+      "1",         "1.5",
+      "10",        "12345678901234567890",
       "1e100",     "Infinity"};
   for (size_t i = 0; i < ascending.size(); ++i) {
     for (size_t j = 0; j < ascending.size(); ++j) {

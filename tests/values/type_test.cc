@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/type.h"
 
@@ -51,9 +52,9 @@ TEST(TypeTest, JsonRoundTrip) {
        Type::Object({{"b", Type::List(Type::Bool())}, {"a", Type::Number()}}),
        R"(["object",{"a":"number","b":["list","bool"]}])"},
       {"optional attributes",
-       Type::Object({{"a", Type::Number()}, {"b", Type::String()},
-                     {"c", Type::Bool()}},
-                    {"c", "a"}),
+       Type::Object(
+           {{"a", Type::Number()}, {"b", Type::String()}, {"c", Type::Bool()}},
+           {"c", "a"}),
        R"(["object",{"a":"number","b":"string","c":"bool"},["a","c"]])"},
       {"escaped names", Type::Object({{"q\"uo\\te", Type::String()}}),
        R"(["object",{"q\"uo\\te":"string"}])"},
@@ -98,7 +99,8 @@ TEST(TypeTest, FromJsonRejects) {
       {"object", "{}", "a type must be a string or an array, not object"},
       {"empty array", "[]", "must start with a type kind string"},
       {"kind not string", "[1]", "must start with a type kind string"},
-      {"unknown kind", R"(["vector","string"])", R"(unknown type kind "vector")"},
+      {"unknown kind", R"(["vector","string"])",
+       R"(unknown type kind "vector")"},
       {"list without element", R"(["list"])",
        "a list type needs exactly one element type"},
       {"list with two", R"(["list","string","number"])",
@@ -124,9 +126,9 @@ TEST(TypeTest, FromJsonRejects) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(Type::FromJson(c.json),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(c.error)));
+    EXPECT_THAT(
+        Type::FromJson(c.json),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
   }
 }
 
@@ -192,9 +194,9 @@ TEST(TypeTest, Accessors) {
   EXPECT_EQ(Type::Tuple({Type::Bool()}).tuple_elements(),
             std::vector<Type>{Type::Bool()});
   // Optional names that are not attributes are dropped.
-  EXPECT_EQ(Type::Object({{"a", Type::String()}}, {"a", "zz"})
-                .optional_attributes(),
-            std::set<std::string>{"a"});
+  EXPECT_EQ(
+      Type::Object({{"a", Type::String()}}, {"a", "zz"}).optional_attributes(),
+      std::set<std::string>{"a"});
   // Accessors called against their REQUIRES return empty results.
   EXPECT_EQ(Type::String().element(), Type::Dynamic());
   EXPECT_TRUE(Type::String().attributes().empty());

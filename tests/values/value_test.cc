@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/values/value.h"
 
@@ -47,15 +48,17 @@ TEST(ValueTest, ScalarsAndState) {
 }
 
 TEST(ValueTest, ObjectDerivesItsType) {
-  Value v = Value::Object({{"name", Str("dev")},
-                           {"size", Value::Null(Type::Number())},
-                           {"tags", Value::Map(Type::String(), {})},
-                           {"pair", Value::Tuple({Value::Bool(true), Str("x")})}});
-  EXPECT_EQ(v.type(),
-            Type::Object({{"name", Type::String()},
-                          {"size", Type::Number()},
-                          {"tags", Type::Map(Type::String())},
-                          {"pair", Type::Tuple({Type::Bool(), Type::String()})}}));
+  Value v =
+      Value::Object({{"name", Str("dev")},
+                     {"size", Value::Null(Type::Number())},
+                     {"tags", Value::Map(Type::String(), {})},
+                     {"pair", Value::Tuple({Value::Bool(true), Str("x")})}});
+  EXPECT_EQ(
+      v.type(),
+      Type::Object({{"name", Type::String()},
+                    {"size", Type::Number()},
+                    {"tags", Type::Map(Type::String())},
+                    {"pair", Type::Tuple({Type::Bool(), Type::String()})}}));
   EXPECT_EQ(v.GetAttr("name").AsString(), "dev");
   EXPECT_EQ(v.Length(), 4u);
   // Absent attributes read as a null of type dynamic.
@@ -71,7 +74,8 @@ TEST(ValueTest, ObjectDerivesItsType) {
 }
 
 TEST(ValueTest, SetsAreCanonical) {
-  Value a = Value::Set(Type::String(), {Str("b"), Str("a"), Str("b"), Str("c")});
+  Value a =
+      Value::Set(Type::String(), {Str("b"), Str("a"), Str("b"), Str("c")});
   Value b = Value::Set(Type::String(), {Str("c"), Str("a"), Str("b")});
   EXPECT_EQ(a, b);
   ASSERT_EQ(a.Length(), 3u);
@@ -79,20 +83,20 @@ TEST(ValueTest, SetsAreCanonical) {
   EXPECT_EQ(a.Elements()[2], Str("c"));
 
   // Numbers are compared by value: 1.50 == 1.5.
-  Value n = Value::Set(Type::Number(), {Num("1.50"), Num("10"), Num("1.5"),
-                                        Num("-3")});
+  Value n = Value::Set(Type::Number(),
+                       {Num("1.50"), Num("10"), Num("1.5"), Num("-3")});
   ASSERT_EQ(n.Length(), 3u);
   EXPECT_EQ(n.Elements()[0], Num("-3"));
   EXPECT_EQ(n.Elements()[1], Num("1.5"));
 
   // Unknown elements may stand for different values, so they stay distinct.
-  Value u = Value::Set(Type::String(), {Value::Unknown(Type::String()),
-                                        Str("x"),
-                                        Value::Unknown(Type::String())});
+  Value u =
+      Value::Set(Type::String(), {Value::Unknown(Type::String()), Str("x"),
+                                  Value::Unknown(Type::String())});
   EXPECT_EQ(u.Length(), 3u);
-  EXPECT_EQ(u, Value::Set(Type::String(), {Value::Unknown(Type::String()),
-                                           Value::Unknown(Type::String()),
-                                           Str("x")}));
+  EXPECT_EQ(u, Value::Set(Type::String(),
+                          {Value::Unknown(Type::String()),
+                           Value::Unknown(Type::String()), Str("x")}));
 
   // Sets of objects dedup structurally.
   Value o1 = Value::Object({{"p", Value::Int(1)}});
@@ -209,10 +213,11 @@ TEST(ValueTest, IsWhollyKnown) {
       {"object with null", Value::Object({{"a", Value::Null(Type::Number())}}),
        true},
       {"deep unknown",
-       Value::Object({{"a", Value::Map(Type::List(Type::Number()),
-                                       {{"k", Value::List(Type::Number(),
-                                                          {Value::Unknown(
-                                                              Type::Number())})}})}}),
+       Value::Object(
+           {{"a", Value::Map(Type::List(Type::Number()),
+                             {{"k", Value::List(
+                                        Type::Number(),
+                                        {Value::Unknown(Type::Number())})}})}}),
        false},
       {"tuple", Value::Tuple({Str("a"), Value::Int(1)}), true},
   };
@@ -237,10 +242,10 @@ TEST(ValueTest, DebugString) {
   lr.length_lower = 1;
   lr.length_upper = 3;
   const std::vector<Case> cases = {
-      {Value::Object({{"a", Value::Int(1)},
-                      {"b", Value::List(Type::String(),
-                                        {Str("x"),
-                                         Value::Unknown(Type::String())})}}),
+      {Value::Object(
+           {{"a", Value::Int(1)},
+            {"b", Value::List(Type::String(),
+                              {Str("x"), Value::Unknown(Type::String())})}}),
        R"({"a" = 1, "b" = ["x", (unknown)]})"},
       {Value::Null(Type::String()), "null"},
       {Value::Bool(false), "false"},
@@ -250,7 +255,8 @@ TEST(ValueTest, DebugString) {
        "toset([1, 2])"},
       {Value::Map(Type::Bool(), {{"k", Value::Bool(true)}}), R"({"k" = true})"},
       {Value::Tuple({}), "[]"},
-      {Value::Unknown(Type::String(), r), R"((unknown, not null, prefix "pre-"))"},
+      {Value::Unknown(Type::String(), r),
+       R"((unknown, not null, prefix "pre-"))"},
       {Value::Unknown(Type::Number(), nr), "(unknown, >= 0, < 10)"},
       {Value::Unknown(Type::Set(Type::String()), lr),
        "(unknown, length >= 1, length <= 3)"},

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Regenerates the msgpack_fuzzer seed corpus from the golden byte vectors of
-# protocol.md section 4.2 (the same bytes as tests/values/msgpack_test.cc).
-# Usage: tests/fuzz/gen_msgpack_corpus.sh  (from anywhere)
+# Regenerates the fuzzers' seed corpora: corpus/msgpack from the golden byte
+# vectors of protocol.md section 4.2 (the same bytes as
+# tests/values/msgpack_test.cc), corpus/json from the RawState shapes of 4.5.
+# Usage: tests/fuzz/gen_corpus.sh  (from anywhere)
 set -eu
 out="$(dirname "$0")/corpus/msgpack"
 mkdir -p "$out"
@@ -35,3 +36,12 @@ printf '\307\013\014\203\001\302\003\222\001\303\004\222\012\302' > "$out/number
 printf '\223\222\304\010"number"\001\324\000\000\300' > "$out/list_of_dynamic"
 printf '\201\241s\223\001\2430.1\313\077\340\000\000\000\000\000\000' > "$out/map_of_sets"
 printf '\223\303\241x\317\377\377\377\377\377\377\377\377' > "$out/tuple"
+
+# Seeds for json_fuzzer: the RawState shapes of protocol.md 4.5 and types.
+json="$(dirname "$0")/corpus/json"
+mkdir -p "$json"
+printf '{\n  "dyn": {\n    "value": "hello",\n    "type": "string"\n  },\n  "id": "ws-1",\n  "rule": [\n    {\n      "port": 80\n    }\n  ],\n  "size": 12345678901234567890,\n  "tags": {\n    "k": "v"\n  },\n  "on": true\n}\n' > "$json/state_pretty"
+printf '{"dyn":{"value":{"a":0.1,"b":[true,"x"]},"type":["object",{"a":"number","b":["tuple",["bool","string"]]}]},"id":null,"rule":[],"size":1e400,"tags":{},"on":"false"}' > "$json/state_compact"
+printf '["object",{"a":"number","b":["list",["set","dynamic"]]},["a"]]' > "$json/type_object"
+printf '[1,2.5,"3",-0.000001]' > "$json/set"
+printf '["\\ud83d\\ude00 \\u00e9\\n",{"value":null,"type":"bool"}]' > "$json/tuple"
