@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <set>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

@@ -252,7 +252,7 @@ TEST_F(ServeProcessTest, ClientWithoutExpectedCertificateIsRefused) {
   plaintext.cert_base64.clear();
   EXPECT_THAT(HealthCheck(Connect(plaintext, nullptr), "plugin", kShort),
               StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
-  // The refused attempts did not stop the shutdown RPC of a stranger either.
+  // A stranger cannot call Shutdown either.
   EXPECT_THAT(CallShutdown(Connect(handshake, &*stranger), kShort),
               StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
   EXPECT_TRUE(process->Running());
