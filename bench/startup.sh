@@ -10,7 +10,10 @@
 # Usage: bench/startup.sh [EXECUTABLE] [RUNS]
 #   EXECUTABLE defaults to the plugin test server in build/
 #              (tests/plugin/plugin_test_server); pass
-#              build/provider/terraform-provider-cvm for the real provider.
+#              build/provider/terraform-provider-cvm for the real provider, or
+#              build/tests/plugin/plugin_test_server_static (built on request:
+#              `ninja -C build plugin_test_server_static`) to see the cost of
+#              dynamic loading.
 #   RUNS       defaults to 50.
 # Environment: TLS=0 measures plaintext (no PLUGIN_CLIENT_CERT).
 # Needs python3 and openssl (both Debian packages).
@@ -64,7 +67,13 @@ def once():
         sys.exit(f"bad run: line={line!r} exit={code}")
     return elapsed / 1e6
 
+def baseline():
+    start = time.perf_counter_ns()
+    subprocess.run(["/bin/true"], env=env)
+    return (time.perf_counter_ns() - start) / 1e6
+
 once()  # Warm the page cache.
+base = statistics.median(baseline() for _ in range(runs))
 samples = sorted(once() for _ in range(runs))
 q = statistics.quantiles(samples, n=10)
 print(f"exec-to-handshake over {runs} runs of {exe}"
@@ -72,4 +81,5 @@ print(f"exec-to-handshake over {runs} runs of {exe}"
 print(f"  median {statistics.median(samples):.2f} ms"
       f"  (min {samples[0]:.2f}, p10 {q[0]:.2f}, p90 {q[-1]:.2f},"
       f" max {samples[-1]:.2f}, stdev {statistics.stdev(samples):.2f})")
+print(f"  baseline: fork+exec+exit of /bin/true, median {base:.2f} ms")
 EOF
