@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The cty JSON encoding of values: DynamicValue.json and RawState.json (a
 // resource's attributes as stored in the state file). Numbers keep their

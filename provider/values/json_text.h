@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Internal to values/: a small, exact JSON reader and string writer shared by
 // Type::FromJson/ToJson and the cty JSON value codec. Numbers are kept as

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The byte-level MessagePack reader and writer are written here rather than
 // taken from a library: cty needs exact control over ext types, number forms

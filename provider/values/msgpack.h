@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The cty MessagePack encoding of values, as used by tfplugin6's
 // DynamicValue.msgpack (see docs/plugin-protocol/object-wire-format.md).

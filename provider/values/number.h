@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // An arbitrary-precision decimal number, as cty's number type: integers of
 // any size and decimals such as 0.1 are kept exactly. Part of values/.

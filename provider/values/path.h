@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Attribute paths: where in a value a diagnostic or a change points, as
 // tfplugin6's AttributePath (attribute names, string keys, integer indexes).

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Terraform's values: every value has a Type and is null, unknown (possibly
 // refined), or known. Known collections and structures hold further values.

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // libFuzzer target for the cty JSON codec and Type::FromJson
 // (provider/values/json.h, type.h): parses arbitrary text as a type and as

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // libFuzzer target for the cty MessagePack codec (provider/values/msgpack.h).
 // Decodes arbitrary bytes against a few fixed types (including dynamic) and,
