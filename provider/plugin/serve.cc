@@ -187,7 +187,13 @@ std::optional<int> CheckEnvironment(const ServeOptions& options) {
 
 absl::StatusOr<Listener::Options> ListenerOptionsFromEnvironment() {
   Listener::Options options;
-  if (GetEnv("CVM_PLUGIN_TRANSPORT") == "tcp") {
+  const std::string transport = GetEnv("CVM_PLUGIN_TRANSPORT");
+  if (!transport.empty() && transport != "unix" && transport != "tcp") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CVM_PLUGIN_TRANSPORT must be \"unix\" or \"tcp\", not \"",
+                     transport, "\""));
+  }
+  if (transport == "tcp") {
     options.transport = Listener::Transport::kTcp;
     absl::StatusOr<PortRange> ports =
         ParsePortRange(GetEnv("PLUGIN_MIN_PORT"), GetEnv("PLUGIN_MAX_PORT"));
@@ -319,6 +325,7 @@ int Serve(const std::vector<grpc::Service*>& services,
                                           .address = (*listener)->address(),
                                           .server_cert_der = server_cert_der});
   const bool announced = WriteAll(STDOUT_FILENO, announcement);
+  const int write_errno = errno;
   SilenceStdout();
   util::LogDebug("plugin server started",
                  {{"network", (*listener)->network()},
@@ -332,7 +339,7 @@ int Serve(const std::vector<grpc::Service*>& services,
     reason = (*wake)->Wait();
   } else {
     util::LogError("cannot write the handshake line to stdout",
-                   {{"error", std::strerror(errno)}});
+                   {{"error", std::strerror(write_errno)}});
   }
 
   // Step 8: stop.

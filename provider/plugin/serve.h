@@ -18,6 +18,8 @@
 //     $TMPDIR, else /tmp (falling back to /tmp when the path would not fit in
 //     108 bytes). With CVM_PLUGIN_TRANSPORT=tcp: 127.0.0.1 on the first free
 //     port in PLUGIN_MIN_PORT..PLUGIN_MAX_PORT (unset means 0: any port).
+//     CVM_PLUGIN_TRANSPORT is ours, not go-plugin's; values other than
+//     "", "unix" and "tcp" are refused (exit 1).
 //     PLUGIN_UNIX_SOCKET_GROUP is not supported (Terraform never sets it).
 //  4. AutoMTLS: unless debug, when PLUGIN_CLIENT_CERT is set and
 //     TF_DISABLE_PLUGIN_TLS is empty, generates a fresh ECDSA P-256 key and

@@ -206,6 +206,8 @@ void PluginProcess::Signal(int signo) {
 }
 
 std::string PluginProcess::Stderr() {
+  // After exit, wait for the drain thread to reach EOF so nothing is missed.
+  if (reaped_ && stderr_thread_.joinable()) stderr_thread_.join();
   absl::MutexLock lock(&mu_);
   return stderr_;
 }

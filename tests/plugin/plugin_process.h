@@ -46,7 +46,7 @@ absl::StatusOr<HandshakeFields> ParseHandshakeLine(const std::string& line);
 
 // A child process with its stdout and stderr on pipes. Stderr is drained by a
 // thread (so the child never blocks on it). The destructor SIGKILLs a child
-// that is still running and reaps it. Not thread-safe, except Stderr().
+// that is still running and reaps it. Not thread-safe.
 class PluginProcess {
  public:
   // Starts `path` with `args` (argv[1..]) and exactly the environment `env`
@@ -78,7 +78,8 @@ class PluginProcess {
 
   void Signal(int signo);
 
-  // Everything the child wrote to stderr so far.
+  // Everything the child wrote to stderr so far; once the child has been
+  // reaped (WaitForExit), everything it ever wrote.
   std::string Stderr();
 
  private:

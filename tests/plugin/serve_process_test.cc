@@ -355,6 +355,16 @@ TEST_F(ServeProcessTest, BadPortRangeExitsOne) {
   EXPECT_THAT(process->Stderr(), HasSubstr("PLUGIN_MIN_PORT"));
 }
 
+TEST_F(ServeProcessTest, UnknownTransportExitsOne) {
+  std::map<std::string, std::string> env = TerraformEnv();
+  env["CVM_PLUGIN_TRANSPORT"] = "udp";
+  std::unique_ptr<PluginProcess> process = Start(env);
+  ASSERT_NE(process, nullptr);
+  EXPECT_THAT(process->WaitForExit(kStartTimeout), IsOkAndHolds(1));
+  EXPECT_THAT(process->ReadStdoutToEof(kStartTimeout), IsOkAndHolds(""));
+  EXPECT_THAT(process->Stderr(), HasSubstr("CVM_PLUGIN_TRANSPORT"));
+}
+
 TEST_F(ServeProcessTest, SocketDirHonoursPluginUnixSocketDir) {
   const std::string parent = TempRoot() + "/psd-" + std::to_string(::getpid());
   ASSERT_EQ(::mkdir(parent.c_str(), 0755), 0);
