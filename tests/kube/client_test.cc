@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "provider/kube/errors.h"
+#include "provider/util/log.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
 #include "tests/testing/status_matchers.h"
@@ -729,6 +730,32 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
                                   nullptr),
         StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("finalizers")));
   }
+}
+
+TEST(ClientTest, LogsRequestsAtDebugWithoutSecrets) {
+  util::Logger& logger = util::Logger::Default();
+  util::LogLevel saved = logger.level();
+  std::vector<std::string> lines;
+  logger.set_level(util::LogLevel::kDebug);
+  logger.SetSinkForTesting(
+      [&lines](std::string_view line) { lines.emplace_back(line); });
+  {
+    Harness h;
+    h.transport->Push("PATCH", kPodPath, Reply::Json(200, Pod("1")));
+    json pod = Pod("");
+    pod["data"] = {{"password", "s3cr3t-value"}};
+    ASSERT_THAT(h.client->Apply(pod), IsOk());
+  }
+  logger.SetSinkForTesting(nullptr);
+  logger.set_level(saved);
+  std::string all;
+  for (const auto& l : lines) all += l;
+  EXPECT_THAT(all, HasSubstr("\"method\":\"PATCH\""));
+  EXPECT_THAT(all, HasSubstr("\"status\":\"200\""));
+  EXPECT_THAT(all,
+              HasSubstr("/api/v1/namespaces/default/pods/ws-1?fieldManager="));
+  EXPECT_THAT(all, Not(HasSubstr("secret-token")));
+  EXPECT_THAT(all, Not(HasSubstr("s3cr3t-value")));
 }
 
 TEST(ClientTest, ConcurrentCallsAreCountedExactly) {
