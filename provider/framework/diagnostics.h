@@ -1,0 +1,56 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+//
+// Diagnostics: what the practitioner sees. Errors and warnings with a
+// summary, a detail and optionally the attribute path they are about, so
+// Terraform can point at the configuration expression. Part of framework/.
+
+#ifndef CVM_PROVIDER_FRAMEWORK_DIAGNOSTICS_H_
+#define CVM_PROVIDER_FRAMEWORK_DIAGNOSTICS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "provider/values/path.h"
+
+namespace cvm::framework {
+
+struct Diagnostic {
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
+  std::string summary;
+  std::string detail;
+  std::optional<values::Path> path;
+
+  bool operator==(const Diagnostic&) const = default;
+};
+
+// An ordered list of diagnostics. Value type; not thread-safe.
+class Diagnostics {
+ public:
+  void AddError(std::string summary, std::string detail);
+  void AddWarning(std::string summary, std::string detail);
+  void AddAttributeError(values::Path path, std::string summary,
+                         std::string detail);
+  void AddAttributeWarning(values::Path path, std::string summary,
+                           std::string detail);
+  // Adds an error whose detail is the status message. REQUIRES: !status.ok().
+  void AddStatus(std::string summary, const absl::Status& status);
+  void Append(const Diagnostics& other);
+
+  bool HasError() const;
+  bool empty() const { return items_.empty(); }
+  size_t size() const { return items_.size(); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+
+  // One line per diagnostic, for logs and tests.
+  std::string ToString() const;
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+}  // namespace cvm::framework
+
+#endif  // CVM_PROVIDER_FRAMEWORK_DIAGNOSTICS_H_

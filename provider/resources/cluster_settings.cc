@@ -1,0 +1,784 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+
+#include "provider/resources/cluster_settings.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "provider/framework/value_access.h"
+#include "provider/kube/errors.h"
+#include "provider/resources/cluster_probe.h"
+#include "provider/resources/provider.h"
+#include "provider/resources/validators.h"
+#include "provider/util/log.h"
+
+namespace cvm::resources {
+namespace {
+
+using framework::Attr;
+using framework::BoolAttr;
+using framework::Diagnostics;
+using framework::StringAttr;
+using schema::Attribute;
+using schema::NestedBlock;
+using schema::NestedObject;
+using values::Path;
+using values::Type;
+using values::Value;
+
+constexpr char kTypeName[] = "cvm_cluster_settings";
+constexpr absl::Duration kOperationTimeout = absl::Minutes(5);
+
+Type HostPathType() {
+  return Type::Object({{"path", Type::String()}, {"read_only", Type::Bool()}});
+}
+
+std::vector<Attribute> HostPathAttributes() {
+  return {
+      Attribute("path", Type::String()).Computed()
+          .Describe("Host path, mounted at the same path in the outer container."),
+      Attribute("read_only", Type::Bool()).Computed()
+          .Describe("Whether the mount is read-only."),
+  };
+}
+
+const char kAmdReason[] =
+    "CVMs support NVIDIA GPUs only: envbox passes only NVIDIA devices and "
+    "libraries (nvidia, cuda, vulkan) into the workspace and Sysbox has no GPU "
+    "passthrough. Use \"nvidia\" or \"none\".";
+
+schema::Schema BuildSchema(bool data_source) {
+  schema::Schema s;
+  s.version = 0;
+  s.block.markdown_description =
+      data_source
+          ? "Reads the CVM settings of a namespace (the `cvm-cluster-settings` "
+            "ConfigMap written by the `cvm_cluster_settings` resource), for "
+            "templates kept in another Terraform state."
+          : "How CVM workspaces run in one namespace: caching, shiftfs "
+            "auto-loading, GPUs, the Docker bridge network, the Sysbox "
+            "RuntimeClass and the namespace's Pod Security labels. The settings "
+            "are stored in the ConfigMap `cvm-cluster-settings` of the namespace "
+            "so workspaces planned from other states read the same truth. Import "
+            "with the namespace name.";
+  // In the data source everything but the namespace is read from the cluster.
+  auto setting = [data_source](Attribute a, Value default_value) {
+    if (data_source) {
+      a.computed = true;
+      return a;
+    }
+    return a.Default(std::move(default_value));
+  };
+  s.block.attributes = {
+      Attribute("id", Type::String()).Computed().UseStateForUnknown()
+          .Describe("The namespace (the import ID)."),
+      Attribute("namespace", Type::String()).Required().RequiresReplace()
+          .Validate(IsDnsLabel())
+          .Describe("Namespace whose CVM workspaces these settings govern."),
+      setting(Attribute("manage_namespace", Type::Bool()).DescribeMarkdown(
+                  "Create the namespace if it is missing and label it "
+                  "`pod-security.kubernetes.io/enforce` (and `warn`, `audit`) with "
+                  "`pod_security`. A namespace this resource did not create is never "
+                  "deleted; on destroy only its labels are removed."),
+              Value::Bool(false)),
+      setting(Attribute("pod_security", Type::String())
+                  .Validate(OneOf({"privileged", "baseline", "restricted"}))
+                  .DescribeMarkdown(
+                      "Pod Security level set on the namespace when "
+                      "`manage_namespace` is true. envbox workspaces run privileged "
+                      "pods with hostPath mounts and need `privileged`."),
+              Value::String("privileged")),
+      setting(Attribute("caching", Type::Bool()).DescribeMarkdown(
+                  "Cached CVMs use the node's container image cache: the outer pod "
+                  "also mounts the node runtime's `/var/run` (read-only) and "
+                  "`/var/lib` (read-write). Needs shiftfs on the nodes."),
+              Value::Bool(false)),
+      setting(Attribute("auto_load_shiftfs", Type::Bool()).DescribeMarkdown(
+                  "Build and load the shiftfs kernel module from the workspace pod "
+                  "(only with `caching`): `/usr/src` and `/lib/modules` become "
+                  "read-write. Needs kernel headers on the nodes and Secure Boot off."),
+              Value::Bool(false)),
+      setting(Attribute("gpu_vendor", Type::String())
+                  .Validate(OneOf({"none", "nvidia"}, {{"amd", kAmdReason}}))
+                  .DescribeMarkdown(
+                      "`none` or `nvidia`. NVIDIA GPUs work only on bare-metal "
+                      "clusters and not with `caching`; AMD GPUs are not supported."),
+              Value::String("none")),
+      setting(Attribute("docker_bridge_cidr", Type::String())
+                  .Validate(IsDockerBridgeCidr(30))
+                  .DescribeMarkdown(
+                      "IPv4 network of the Docker bridge inside envbox, a /30 or "
+                      "larger, outside 172.17.0.0/16."),
+              Value::String(kDefaultBridgeCidr)),
+      setting(Attribute("tun", Type::Bool()).DescribeMarkdown(
+                  "Default for workspaces: add a TUN device (`/dev/net/tun`) to the "
+                  "inner container."),
+              Value::Bool(false)),
+      setting(Attribute("fuse", Type::Bool()).DescribeMarkdown(
+                  "Default for workspaces: add a FUSE device (`/dev/fuse`) to the "
+                  "inner container."),
+              Value::Bool(false)),
+      Attribute("host_path_mounts", Type::List(HostPathType())).Computed()
+          .Nested(NestedObject::Nesting::kList, HostPathAttributes())
+          .DescribeMarkdown(
+              "Host paths every envbox workspace in the namespace mounts, derived "
+              "from `caching` and `auto_load_shiftfs` (known at plan time)."),
+      Attribute("kubernetes_version", Type::String()).Computed()
+          .Describe("Version of the API server, e.g. v1.29.4."),
+      Attribute("sysbox_ready_nodes", Type::Number()).Computed()
+          .DescribeMarkdown("Nodes labelled `sysbox-runtime=running` and not tainted "
+                            "`sysbox-runtime=not-running`."),
+      Attribute("platform", Type::String()).Computed()
+          .DescribeMarkdown("`bare-metal`, or the cloud read from node `providerID`s "
+                            "(e.g. `aws`, `gce`, `azure`)."),
+      Attribute("warnings", Type::List(Type::String())).Computed()
+          .Describe("Problems found in the cluster that do not stop the settings "
+                    "from applying, e.g. SELinux-family node images."),
+  };
+  if (!data_source) {
+    s.block.attributes.push_back(
+        Attribute("force_destroy", Type::Bool()).Default(Value::Bool(false))
+            .DescribeMarkdown("Allow destroying the settings while workspaces in "
+                              "the namespace still use them."));
+  }
+  NestedBlock rc;
+  rc.type_name = "runtime_class";
+  rc.nesting = NestedBlock::Nesting::kSingle;
+  rc.block.markdown_description =
+      "The Sysbox RuntimeClass used by `sysbox`-mode workspaces.";
+  rc.block.attributes = {
+      setting(Attribute("name", Type::String()).Validate(IsDnsSubdomain())
+                  .Describe("RuntimeClass name."),
+              Value::String(kDefaultRuntimeClass)),
+      setting(Attribute("handler", Type::String()).Validate(IsDnsLabel())
+                  .DescribeMarkdown("CRI handler; must match the runtime name "
+                                    "configured on the nodes (`sysbox-runc`)."),
+              Value::String(kDefaultRuntimeClass)),
+      setting(Attribute("node_selector", Type::Map(Type::String()))
+                  .Validate(IsLabelMap())
+                  .DescribeMarkdown("Nodes the RuntimeClass schedules onto."),
+              Value::Map(Type::String(), {{"sysbox-runtime", Value::String("running")}})),
+      setting(Attribute("manage", Type::Bool()).DescribeMarkdown(
+                  "Whether this resource owns the RuntimeClass (creates, updates and, "
+                  "if it created it, deletes it) or only checks that it exists with "
+                  "this handler."),
+              Value::Bool(false)),
+  };
+  s.block.block_types.push_back(std::move(rc));
+  return s;
+}
+
+const schema::Schema& ResourceSchema() {
+  static const schema::Schema* s = new schema::Schema(BuildSchema(false));
+  return *s;
+}
+
+const schema::Schema& DataSourceSchema() {
+  static const schema::Schema* s = new schema::Schema(BuildSchema(true));
+  return *s;
+}
+
+Value HostPathsValue(const std::vector<HostPathMount>& mounts) {
+  std::vector<Value> items;
+  for (const HostPathMount& m : mounts) {
+    items.push_back(Value::Object(
+        {{"path", Value::String(m.path)}, {"read_only", Value::Bool(m.read_only)}}));
+  }
+  return Value::List(HostPathType(), std::move(items));
+}
+
+Value FactsValue(const ClusterFacts& facts, Value object) {
+  object = object.WithAttr("kubernetes_version", Value::String(facts.kubernetes_version));
+  object = object.WithAttr("sysbox_ready_nodes", Value::Int(facts.sysbox_ready_nodes));
+  object = object.WithAttr("platform", Value::String(facts.platform));
+  return object.WithAttr("warnings", framework::StringList(facts.warnings));
+}
+
+bool RuntimeClassIsDefault(const ClusterSettings& s) {
+  ClusterSettings d;
+  return s.runtime_class_name == d.runtime_class_name &&
+         s.runtime_class_handler == d.runtime_class_handler &&
+         s.runtime_class_node_selector == d.runtime_class_node_selector &&
+         s.manage_runtime_class == d.manage_runtime_class;
+}
+
+// The settings attributes of `base` replaced by `s`.
+Value WithSettings(const ClusterSettings& s, Value base, bool keep_runtime_block) {
+  base = base.WithAttr("id", Value::String(s.namespace_name));
+  base = base.WithAttr("namespace", Value::String(s.namespace_name));
+  base = base.WithAttr("manage_namespace", Value::Bool(s.manage_namespace));
+  base = base.WithAttr("pod_security", Value::String(s.pod_security));
+  base = base.WithAttr("caching", Value::Bool(s.caching));
+  base = base.WithAttr("auto_load_shiftfs", Value::Bool(s.auto_load_shiftfs));
+  base = base.WithAttr("gpu_vendor", Value::String(s.gpu_vendor));
+  base = base.WithAttr("docker_bridge_cidr", Value::String(s.docker_bridge_cidr));
+  base = base.WithAttr("tun", Value::Bool(s.tun));
+  base = base.WithAttr("fuse", Value::Bool(s.fuse));
+  base = base.WithAttr("host_path_mounts", HostPathsValue(s.HostPaths()));
+  if (keep_runtime_block || !RuntimeClassIsDefault(s)) {
+    base = base.WithAttr(
+        "runtime_class",
+        Value::Object({{"name", Value::String(s.runtime_class_name)},
+                       {"handler", Value::String(s.runtime_class_handler)},
+                       {"node_selector",
+                        framework::StringMap(s.runtime_class_node_selector)},
+                       {"manage", Value::Bool(s.manage_runtime_class)}}));
+  }
+  return base;
+}
+
+kube::ObjectRef NamespaceRef(const std::string& ns) {
+  return {"v1", "Namespace", "", ns};
+}
+kube::ObjectRef ConfigMapRef(const std::string& ns) {
+  return {"v1", "ConfigMap", ns, kSettingsConfigMapName};
+}
+kube::ObjectRef RuntimeClassRef(const std::string& name) {
+  return {"node.k8s.io/v1", "RuntimeClass", "", name};
+}
+
+nlohmann::json NamespaceManifest(const ClusterSettings& s) {
+  nlohmann::json labels = {{kPodSecurityEnforce, s.pod_security},
+                           {kPodSecurityWarn, s.pod_security},
+                           {kPodSecurityAudit, s.pod_security}};
+  return {{"apiVersion", "v1"},
+          {"kind", "Namespace"},
+          {"metadata", {{"name", s.namespace_name}, {"labels", labels}}}};
+}
+
+// An apply with only the name gives up every field our manager owned (here
+// the Pod Security labels), leaving other managers' fields alone.
+nlohmann::json BareNamespace(const std::string& ns) {
+  return {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
+}
+
+nlohmann::json RuntimeClassManifest(const ClusterSettings& s) {
+  nlohmann::json selector = nlohmann::json::object();
+  for (const auto& [k, v] : s.runtime_class_node_selector) selector[k] = v;
+  nlohmann::json rc = {{"apiVersion", "node.k8s.io/v1"},
+                       {"kind", "RuntimeClass"},
+                       {"metadata",
+                        {{"name", s.runtime_class_name},
+                         {"labels", ManagedLabels("cluster-settings")}}},
+                       {"handler", s.runtime_class_handler}};
+  if (!selector.empty()) rc["scheduling"] = {{"nodeSelector", selector}};
+  return rc;
+}
+
+// What this resource created (so destroy removes only that), kept in the
+// resource's private state.
+struct Ownership {
+  bool created_namespace = false;
+  bool created_runtime_class = false;
+
+  static Ownership Parse(const std::string& private_state) {
+    Ownership o;
+    nlohmann::json j = nlohmann::json::parse(private_state, nullptr, false);
+    if (!j.is_discarded() && j.is_object()) {
+      o.created_namespace = j.value("created_namespace", false);
+      o.created_runtime_class = j.value("created_runtime_class", false);
+    }
+    return o;
+  }
+  std::string Serialize() const {
+    return nlohmann::json{{"created_namespace", created_namespace},
+                          {"created_runtime_class", created_runtime_class}}
+        .dump();
+  }
+};
+
+std::string StringField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Workspaces (by their label) that still have objects in `ns`.
+absl::StatusOr<std::vector<std::string>> WorkspacesIn(kube::Client& client,
+                                                      const std::string& ns,
+                                                      const kube::RequestOptions& opts) {
+  std::set<std::string> names;
+  kube::ListOptions list;
+  list.label_selector = absl::StrCat(kComponentLabel, "=workspace");
+  for (const char* kind : {"Pod", "PersistentVolumeClaim"}) {
+    absl::StatusOr<kube::ListResult> items = client.List("v1", kind, ns, list, opts);
+    if (!items.ok()) return items.status();
+    for (const nlohmann::json& item : items->items) {
+      const nlohmann::json& labels = item["metadata"].value("labels", nlohmann::json::object());
+      names.insert(labels.value(kWorkspaceLabel, StringField(item["metadata"], "name")));
+    }
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+class ClusterSettingsResource final : public framework::Resource {
+ public:
+  explicit ClusterSettingsResource(const CvmProvider* provider) : provider_(provider) {}
+
+  std::string TypeName() const override { return kTypeName; }
+  const schema::Schema& GetSchema() const override { return ResourceSchema(); }
+
+  void ValidateConfig(const Value& config, Diagnostics* diags) override {
+    const std::optional<bool> caching = BoolAttr(config, "caching");
+    const std::optional<bool> shiftfs = BoolAttr(config, "auto_load_shiftfs");
+    const std::optional<std::string> gpu = StringAttr(config, "gpu_vendor");
+    if (shiftfs.value_or(false) && caching.has_value() && !*caching) {
+      diags->AddAttributeError(
+          Path::FromAttr("auto_load_shiftfs"), "auto_load_shiftfs Requires Caching",
+          "shiftfs is only auto-loaded for cached CVMs (Coder's CVM matrix has "
+          "auto-load as a sub-option of caching). Set caching = true, or remove "
+          "auto_load_shiftfs.");
+    }
+    if (shiftfs.value_or(false) && caching.value_or(false)) {
+      diags->AddAttributeWarning(
+          Path::FromAttr("auto_load_shiftfs"), "Kernel Headers and Secure Boot",
+          "Auto-loading shiftfs builds a kernel module on the node: the nodes need "
+          "kernel headers under /usr/src and Secure Boot disabled.");
+    }
+    if (gpu == "nvidia" && caching.value_or(false)) {
+      diags->AddAttributeError(
+          Path::FromAttr("gpu_vendor"), "GPUs Are Not Supported With Caching",
+          "GPUs are not supported with cached CVMs. Set caching = false or "
+          "gpu_vendor = \"none\".");
+    }
+    const std::optional<std::string> level = StringAttr(config, "pod_security");
+    if (BoolAttr(config, "manage_namespace").value_or(false) && level &&
+        *level != "privileged") {
+      diags->AddAttributeWarning(
+          Path::FromAttr("pod_security"), "envbox Workspaces Need Privileged Pods",
+          absl::StrCat("Pod Security level \"", *level,
+                       "\" forbids privileged pods and hostPath volumes, so envbox "
+                       "workspaces in this namespace will be rejected; only "
+                       "sysbox-mode workspaces can run."));
+    }
+  }
+
+  void ModifyPlan(const framework::PlanRequest& request,
+                  framework::PlanResponse* response) override {
+    Value planned = response->planned_state;
+    const Value& config = request.config;
+    if (auto ns = StringAttr(config, "namespace")) {
+      planned = planned.WithAttr("id", Value::String(*ns));
+    }
+    const std::optional<bool> caching = BoolAttr(planned, "caching");
+    const std::optional<bool> shiftfs = BoolAttr(planned, "auto_load_shiftfs");
+    if (caching && shiftfs) {
+      planned = planned.WithAttr("host_path_mounts",
+                                 HostPathsValue(HostPathMounts(*caching, *shiftfs)));
+    }
+    response->planned_state = planned;
+    if (!config.IsWhollyKnown() || !provider_->HasConnection()) return;
+    CheckCluster(SettingsFromValue(planned), &response->diagnostics);
+  }
+
+  void PlanDestroy(const framework::PlanRequest& request,
+                   framework::PlanResponse* response) override {
+    if (!provider_->HasConnection()) return;
+    CheckNoWorkspaces(request.prior_state, &response->diagnostics);
+  }
+
+  void Create(const framework::CreateRequest& request,
+              framework::ApplyResponse* response) override {
+    Ownership owned;
+    ApplySettings(request.planned_state, &owned, response);
+  }
+
+  void Update(const framework::UpdateRequest& request,
+              framework::ApplyResponse* response) override {
+    Ownership owned = Ownership::Parse(request.planned_private);
+    ApplySettings(request.planned_state, &owned, response);
+    // Stopping to manage the namespace gives its labels back.
+    const ClusterSettings prior = SettingsFromValue(request.prior_state);
+    const ClusterSettings next = SettingsFromValue(request.planned_state);
+    if (prior.manage_namespace && !next.manage_namespace &&
+        !response->diagnostics.HasError()) {
+      Connection conn;
+      if (!provider_->GetConnection("Unable to Update Cluster Settings", &conn,
+                                    &response->diagnostics)) {
+        return;
+      }
+      ReleaseNamespaceLabels(conn, next.namespace_name, &response->diagnostics);
+    }
+  }
+
+  void Read(const framework::ReadRequest& request,
+            framework::ReadResponse* response) override {
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Read Cluster Settings", &conn,
+                                  &response->diagnostics)) {
+      return;
+    }
+    const std::string ns = StringAttr(request.current_state, "namespace").value_or("");
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
+    absl::StatusOr<nlohmann::json> cm = conn.client->Get(ConfigMapRef(ns), opts);
+    Value state = request.current_state;
+    if (absl::IsNotFound(cm.status())) {
+      absl::StatusOr<nlohmann::json> namespace_object =
+          conn.client->Get(NamespaceRef(ns), opts);
+      if (absl::IsNotFound(namespace_object.status())) {
+        response->new_state = Value::Null(ResourceSchema().ImpliedType());
+        return;
+      }
+      if (!namespace_object.ok()) {
+        response->diagnostics.AddStatus("Unable to Read Cluster Settings",
+                                        namespace_object.status());
+        return;
+      }
+      // The ConfigMap was deleted by hand: settings read as unset, so the
+      // next plan shows them being written again.
+      for (const char* key : {"caching", "auto_load_shiftfs", "gpu_vendor",
+                              "docker_bridge_cidr", "tun", "fuse"}) {
+        state = state.WithAttr(key, Value::Null(Attr(state, key).type()));
+      }
+      response->new_state = state;
+      return;
+    }
+    if (!cm.ok()) {
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings", cm.status());
+      return;
+    }
+    absl::StatusOr<ClusterSettings> stored = SettingsFromConfigMap(*cm);
+    if (!stored.ok()) {
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings", stored.status());
+      return;
+    }
+    ClusterSettings s = *stored;
+    s.namespace_name = ns;
+    const bool had_runtime_block = !Attr(state, "runtime_class").IsNull();
+    state = WithSettings(s, state, had_runtime_block);
+    state = state.WithAttr("force_destroy", Value::Bool(s.force_destroy));
+    if (s.manage_namespace) {
+      absl::StatusOr<nlohmann::json> namespace_object =
+          conn.client->Get(NamespaceRef(ns), opts);
+      if (!namespace_object.ok()) {
+        response->diagnostics.AddStatus("Unable to Read Cluster Settings",
+                                        namespace_object.status());
+        return;
+      }
+      const nlohmann::json labels = (*namespace_object)["metadata"].value(
+          "labels", nlohmann::json::object());
+      state = state.WithAttr("pod_security",
+                             labels.contains(kPodSecurityEnforce) &&
+                                     labels[kPodSecurityEnforce].is_string()
+                                 ? Value::String(labels[kPodSecurityEnforce])
+                                 : Value::Null(Type::String()));
+    }
+    if (s.manage_runtime_class) {
+      absl::StatusOr<nlohmann::json> rc =
+          conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
+      Value block = Attr(state, "runtime_class");
+      if (absl::IsNotFound(rc.status())) {
+        // Deleted by hand: the plan shows the handler being set again.
+        block = block.WithAttr("handler", Value::Null(Type::String()));
+      } else if (!rc.ok()) {
+        response->diagnostics.AddStatus("Unable to Read Cluster Settings", rc.status());
+        return;
+      } else {
+        block = block.WithAttr("handler", Value::String(StringField(*rc, "handler")));
+      }
+      state = state.WithAttr("runtime_class", block);
+    }
+    absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
+    if (!facts.ok()) {
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings", facts.status());
+      return;
+    }
+    response->new_state = FactsValue(*facts, state);
+  }
+
+  void Delete(const framework::DeleteRequest& request,
+              framework::DeleteResponse* response) override {
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Delete Cluster Settings", &conn,
+                                  &response->diagnostics)) {
+      return;
+    }
+    if (!CheckNoWorkspaces(request.prior_state, &response->diagnostics)) return;
+    const ClusterSettings s = SettingsFromValue(request.prior_state);
+    const Ownership owned = Ownership::Parse(request.private_state);
+    const absl::Time deadline = absl::Now() + kOperationTimeout;
+    const kube::RequestOptions opts{deadline, conn.cancel.get()};
+    auto remove = [&](const kube::ObjectRef& ref) -> bool {
+      absl::Status st = conn.client->Delete(ref, {}, opts);
+      if (!st.ok() && !absl::IsNotFound(st)) {
+        response->diagnostics.AddStatus("Unable to Delete Cluster Settings", st);
+        return false;
+      }
+      st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
+      if (!st.ok()) {
+        response->diagnostics.AddStatus("Unable to Delete Cluster Settings", st);
+        return false;
+      }
+      return true;
+    };
+    if (!remove(ConfigMapRef(s.namespace_name))) return;
+    if (s.manage_runtime_class && owned.created_runtime_class &&
+        !remove(RuntimeClassRef(s.runtime_class_name))) {
+      return;
+    }
+    if (s.manage_namespace) {
+      if (owned.created_namespace) {
+        remove(NamespaceRef(s.namespace_name));
+      } else {
+        ReleaseNamespaceLabels(conn, s.namespace_name, &response->diagnostics);
+      }
+    }
+  }
+
+  void ImportState(const framework::ImportRequest& request,
+                   framework::ImportResponse* response) override {
+    Value id = Value::String(request.id);
+    if (!IsDnsLabel()(id).ok()) {
+      response->diagnostics.AddError(
+          "Invalid Import ID",
+          absl::StrCat("Import cvm_cluster_settings by namespace name, e.g. "
+                       "`terraform import cvm_cluster_settings.main workspaces`; got \"",
+                       request.id, "\"."));
+      return;
+    }
+    response->state = Value::Object({{"id", id}, {"namespace", id}});
+  }
+
+ private:
+  // Plan-time checks that need the cluster. Adds diagnostics; never writes.
+  void CheckCluster(const ClusterSettings& s, Diagnostics* diags) {
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Check Cluster", &conn, diags)) return;
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
+    absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
+    if (!facts.ok()) {
+      diags->AddStatus("Unable to Check Cluster", facts.status());
+      return;
+    }
+    if (facts->major == 1 && facts->minor < kMinKubernetesMinor) {
+      diags->AddError("Kubernetes Version Not Supported",
+                      absl::StrCat("The cluster runs Kubernetes ",
+                                   facts->kubernetes_version,
+                                   "; CVMs need Kubernetes 1.18 or newer."));
+    }
+    if (s.gpu_vendor == "nvidia" && facts->platform != kBareMetal) {
+      diags->AddAttributeError(
+          Path::FromAttr("gpu_vendor"), "GPUs Need a Bare-Metal Cluster",
+          absl::StrCat("NVIDIA GPUs in CVMs are supported on bare-metal clusters "
+                       "only, and this cluster's nodes run on \"",
+                       facts->platform, "\". Set gpu_vendor = \"none\"."));
+    }
+    for (const std::string& w : facts->warnings) {
+      diags->AddWarning("Cluster Check", w);
+    }
+    absl::StatusOr<nlohmann::json> rc =
+        conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
+    if (rc.ok() && !s.manage_runtime_class &&
+        StringField(*rc, "handler") != s.runtime_class_handler) {
+      diags->AddAttributeError(
+          Path::FromAttr("runtime_class").Attr("handler"), "RuntimeClass Handler Mismatch",
+          absl::StrCat("RuntimeClass ", s.runtime_class_name, " exists with handler \"",
+                       StringField(*rc, "handler"), "\", not \"",
+                       s.runtime_class_handler,
+                       "\". Set runtime_class.handler to match it, or set "
+                       "runtime_class.manage = true to let this resource own it."));
+    } else if (absl::IsNotFound(rc.status()) && !s.manage_runtime_class) {
+      diags->AddAttributeWarning(
+          Path::FromAttr("runtime_class"), "Sysbox RuntimeClass Missing",
+          absl::StrCat("RuntimeClass ", s.runtime_class_name,
+                       " does not exist: sysbox-mode workspaces will fail until "
+                       "Sysbox is installed or runtime_class.manage = true."));
+    } else if (!rc.ok() && !absl::IsNotFound(rc.status())) {
+      diags->AddStatus("Unable to Check Cluster", rc.status());
+    }
+  }
+
+  // Adds an error and returns false while workspaces use the namespace and
+  // force_destroy is off.
+  bool CheckNoWorkspaces(const Value& prior, Diagnostics* diags) {
+    if (BoolAttr(prior, "force_destroy").value_or(false)) return true;
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Check Workspaces", &conn, diags)) {
+      return false;
+    }
+    const std::string ns = StringAttr(prior, "namespace").value_or("");
+    absl::StatusOr<std::vector<std::string>> workspaces = WorkspacesIn(
+        *conn.client, ns, {absl::Now() + kOperationTimeout, conn.cancel.get()});
+    if (!workspaces.ok()) {
+      diags->AddStatus("Unable to Check Workspaces", workspaces.status());
+      return false;
+    }
+    if (workspaces->empty()) return true;
+    diags->AddError(
+        "Cluster Settings Still in Use",
+        absl::StrCat("Namespace ", ns, " still has ", workspaces->size(),
+                     " CVM workspace(s) using these settings: ",
+                     absl::StrJoin(*workspaces, ", "),
+                     ". Destroy them first, or set force_destroy = true."));
+    return false;
+  }
+
+  void ReleaseNamespaceLabels(const Connection& conn, const std::string& ns,
+                              Diagnostics* diags) {
+    kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
+    absl::StatusOr<nlohmann::json> st = conn.client->Apply(
+        BareNamespace(ns), apply,
+        {absl::Now() + kOperationTimeout, conn.cancel.get()});
+    if (!st.ok() && !absl::IsNotFound(st.status())) {
+      diags->AddStatus("Unable to Release Namespace Labels", st.status());
+    }
+  }
+
+  void ApplySettings(const Value& planned, Ownership* owned,
+                     framework::ApplyResponse* response) {
+    Diagnostics* diags = &response->diagnostics;
+    const char* summary = "Unable to Apply Cluster Settings";
+    Connection conn;
+    if (!provider_->GetConnection(summary, &conn, diags)) {
+      response->new_state = Value::Null(ResourceSchema().ImpliedType());
+      return;
+    }
+    ClusterSettings s = SettingsFromValue(planned);
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
+    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
+    bool wrote_anything = false;
+    auto finish = [&]() {
+      response->private_state = owned->Serialize();
+      if (!wrote_anything && diags->HasError()) {
+        response->new_state = Value::Null(ResourceSchema().ImpliedType());
+      }
+    };
+
+    absl::StatusOr<nlohmann::json> ns = conn.client->Get(NamespaceRef(s.namespace_name), opts);
+    if (absl::IsNotFound(ns.status()) && !s.manage_namespace) {
+      diags->AddAttributeError(
+          Path::FromAttr("namespace"), "Namespace Not Found",
+          absl::StrCat("Namespace ", s.namespace_name,
+                       " does not exist. Create it, or set manage_namespace = true."));
+      return finish();
+    }
+    if (!ns.ok() && !absl::IsNotFound(ns.status())) {
+      diags->AddStatus(summary, ns.status());
+      return finish();
+    }
+    if (s.manage_namespace) {
+      if (absl::IsNotFound(ns.status())) owned->created_namespace = true;
+      absl::StatusOr<nlohmann::json> applied =
+          conn.client->Apply(NamespaceManifest(s), apply, opts);
+      if (!applied.ok()) {
+        diags->AddStatus(summary, applied.status());
+        return finish();
+      }
+      wrote_anything = true;
+    }
+    if (s.manage_runtime_class) {
+      absl::StatusOr<nlohmann::json> rc =
+          conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
+      if (absl::IsNotFound(rc.status())) owned->created_runtime_class = true;
+      absl::StatusOr<nlohmann::json> applied =
+          conn.client->Apply(RuntimeClassManifest(s), apply, opts);
+      if (!applied.ok()) {
+        diags->AddStatus(summary, applied.status());
+        return finish();
+      }
+      wrote_anything = true;
+    }
+    absl::StatusOr<nlohmann::json> cm =
+        conn.client->Apply(SettingsConfigMap(s), apply, opts);
+    if (!cm.ok()) {
+      diags->AddStatus(summary, cm.status());
+      return finish();
+    }
+    wrote_anything = true;
+    absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
+    if (!facts.ok()) {
+      diags->AddStatus(summary, facts.status());
+      return finish();
+    }
+    response->new_state = FactsValue(*facts, response->new_state);
+    finish();
+  }
+
+  const CvmProvider* provider_;
+};
+
+class ClusterSettingsDataSource final : public framework::DataSource {
+ public:
+  explicit ClusterSettingsDataSource(const CvmProvider* provider) : provider_(provider) {}
+  std::string TypeName() const override { return kTypeName; }
+  const schema::Schema& GetSchema() const override { return DataSourceSchema(); }
+
+  void Read(const framework::DataReadRequest& request,
+            framework::DataReadResponse* response) override {
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Read Cluster Settings", &conn,
+                                  &response->diagnostics)) {
+      return;
+    }
+    const std::string ns = StringAttr(request.config, "namespace").value_or("");
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
+    absl::StatusOr<nlohmann::json> cm = conn.client->Get(ConfigMapRef(ns), opts);
+    if (absl::IsNotFound(cm.status())) {
+      response->diagnostics.AddAttributeError(
+          Path::FromAttr("namespace"), "No Cluster Settings",
+          absl::StrCat("Namespace ", ns, " has no ", kSettingsConfigMapName,
+                       " ConfigMap: apply a cvm_cluster_settings resource for it first."));
+      return;
+    }
+    if (!cm.ok()) {
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings", cm.status());
+      return;
+    }
+    absl::StatusOr<ClusterSettings> s = SettingsFromConfigMap(*cm);
+    if (!s.ok()) {
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings", s.status());
+      return;
+    }
+    s->namespace_name = ns;
+    Value state = WithSettings(*s, request.config, /*keep_runtime_block=*/true);
+    absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
+    if (!facts.ok()) {
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings", facts.status());
+      return;
+    }
+    response->state = FactsValue(*facts, state);
+  }
+
+ private:
+  const CvmProvider* provider_;
+};
+
+}  // namespace
+
+ClusterSettings SettingsFromValue(const Value& o) {
+  ClusterSettings s;
+  s.namespace_name = StringAttr(o, "namespace").value_or("");
+  s.manage_namespace = BoolAttr(o, "manage_namespace").value_or(s.manage_namespace);
+  s.pod_security = StringAttr(o, "pod_security").value_or(s.pod_security);
+  s.caching = BoolAttr(o, "caching").value_or(s.caching);
+  s.auto_load_shiftfs = BoolAttr(o, "auto_load_shiftfs").value_or(s.auto_load_shiftfs);
+  s.gpu_vendor = StringAttr(o, "gpu_vendor").value_or(s.gpu_vendor);
+  s.docker_bridge_cidr = StringAttr(o, "docker_bridge_cidr").value_or(s.docker_bridge_cidr);
+  s.tun = BoolAttr(o, "tun").value_or(s.tun);
+  s.fuse = BoolAttr(o, "fuse").value_or(s.fuse);
+  s.force_destroy = BoolAttr(o, "force_destroy").value_or(s.force_destroy);
+  const Value& rc = Attr(o, "runtime_class");
+  if (rc.IsKnown()) {
+    s.runtime_class_name = StringAttr(rc, "name").value_or(s.runtime_class_name);
+    s.runtime_class_handler = StringAttr(rc, "handler").value_or(s.runtime_class_handler);
+    if (auto sel = framework::StringMapAttr(rc, "node_selector")) {
+      s.runtime_class_node_selector = *sel;
+    }
+    s.manage_runtime_class = BoolAttr(rc, "manage").value_or(s.manage_runtime_class);
+  }
+  return s;
+}
+
+std::unique_ptr<framework::Resource> NewClusterSettingsResource(const CvmProvider* provider) {
+  return std::make_unique<ClusterSettingsResource>(provider);
+}
+
+std::unique_ptr<framework::DataSource> NewClusterSettingsDataSource(
+    const CvmProvider* provider) {
+  return std::make_unique<ClusterSettingsDataSource>(provider);
+}
+
+}  // namespace cvm::resources

@@ -1,0 +1,316 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+
+#include "provider/resources/validators.h"
+
+#include <cctype>
+#include <cstdint>
+#include <regex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "provider/resources/quantity.h"
+#include "provider/values/value.h"
+
+namespace cvm::resources {
+namespace {
+
+using values::Type;
+using values::Value;
+
+absl::Status NotAString() {
+  return absl::InvalidArgumentError("expected a string");
+}
+
+bool IsDnsLabelText(absl::string_view s, size_t max_length) {
+  if (s.empty() || s.size() > max_length) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && !(c == '-' && i != 0 && i + 1 != s.size())) return false;
+  }
+  return true;
+}
+
+bool IsQualifiedName(absl::string_view key) {
+  // [prefix/]name; prefix a DNS subdomain, name 1-63 of [A-Za-z0-9._-]
+  // starting and ending alphanumeric.
+  absl::string_view name = key;
+  const size_t slash = key.find('/');
+  if (slash != absl::string_view::npos) {
+    absl::string_view prefix = key.substr(0, slash);
+    if (prefix.empty() || prefix.size() > 253) return false;
+    for (absl::string_view part : absl::StrSplit(prefix, '.')) {
+      if (!IsDnsLabelText(part, 63)) return false;
+    }
+    name = key.substr(slash + 1);
+  }
+  if (name.empty() || name.size() > 63) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alnum = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    const bool edge = i == 0 || i + 1 == name.size();
+    if (!alnum && (edge || (c != '-' && c != '_' && c != '.'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+schema::Validator OneOf(std::vector<std::string> allowed,
+                        std::vector<std::pair<std::string, std::string>> rejected) {
+  return [allowed = std::move(allowed),
+          rejected = std::move(rejected)](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    for (const std::string& a : allowed) {
+      if (v.AsString() == a) return absl::OkStatus();
+    }
+    for (const auto& [value, reason] : rejected) {
+      if (v.AsString() == value) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"", value, "\" is not supported: ", reason));
+      }
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", v.AsString(), "\" is not one of: \"",
+                     absl::StrJoin(allowed, "\", \""), "\""));
+  };
+}
+
+schema::Validator IsQuantity() {
+  return [](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    return ParseQuantity(v.AsString()).status();
+  };
+}
+
+schema::Validator IsDnsLabel(size_t max_length) {
+  return [max_length](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    if (IsDnsLabelText(v.AsString(), max_length)) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", v.AsString(), "\" is not a valid name: use at most ", max_length,
+        " lowercase letters, digits and '-', starting and ending with a letter "
+        "or digit (RFC 1123 label), e.g. \"dev-1\""));
+  };
+}
+
+schema::Validator IsDnsSubdomain() {
+  return [](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    const std::string& s = v.AsString();
+    bool ok = !s.empty() && s.size() <= 253;
+    if (ok) {
+      for (absl::string_view part : absl::StrSplit(s, '.')) {
+        ok = ok && IsDnsLabelText(part, 63);
+      }
+    }
+    if (ok) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", s, "\" is not a valid Kubernetes name: use lowercase letters, "
+        "digits, '-' and '.', at most 253 characters (RFC 1123 subdomain)"));
+  };
+}
+
+schema::Validator IsLabelMap() {
+  return [](const Value& v) -> absl::Status {
+    if (!v.IsKnown()) return absl::OkStatus();
+    for (const auto& [key, value] : v.Entries()) {
+      if (!IsQualifiedName(key)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "key \"", key, "\" is not a valid Kubernetes label or annotation "
+            "key: use [prefix/]name with a DNS-subdomain prefix and a name of "
+            "at most 63 letters, digits, '-', '_' or '.'"));
+      }
+    }
+    return absl::OkStatus();
+  };
+}
+
+schema::Validator IsDockerBridgeCidr(int max_prefix) {
+  return [max_prefix](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    const std::string& s = v.AsString();
+    if (s.find(':') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" is an IPv6 network; envbox's Docker bridge supports "
+          "IPv4 only (an IPv6 value makes envbox panic). Use e.g. \"172.19.0.0/30\""));
+    }
+    static const std::regex kCidr(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$)");
+    std::smatch m;
+    if (!std::regex_match(s, m, kCidr)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" is not an IPv4 CIDR such as \"172.19.0.0/30\""));
+    }
+    uint32_t addr = 0;
+    for (int i = 1; i <= 4; ++i) {
+      int octet = std::stoi(m[i].str());
+      if (octet > 255) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "\"", s, "\" is not an IPv4 CIDR: octet ", octet, " exceeds 255"));
+      }
+      addr = (addr << 8) | static_cast<uint32_t>(octet);
+    }
+    const int prefix = std::stoi(m[5].str());
+    if (prefix > 32) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s, "\" has a prefix longer than /32"));
+    }
+    if (prefix > max_prefix) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" is too small: the bridge needs at least 2 hosts, so use a /",
+          max_prefix, " or larger network (e.g. \"172.19.0.0/30\")"));
+    }
+    // Overlap with 172.17.0.0/16 (Docker's default bridge inside the CVM).
+    const uint32_t docker = 0xAC110000u;  // 172.17.0.0
+    const int common = std::min(prefix, 16);
+    const uint32_t mask = common == 0 ? 0 : ~0u << (32 - common);
+    if ((addr & mask) == (docker & mask)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" overlaps 172.17.0.0/16, the default bridge of the Docker "
+          "daemon inside the workspace; choose another range such as 172.19.0.0/30"));
+    }
+    return absl::OkStatus();
+  };
+}
+
+absl::StatusOr<ImageReference> ParseImageReference(absl::string_view text) {
+  auto invalid = [&text](const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\" is not a valid image reference (", why,
+        "); write registry/repository:tag or registry/repository@sha256:..., "
+        "e.g. \"ghcr.io/coder/envbox:0.6.7\""));
+  };
+  if (text.empty()) return invalid("it is empty");
+  if (text.size() > 1024) return invalid("it is too long");
+  ImageReference ref;
+  absl::string_view rest = text;
+  const size_t at = rest.find('@');
+  if (at != absl::string_view::npos) {
+    ref.digest = std::string(rest.substr(at + 1));
+    rest = rest.substr(0, at);
+    static const std::regex kDigest("^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$");
+    if (!std::regex_match(ref.digest, kDigest)) return invalid("bad digest");
+  }
+  const size_t last_slash = rest.rfind('/');
+  const size_t colon = rest.rfind(':');
+  if (colon != absl::string_view::npos &&
+      (last_slash == absl::string_view::npos || colon > last_slash)) {
+    ref.tag = std::string(rest.substr(colon + 1));
+    rest = rest.substr(0, colon);
+    static const std::regex kTag("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$");
+    if (!std::regex_match(ref.tag, kTag)) return invalid("bad tag");
+  }
+  const size_t first_slash = rest.find('/');
+  if (first_slash != absl::string_view::npos) {
+    absl::string_view first = rest.substr(0, first_slash);
+    if (first.find('.') != absl::string_view::npos ||
+        first.find(':') != absl::string_view::npos || first == "localhost") {
+      ref.registry = std::string(first);
+      rest = rest.substr(first_slash + 1);
+      static const std::regex kHost(R"(^[A-Za-z0-9.-]+(:[0-9]+)?$)");
+      if (!std::regex_match(ref.registry, kHost)) return invalid("bad registry host");
+    }
+  }
+  ref.repository = std::string(rest);
+  static const std::regex kRepo(
+      "^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$");
+  if (!std::regex_match(ref.repository, kRepo)) {
+    return invalid("the repository must be lowercase letters, digits and separators");
+  }
+  return ref;
+}
+
+schema::Validator IsImageReference() {
+  return [](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    return ParseImageReference(v.AsString()).status();
+  };
+}
+
+schema::Validator IsMountPath() {
+  return [](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    const std::string& s = v.AsString();
+    if (s.empty() || s[0] != '/') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s, "\" must be an absolute path such as \"/home/coder\""));
+    }
+    if (s.find_first_of(",:") != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" contains ',' or ':', which separate entries in envbox's "
+          "CODER_MOUNTS; rename the path"));
+    }
+    return absl::OkStatus();
+  };
+}
+
+absl::StatusOr<double> ParseDurationSeconds(absl::string_view text) {
+  auto invalid = [&text]() {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\" is not a duration: use a number with a unit, such as "
+        "\"30s\", \"10m\" or \"1h30m\""));
+  };
+  if (text.empty()) return invalid();
+  double total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
+                               text[i] == '.')) {
+      ++i;
+    }
+    if (i == start) return invalid();
+    double amount = 0;
+    if (!absl::SimpleAtod(text.substr(start, i - start), &amount)) return invalid();
+    const size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    const absl::string_view unit = text.substr(unit_start, i - unit_start);
+    if (unit == "h") {
+      total += amount * 3600;
+    } else if (unit == "m") {
+      total += amount * 60;
+    } else if (unit == "s") {
+      total += amount;
+    } else if (unit == "ms") {
+      total += amount / 1000;
+    } else {
+      return invalid();
+    }
+  }
+  return total;
+}
+
+schema::Validator IsDuration() {
+  return [](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    return ParseDurationSeconds(v.AsString()).status();
+  };
+}
+
+schema::Validator IsPosixUsername() {
+  return [](const Value& v) -> absl::Status {
+    if (v.type() != Type::String()) return NotAString();
+    static const std::regex kUser(R"(^[a-z_][a-z0-9_-]*\$?$)");
+    const std::string& s = v.AsString();
+    if (s.size() <= 32 && std::regex_match(s, kUser)) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", s, "\" is not a POSIX user name: use at most 32 lowercase letters, "
+        "digits, '_' or '-', starting with a letter or '_' (e.g. \"coder\")"));
+  };
+}
+
+schema::Validator IsIntInRange(int64_t min, int64_t max) {
+  return [min, max](const Value& v) -> absl::Status {
+    if (v.type() != Type::Number()) return absl::InvalidArgumentError("expected a number");
+    std::optional<int64_t> n = v.AsNumber().ToInt64();
+    if (!n || *n < min || *n > max) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          v.AsNumber().ToString(), " must be a whole number from ", min, " to ", max));
+    }
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace cvm::resources

@@ -1,0 +1,63 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+//
+// Attribute validators shared by the cvm resources. Each returns a
+// schema::Validator whose error message says what is wrong and what to write
+// instead; the framework attaches the attribute path. Validators only see
+// known, non-null values. Part of resources/.
+
+#ifndef CVM_PROVIDER_RESOURCES_VALIDATORS_H_
+#define CVM_PROVIDER_RESOURCES_VALIDATORS_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "provider/schema/schema.h"
+
+namespace cvm::resources {
+
+// A string from `allowed`; `rejected` maps known-but-unsupported values to
+// the reason they are refused (e.g. {"amd", "AMD GPUs are not supported..."}).
+schema::Validator OneOf(std::vector<std::string> allowed,
+                        std::vector<std::pair<std::string, std::string>> rejected = {});
+// A Kubernetes quantity (ParseQuantity).
+schema::Validator IsQuantity();
+// An RFC 1123 label: lowercase alphanumerics and '-', at most `max_length`.
+schema::Validator IsDnsLabel(size_t max_length = 63);
+// An RFC 1123 subdomain, at most 253 characters.
+schema::Validator IsDnsSubdomain();
+// A label or annotation map whose keys are valid Kubernetes qualified names.
+schema::Validator IsLabelMap();
+// An IPv4 CIDR with a prefix of at most /`max_prefix`, outside
+// 172.17.0.0/16 (Docker's default bridge inside the workspace).
+schema::Validator IsDockerBridgeCidr(int max_prefix = 30);
+// A Docker image reference (name[:tag][@digest]).
+schema::Validator IsImageReference();
+// An absolute path without ',' or ':' (CODER_MOUNTS separators).
+schema::Validator IsMountPath();
+// A Go duration ("30s", "5m", "1h30m").
+schema::Validator IsDuration();
+// A POSIX user name of at most 32 characters.
+schema::Validator IsPosixUsername();
+// A number that is a whole number within [min, max].
+schema::Validator IsIntInRange(int64_t min, int64_t max);
+
+// Parses a Go duration into seconds. Errors: kInvalidArgument.
+absl::StatusOr<double> ParseDurationSeconds(absl::string_view text);
+
+// Image reference parts, for checks beyond syntax.
+struct ImageReference {
+  std::string registry;  // empty when none was written (Docker Hub implied)
+  std::string repository;
+  std::string tag;       // empty when none was written ("latest" implied)
+  std::string digest;
+};
+absl::StatusOr<ImageReference> ParseImageReference(absl::string_view text);
+
+}  // namespace cvm::resources
+
+#endif  // CVM_PROVIDER_RESOURCES_VALIDATORS_H_

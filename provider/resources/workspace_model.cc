@@ -1,0 +1,461 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+
+#include "provider/resources/workspace_model.h"
+
+#include <openssl/sha.h>
+
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "provider/framework/value_access.h"
+
+namespace cvm::resources {
+namespace {
+
+using framework::Attr;
+using framework::BoolAttr;
+using framework::IntAttr;
+using framework::StringAttr;
+using values::Value;
+
+const char* BoolText(bool b) { return b ? "true" : "false"; }
+
+nlohmann::json EnvValue(const std::string& name, const std::string& value) {
+  return {{"name", name}, {"value", value}};
+}
+
+nlohmann::json Labels(const WorkspaceSpec& spec) {
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& [k, v] : spec.labels) labels[k] = v;
+  // Ours win: they are how the objects are found and cleaned up together.
+  labels[kManagedByLabel] = kManagedByValue;
+  labels[kComponentLabel] = "workspace";
+  labels[kWorkspaceLabel] = spec.name;
+  return labels;
+}
+
+nlohmann::json Annotations(const WorkspaceSpec& spec) {
+  nlohmann::json annotations = nlohmann::json::object();
+  for (const auto& [k, v] : spec.annotations) annotations[k] = v;
+  return annotations;
+}
+
+nlohmann::json Resources(const WorkspaceSpec& spec, bool gpu) {
+  nlohmann::json requests = nlohmann::json::object();
+  nlohmann::json limits = nlohmann::json::object();
+  if (!spec.cpu_request.empty()) requests["cpu"] = spec.cpu_request;
+  if (!spec.memory_request.empty()) requests["memory"] = spec.memory_request;
+  if (!spec.cpu_limit.empty()) limits["cpu"] = spec.cpu_limit;
+  if (!spec.memory_limit.empty()) limits["memory"] = spec.memory_limit;
+  if (gpu && spec.gpu_count > 0) limits["nvidia.com/gpu"] = std::to_string(spec.gpu_count);
+  nlohmann::json r = nlohmann::json::object();
+  if (!requests.empty()) r["requests"] = requests;
+  if (!limits.empty()) r["limits"] = limits;
+  return r;
+}
+
+nlohmann::json TolerationsJson(const WorkspaceSpec& spec) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Toleration& t : spec.tolerations) {
+    nlohmann::json j = nlohmann::json::object();
+    if (!t.key.empty()) j["key"] = t.key;
+    if (!t.op.empty()) j["operator"] = t.op;
+    if (!t.value.empty()) j["value"] = t.value;
+    if (!t.effect.empty()) j["effect"] = t.effect;
+    if (t.seconds) j["tolerationSeconds"] = *t.seconds;
+    out.push_back(j);
+  }
+  return out;
+}
+
+nlohmann::json HomeMount(const std::string& path, const std::string& sub_path,
+                         bool read_only = false) {
+  nlohmann::json m = {{"name", "home"}, {"mountPath", path}, {"subPath", sub_path}};
+  if (read_only) m["readOnly"] = true;
+  return m;
+}
+
+std::string HostPathVolumeName(const std::string& path) {
+  std::string name = "host";
+  for (char c : path) name.push_back(c == '/' || c == '_' || c == '.' ? '-' : c);
+  return name;
+}
+
+void AddCommonPodFields(const WorkspaceSpec& spec, nlohmann::json* pod) {
+  nlohmann::json& s = (*pod)["spec"];
+  s["restartPolicy"] = "Never";
+  if (!spec.node_selector.empty()) {
+    s["nodeSelector"] = nlohmann::json(spec.node_selector);
+  }
+  if (!spec.tolerations.empty()) s["tolerations"] = TolerationsJson(spec);
+}
+
+nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& settings,
+                         std::vector<HostPathMount>* host_paths) {
+  const std::string home = "/home/" + spec.inner_username;
+  const bool tun = spec.tun.value_or(settings.tun);
+  const bool fuse = spec.fuse.value_or(settings.fuse);
+  const bool gpu = spec.gpu_count > 0;
+
+  nlohmann::json env = nlohmann::json::array();
+  env.push_back(EnvValue("CODER_INNER_IMAGE", spec.inner_image));
+  env.push_back(EnvValue("CODER_INNER_USERNAME", spec.inner_username));
+  env.push_back(EnvValue("CODER_INNER_HOSTNAME",
+                         spec.inner_hostname.empty() ? spec.name : spec.inner_hostname));
+  if (spec.has_agent_token) {
+    env.push_back({{"name", "CODER_AGENT_TOKEN"},
+                   {"valueFrom",
+                    {{"secretKeyRef",
+                      {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
+  }
+  if (!spec.agent_url.empty()) env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  if (!spec.bootstrap_script.empty()) {
+    env.push_back(EnvValue("CODER_BOOTSTRAP_SCRIPT", spec.bootstrap_script));
+  }
+  std::vector<std::string> coder_mounts = {home + ":" + home};
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const WorkspaceMount& m = spec.mounts[i];
+    coder_mounts.push_back(absl::StrCat("/var/lib/cvm/mounts/", i, ":", m.target,
+                                        m.read_only ? ":ro" : ""));
+  }
+  env.push_back(EnvValue("CODER_MOUNTS", absl::StrJoin(coder_mounts, ",")));
+  std::vector<std::string> inner_envs;
+  for (const auto& [k, v] : spec.env) inner_envs.push_back(k);
+  for (const std::string& p : spec.env_passthrough) inner_envs.push_back(p);
+  if (!inner_envs.empty()) {
+    env.push_back(EnvValue("CODER_INNER_ENVS", absl::StrJoin(inner_envs, ",")));
+  }
+  env.push_back(EnvValue("CODER_DOCKER_BRIDGE_CIDR", settings.docker_bridge_cidr));
+  env.push_back(EnvValue("CODER_ADD_TUN", BoolText(tun)));
+  env.push_back(EnvValue("CODER_ADD_FUSE", BoolText(fuse)));
+  env.push_back(EnvValue("CODER_ADD_GPU", BoolText(gpu)));
+  if (gpu) env.push_back(EnvValue("CODER_USR_LIB_DIR", kEnvboxGpuLibMount));
+  env.push_back({{"name", "CODER_CPUS"},
+                 {"valueFrom",
+                  {{"resourceFieldRef", {{"resource", "limits.cpu"}, {"divisor", "1"}}}}}});
+  env.push_back({{"name", "CODER_MEMORY"},
+                 {"valueFrom",
+                  {{"resourceFieldRef",
+                    {{"resource", "limits.memory"}, {"divisor", "1"}}}}}});
+  if (!spec.image_pull_secret.empty()) {
+    env.push_back({{"name", "CODER_IMAGE_PULL_SECRET"},
+                   {"valueFrom",
+                    {{"secretKeyRef",
+                      {{"name", spec.image_pull_secret}, {"key", ".dockerconfigjson"}}}}}});
+  }
+  for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
+
+  nlohmann::json mounts = nlohmann::json::array({
+      HomeMount(home, "home"),
+      HomeMount("/var/lib/coder/docker", "cache/docker"),
+      HomeMount("/var/lib/coder/containers", "cache/containers"),
+      HomeMount("/var/lib/docker", "envbox/docker"),
+      HomeMount("/var/lib/containers", "envbox/containers"),
+      {{"name", "sysbox"}, {"mountPath", "/var/lib/sysbox"}},
+  });
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    mounts.push_back(HomeMount(absl::StrCat("/var/lib/cvm/mounts/", i),
+                               absl::StrCat("mounts/", spec.mounts[i].source)));
+  }
+  nlohmann::json volumes = nlohmann::json::array({
+      {{"name", "home"},
+       {"persistentVolumeClaim", {{"claimName", spec.ClaimName()}}}},
+      {{"name", "sysbox"}, {"emptyDir", nlohmann::json::object()}},
+  });
+  *host_paths = settings.HostPaths();
+  auto add_host_path = [&](const HostPathMount& hp, const std::string& mount_path) {
+    const std::string volume = HostPathVolumeName(hp.path);
+    volumes.push_back({{"name", volume}, {"hostPath", {{"path", hp.path}}}});
+    nlohmann::json m = {{"name", volume}, {"mountPath", mount_path}};
+    if (hp.read_only) m["readOnly"] = true;
+    mounts.push_back(m);
+  };
+  for (const HostPathMount& hp : *host_paths) add_host_path(hp, hp.path);
+  if (gpu) {
+    // The host's driver libraries; envbox bind-mounts the NVIDIA ones into
+    // the inner container from CODER_USR_LIB_DIR.
+    host_paths->push_back({spec.gpu_lib_dir, true});
+    add_host_path(host_paths->back(), kEnvboxGpuLibMount);
+  }
+
+  nlohmann::json container = {
+      {"name", "dev"},
+      {"image", spec.image.empty() ? kDefaultEnvboxImage : spec.image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"command", {"/envbox", "docker"}},
+      {"securityContext", {{"privileged", true}}},
+      {"env", env},
+      {"volumeMounts", mounts},
+  };
+  nlohmann::json resources = Resources(spec, true);
+  if (!resources.empty()) container["resources"] = resources;
+
+  nlohmann::json pod = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", spec.PodName()},
+        {"namespace", spec.namespace_name},
+        {"labels", Labels(spec)},
+        {"annotations", Annotations(spec)}}},
+      {"spec", {{"containers", {container}}, {"volumes", volumes}}},
+  };
+  AddCommonPodFields(spec, &pod);
+  return pod;
+}
+
+nlohmann::json SysboxPod(const WorkspaceSpec& spec, const ClusterSettings& settings) {
+  const std::string home = "/home/" + spec.inner_username;
+  nlohmann::json env = nlohmann::json::array();
+  if (spec.has_agent_token) {
+    env.push_back({{"name", "CODER_AGENT_TOKEN"},
+                   {"valueFrom",
+                    {{"secretKeyRef",
+                      {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
+  }
+  if (!spec.agent_url.empty()) env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
+
+  nlohmann::json mounts = nlohmann::json::array({
+      HomeMount(home, "home"),
+      // Keeps the inner Docker's images across pod restarts (otherwise they
+      // live in the Sysbox data store and vanish with the container).
+      HomeMount("/var/lib/docker", "cache/docker"),
+  });
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    mounts.push_back(HomeMount(spec.mounts[i].target,
+                               absl::StrCat("mounts/", spec.mounts[i].source),
+                               spec.mounts[i].read_only));
+  }
+  nlohmann::json container = {
+      {"name", "dev"},
+      {"image", spec.inner_image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"env", env},
+      {"volumeMounts", mounts},
+  };
+  if (spec.systemd) {
+    container["command"] = {"/sbin/init"};
+    if (!spec.bootstrap_script.empty()) {
+      // The agent starts once systemd is up, as the workspace user.
+      container["lifecycle"] = {
+          {"postStart",
+           {{"exec",
+             {{"command",
+               {"sh", "-c",
+                absl::StrCat("until systemctl is-system-running --quiet || "
+                             "[ \"$(systemctl is-system-running)\" = degraded ]; "
+                             "do sleep 1; done; "
+                             "nohup su - ", spec.inner_username,
+                             " -c \"$CVM_BOOTSTRAP\" >/var/log/cvm-bootstrap.log 2>&1 &")}}}}}}};
+      container["env"].push_back(EnvValue("CVM_BOOTSTRAP", spec.bootstrap_script));
+    }
+  } else if (!spec.bootstrap_script.empty()) {
+    container["command"] = {"sh", "-c", spec.bootstrap_script};
+  } else {
+    container["command"] = {"sleep", "infinity"};
+  }
+  nlohmann::json resources = Resources(spec, false);
+  if (!resources.empty()) container["resources"] = resources;
+
+  nlohmann::json annotations = Annotations(spec);
+  nlohmann::json pod_spec = {
+      {"runtimeClassName", settings.runtime_class_name},
+      {"securityContext", {{"runAsUser", 0}, {"fsGroup", 0}}},
+      {"containers", {container}},
+      {"volumes",
+       {{{"name", "home"},
+         {"persistentVolumeClaim", {{"claimName", spec.ClaimName()}}}}}},
+  };
+  if (spec.user_namespace == "host_users") {
+    pod_spec["hostUsers"] = false;
+  } else {
+    annotations[kCrioUsernsAnnotation] = "auto:size=65536";
+  }
+  if (!spec.image_pull_secret.empty()) {
+    pod_spec["imagePullSecrets"] = {{{"name", spec.image_pull_secret}}};
+  }
+  nlohmann::json pod = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", spec.PodName()},
+        {"namespace", spec.namespace_name},
+        {"labels", Labels(spec)},
+        {"annotations", annotations}}},
+      {"spec", pod_spec},
+  };
+  AddCommonPodFields(spec, &pod);
+  return pod;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+std::string PodSpecHash(const nlohmann::json& pod) {
+  nlohmann::json stripped = pod;
+  if (stripped.contains("metadata")) {
+    stripped["metadata"].erase("labels");
+    stripped["metadata"].erase("annotations");
+  }
+  if (stripped.contains("spec") && stripped["spec"].contains("containers")) {
+    for (nlohmann::json& c : stripped["spec"]["containers"]) c.erase("image");
+  }
+  return Sha256Hex(stripped.dump()).substr(0, 16);
+}
+
+RenderedWorkspace Render(const WorkspaceSpec& spec, const ClusterSettings& settings,
+                         const std::optional<std::string>& agent_token,
+                         const std::string& config_annotation) {
+  RenderedWorkspace out;
+  nlohmann::json pod = spec.mode == "sysbox" ? SysboxPod(spec, settings)
+                                             : EnvboxPod(spec, settings, &out.host_paths);
+  out.pod_spec_hash = PodSpecHash(pod);
+  pod["metadata"]["annotations"][kSpecHashAnnotation] = out.pod_spec_hash;
+  if (spec.running) out.pod = std::move(pod);
+
+  nlohmann::json claim_annotations = nlohmann::json::object();
+  if (!config_annotation.empty()) claim_annotations[kConfigAnnotation] = config_annotation;
+  out.claim = {
+      {"apiVersion", "v1"},
+      {"kind", "PersistentVolumeClaim"},
+      {"metadata",
+       {{"name", spec.ClaimName()},
+        {"namespace", spec.namespace_name},
+        {"labels", Labels(spec)},
+        {"annotations", claim_annotations}}},
+      {"spec",
+       {{"accessModes", {"ReadWriteOnce"}},
+        {"resources", {{"requests", {{"storage", spec.home_size}}}}}}},
+  };
+  if (!spec.home_storage_class.empty()) {
+    out.claim["spec"]["storageClassName"] = spec.home_storage_class;
+  }
+  if (spec.has_agent_token) {
+    out.secret = {
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"metadata",
+         {{"name", spec.SecretName()},
+          {"namespace", spec.namespace_name},
+          {"labels", Labels(spec)}}},
+        {"type", "Opaque"},
+    };
+    if (agent_token) {
+      out.secret["data"] = {{kAgentTokenKey, absl::Base64Escape(*agent_token)}};
+    }
+  }
+  return out;
+}
+
+std::vector<HostPathMount> HostPathsOfPod(const nlohmann::json& pod) {
+  std::vector<HostPathMount> out;
+  if (!pod.contains("spec") || !pod["spec"].is_object()) return out;
+  const nlohmann::json& spec = pod["spec"];
+  std::map<std::string, std::string> volume_paths;
+  std::vector<std::string> order;
+  if (spec.contains("volumes") && spec["volumes"].is_array()) {
+    for (const nlohmann::json& v : spec["volumes"]) {
+      if (v.is_object() && v.contains("hostPath") && v["hostPath"].is_object() &&
+          v["hostPath"].contains("path") && v["hostPath"]["path"].is_string() &&
+          v.contains("name") && v["name"].is_string()) {
+        volume_paths[v["name"].get<std::string>()] = v["hostPath"]["path"].get<std::string>();
+        order.push_back(v["name"].get<std::string>());
+      }
+    }
+  }
+  std::map<std::string, bool> read_only;
+  if (spec.contains("containers") && spec["containers"].is_array()) {
+    for (const nlohmann::json& c : spec["containers"]) {
+      if (!c.is_object() || c.value("name", "") != "dev" || !c.contains("volumeMounts") ||
+          !c["volumeMounts"].is_array()) {
+        continue;
+      }
+      for (const nlohmann::json& m : c["volumeMounts"]) {
+        if (m.is_object() && m.contains("name") && m["name"].is_string()) {
+          read_only[m["name"].get<std::string>()] =
+              m.contains("readOnly") && m["readOnly"].is_boolean() &&
+              m["readOnly"].get<bool>();
+        }
+      }
+    }
+  }
+  for (const std::string& name : order) {
+    if (read_only.count(name) == 0) continue;
+    out.push_back({volume_paths[name], read_only[name]});
+  }
+  return out;
+}
+
+WorkspaceSpec SpecFromValue(const Value& o) {
+  WorkspaceSpec s;
+  s.name = StringAttr(o, "name").value_or("");
+  s.namespace_name = StringAttr(o, "namespace").value_or("");
+  s.mode = StringAttr(o, "mode").value_or(s.mode);
+  s.image = StringAttr(o, "image").value_or(s.mode == "envbox" ? kDefaultEnvboxImage : "");
+  s.inner_image = StringAttr(o, "inner_image").value_or("");
+  s.inner_username = StringAttr(o, "inner_username").value_or(s.inner_username);
+  s.inner_hostname = StringAttr(o, "inner_hostname").value_or(s.name);
+  // The token itself is write-only; its presence shows in the config or, in
+  // state, through its hash.
+  s.has_agent_token = !Attr(o, "agent_token").IsNull() ||
+                      !Attr(o, "agent_token_sha256").IsNull();
+  s.agent_url = StringAttr(o, "agent_url").value_or("");
+  s.bootstrap_script = StringAttr(o, "bootstrap_script").value_or("");
+  s.env = framework::StringMapAttr(o, "env").value_or(s.env);
+  s.env_passthrough = framework::StringListAttr(o, "env_passthrough").value_or(s.env_passthrough);
+  const Value& mounts = Attr(o, "mounts");
+  if (mounts.IsKnown()) {
+    for (const Value& m : mounts.Elements()) {
+      s.mounts.push_back({StringAttr(m, "source").value_or(""),
+                          StringAttr(m, "target").value_or(""),
+                          BoolAttr(m, "read_only").value_or(false)});
+    }
+  }
+  const Value& cpu = Attr(o, "cpu");
+  s.cpu_request = StringAttr(cpu, "request").value_or("");
+  s.cpu_limit = StringAttr(cpu, "limit").value_or("");
+  const Value& memory = Attr(o, "memory");
+  s.memory_request = StringAttr(memory, "request").value_or("");
+  s.memory_limit = StringAttr(memory, "limit").value_or("");
+  const Value& home = Attr(o, "home");
+  s.home_size = StringAttr(home, "size").value_or(s.home_size);
+  s.home_storage_class = StringAttr(home, "storage_class").value_or("");
+  s.keep_home_on_destroy = BoolAttr(home, "keep_on_destroy").value_or(false);
+  s.running = BoolAttr(o, "running").value_or(true);
+  const Value& gpu = Attr(o, "gpu");
+  if (gpu.IsKnown()) {
+    s.gpu_count = IntAttr(gpu, "count").value_or(0);
+    s.gpu_lib_dir = StringAttr(gpu, "host_lib_dir").value_or(s.gpu_lib_dir);
+  }
+  s.tun = BoolAttr(o, "tun");
+  s.fuse = BoolAttr(o, "fuse");
+  s.image_pull_secret = StringAttr(o, "image_pull_secret").value_or("");
+  s.node_selector = framework::StringMapAttr(o, "node_selector").value_or(s.node_selector);
+  const Value& tolerations = Attr(o, "tolerations");
+  if (tolerations.IsKnown()) {
+    for (const Value& t : tolerations.Elements()) {
+      s.tolerations.push_back({StringAttr(t, "key").value_or(""),
+                               StringAttr(t, "operator").value_or(""),
+                               StringAttr(t, "value").value_or(""),
+                               StringAttr(t, "effect").value_or(""),
+                               IntAttr(t, "toleration_seconds")});
+    }
+  }
+  s.labels = framework::StringMapAttr(o, "labels").value_or(s.labels);
+  s.annotations = framework::StringMapAttr(o, "annotations").value_or(s.annotations);
+  s.systemd = BoolAttr(o, "systemd").value_or(true);
+  s.user_namespace = StringAttr(o, "user_namespace").value_or(s.user_namespace);
+  s.wait_for_ready = BoolAttr(o, "wait_for_ready").value_or(true);
+  return s;
+}
+
+}  // namespace cvm::resources

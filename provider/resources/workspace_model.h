@@ -1,0 +1,117 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+//
+// The workspace model: WorkspaceSpec (what a cvm_workspace asks for, read
+// from its configuration, plan or state) and Render, which turns a spec and
+// the namespace's cluster settings into the exact Kubernetes objects: the
+// pod (envbox: privileged outer pod with the CODER_* contract and the host
+// paths of the settings table; sysbox: unprivileged pod with the Sysbox
+// RuntimeClass and a user namespace), the home PersistentVolumeClaim and the
+// agent-token Secret. The resource applies these objects and the
+// cvm_workspace_manifest data source prints them: one code path. Part of
+// resources/. Pure functions; thread-safe.
+
+#ifndef CVM_PROVIDER_RESOURCES_WORKSPACE_MODEL_H_
+#define CVM_PROVIDER_RESOURCES_WORKSPACE_MODEL_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "provider/resources/host_paths.h"
+#include "provider/resources/settings.h"
+#include "provider/values/value.h"
+
+namespace cvm::resources {
+
+inline constexpr char kDefaultEnvboxImage[] = "ghcr.io/coder/envbox:0.6.7";
+inline constexpr char kDefaultGpuLibDir[] = "/usr/lib/x86_64-linux-gnu";
+inline constexpr char kEnvboxGpuLibMount[] = "/var/coder/usr/lib";
+inline constexpr char kSpecHashAnnotation[] = "cvm.coder.com/pod-spec-hash";
+inline constexpr char kConfigAnnotation[] = "cvm.coder.com/workspace-config";
+inline constexpr char kCrioUsernsAnnotation[] = "io.kubernetes.cri-o.userns-mode";
+inline constexpr char kAgentTokenKey[] = "token";
+
+struct WorkspaceMount {
+  std::string source;  // sub-path of the home volume
+  std::string target;  // absolute path in the inner container
+  bool read_only = false;
+};
+
+struct Toleration {
+  std::string key, op, value, effect;
+  std::optional<int64_t> seconds;
+};
+
+// Plain value. Unset optional attributes take the documented defaults.
+struct WorkspaceSpec {
+  std::string name;
+  std::string namespace_name;
+  std::string mode = "envbox";  // or "sysbox"
+  std::string image;            // envbox image (envbox mode)
+  std::string inner_image;
+  std::string inner_username = "coder";
+  std::string inner_hostname;   // default: name
+  bool has_agent_token = false;
+  std::string agent_url;
+  std::string bootstrap_script;
+  std::map<std::string, std::string> env;
+  std::vector<std::string> env_passthrough;
+  std::vector<WorkspaceMount> mounts;
+  std::string cpu_request, cpu_limit, memory_request, memory_limit;
+  std::string home_size = "10Gi";
+  std::string home_storage_class;
+  bool keep_home_on_destroy = false;
+  bool running = true;
+  int64_t gpu_count = 0;
+  std::string gpu_lib_dir = kDefaultGpuLibDir;
+  std::optional<bool> tun, fuse;  // unset: the cluster settings' default
+  std::string image_pull_secret;
+  std::map<std::string, std::string> node_selector;
+  std::vector<Toleration> tolerations;
+  std::map<std::string, std::string> labels, annotations;
+  bool systemd = true;                        // sysbox mode
+  std::string user_namespace = "annotation";  // sysbox: "host_users" or "annotation"
+  bool wait_for_ready = true;
+
+  std::string PodName() const { return name; }
+  std::string ClaimName() const { return name + "-home"; }
+  std::string SecretName() const { return name + "-agent"; }
+  std::string Id() const { return namespace_name + "/" + name; }
+};
+
+// Reads a cvm_workspace object (config, plan or state; unknown and null
+// attributes take defaults). REQUIRES: a known object.
+WorkspaceSpec SpecFromValue(const values::Value& object);
+
+struct RenderedWorkspace {
+  nlohmann::json pod;     // null when !spec.running
+  nlohmann::json claim;
+  nlohmann::json secret;  // null without an agent token
+  std::string pod_spec_hash;  // of what Kubernetes cannot change in place
+  std::vector<HostPathMount> host_paths;  // what the pod mounts from the node
+};
+
+// Renders the objects. `agent_token` fills the Secret (nullopt: the Secret
+// is rendered without data, for manifests). `config_annotation` is stored on
+// the claim so an import can restore the configuration.
+RenderedWorkspace Render(const WorkspaceSpec& spec, const ClusterSettings& settings,
+                         const std::optional<std::string>& agent_token,
+                         const std::string& config_annotation);
+
+// The hash stored on the pod: SHA-256 over the pod with the fields
+// Kubernetes can change in place (labels, annotations, container images)
+// removed, as 16 hex digits.
+std::string PodSpecHash(const nlohmann::json& pod);
+
+// Lower-case hex SHA-256 of `text`.
+std::string Sha256Hex(std::string_view text);
+
+// The host-path mounts of a live pod (hostPath volumes and their mounts in
+// container "dev"), in volume order.
+std::vector<HostPathMount> HostPathsOfPod(const nlohmann::json& pod);
+
+}  // namespace cvm::resources
+
+#endif  // CVM_PROVIDER_RESOURCES_WORKSPACE_MODEL_H_
