@@ -538,11 +538,10 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
     };
 
     absl::Time now = clock_->Now();
-    int64_t timeout_seconds = 300;
-    if (deadline != absl::InfiniteFuture()) {
-      timeout_seconds =
-          std::clamp<int64_t>(absl::ToInt64Seconds(deadline - now) + 1, 1, 300);
-    }
+    // The server ends the watch after timeoutSeconds; we then resume.
+    absl::Duration left = std::min(deadline - now, absl::Seconds(299));
+    int64_t timeout_seconds =
+        std::max<int64_t>(absl::ToInt64Seconds(left) + 1, 1);
     Call call;
     call.verb = Verb::kWatch;
     call.path = absl::StrCat(

@@ -192,8 +192,8 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
           absl::StrCat(CommandName(exec), " did not finish in time"));
       break;
     }
-    int wait_ms = static_cast<int>(
-        std::min<int64_t>(50, absl::ToInt64Milliseconds(deadline - now) + 1));
+    absl::Duration left = std::min(deadline - now, absl::Milliseconds(50));
+    int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(left)) + 1;
     pollfd fds[2];
     nfds_t n = 0;
     if (out_open) fds[n++] = {out_pipe[0], POLLIN, 0};
