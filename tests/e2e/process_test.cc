@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -136,8 +137,10 @@ TEST_F(ProviderProcessTest, HandshakeSchemaShutdown) {
   EXPECT_THAT(p.WaitForExit(kExitTimeout), IsOkAndHolds(0)) << p.Stderr();
   EXPECT_FALSE(Exists(handshake->address));
   // Every stderr line is an hclog JSON object.
-  for (const std::string& l : absl::StrSplit(p.Stderr(), '\n')) {
-    if (!l.empty()) EXPECT_THAT(l, StartsWith("{\"@level\":"));
+  const std::vector<std::string> lines =
+      absl::StrSplit(p.Stderr(), '\n', absl::SkipEmpty());
+  for (const std::string& l : lines) {
+    EXPECT_THAT(l, StartsWith("{\"@level\":"));
   }
 }
 
