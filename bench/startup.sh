@@ -5,7 +5,8 @@
 # from starting the process (as Terraform does: cookie, PLUGIN_CLIENT_CERT, so
 # AutoMTLS key generation is included) until its handshake line arrives on
 # the stdout pipe. Each run is then stopped with SIGTERM (not timed). Prints
-# the median and spread over the runs.
+# the median and spread over the runs, the CPU time the process had used by
+# then (robust on a loaded machine), and the cost of running /bin/true.
 #
 # Usage: bench/startup.sh [EXECUTABLE] [RUNS]
 #   EXECUTABLE defaults to the plugin test server in build/
@@ -53,18 +54,34 @@ if os.environ["TLS"] != "0":
     with open(os.environ["CLIENT_CERT"]) as f:
         env["PLUGIN_CLIENT_CERT"] = f.read()
 
+cpu_samples = []
+
+def cpu_ns(pid):
+    # CPU time all threads have used so far (schedstat: ns on CPU), which,
+    # unlike wall time, hardly depends on how loaded the machine is.
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
 def once():
     start = time.perf_counter_ns()
     p = subprocess.Popen([exe], env=env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     line = p.stdout.readline()
     elapsed = time.perf_counter_ns() - start
+    cpu = cpu_ns(p.pid)
     p.send_signal(signal.SIGTERM)
     code = p.wait(timeout=10)
     p.stdout.close()
     fields = line.decode().rstrip("\n").split("|")
     if len(fields) != 6 or fields[:2] != ["1", "6"] or code != 0:
         sys.exit(f"bad run: line={line!r} exit={code}")
+    cpu_samples.append(cpu / 1e6)
     return elapsed / 1e6
 
 def baseline():
@@ -73,6 +90,7 @@ def baseline():
     return (time.perf_counter_ns() - start) / 1e6
 
 once()  # Warm the page cache.
+cpu_samples.clear()
 base = statistics.median(baseline() for _ in range(runs))
 samples = sorted(once() for _ in range(runs))
 q = statistics.quantiles(samples, n=10)
@@ -81,5 +99,8 @@ print(f"exec-to-handshake over {runs} runs of {exe}"
 print(f"  median {statistics.median(samples):.2f} ms"
       f"  (min {samples[0]:.2f}, p10 {q[0]:.2f}, p90 {q[-1]:.2f},"
       f" max {samples[-1]:.2f}, stdev {statistics.stdev(samples):.2f})")
+cpu = sorted(cpu_samples)
+print(f"  CPU time used by the process until then: median {statistics.median(cpu):.2f} ms"
+      f"  (min {cpu[0]:.2f}, max {cpu[-1]:.2f})")
 print(f"  baseline: fork+exec+exit of /bin/true, median {base:.2f} ms")
 EOF

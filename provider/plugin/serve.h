@@ -41,9 +41,11 @@
 //     the graceful stop itself, as with go-plugin servers. SIGPIPE is ignored
 //     (a closed stderr pipe must not kill the process).
 //  8. Shutdown: calls ServeOptions::on_shutdown once, ends the stdio streams
-//     and health watches, stops the server (in-flight RPCs get up to
-//     `shutdown_grace`), removes the socket and its directory, restores the
-//     signal dispositions it changed, and returns 0.
+//     and health watches, waits for in-flight RPCs (up to `shutdown_grace`,
+//     then cancels them), closes every client connection at once (an idle
+//     connection the client keeps open does not delay the exit), removes the
+//     socket and its directory, restores the signal dispositions it changed,
+//     and returns 0.
 // Logs (hclog JSON) go to stderr only.
 
 #ifndef CVM_PROVIDER_PLUGIN_SERVE_H_
