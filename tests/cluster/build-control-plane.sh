@@ -5,9 +5,10 @@
 #
 #   ${CVM_CACHE_DIR:-$HOME/.cache/terraform-provider-cvm}/kube-1.20.2/bin/
 #
-# Only the first run on a machine pays the build (minutes); later runs find the
-# cache and return at once. Prints the binary directory on stdout (messages go
-# to stderr), so `bin=$(tests/cluster/build-control-plane.sh)` works.
+# Only the first run on a machine pays the build (20-45 minutes on two busy
+# cores); later runs find the cache and return at once. Prints the binary
+# directory on stdout (messages go to stderr), so
+# `bin=$(tests/cluster/build-control-plane.sh)` works.
 #
 # Needs root the first time, to add a deb-src entry of its own
 # (/etc/apt/sources.list.d/cvm-deb-src.sources; existing sources are never
@@ -28,69 +29,43 @@ usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
   exit "${1:-0}"
 }
-case "${1:-}" in
-  -h|--help) usage 0 ;;
-  "") ;;
-  *) cvm_log "unknown argument: $1"; usage 2 ;;
-esac
 
-bin_dir=$(cvm_kube_bin_dir)
-if cvm_have_binaries "$bin_dir"; then
-  cvm_log "control plane binaries cached in $bin_dir ($(head -n1 "$bin_dir/BUILD-INFO"))"
-  printf '%s\n' "$bin_dir"
-  exit 0
-fi
+# Installs the build tools if any is missing (needs root then).
+ensure_tools() {
+  local need=0 tool
+  for tool in go rsync dpkg-source apt-get make flock; do
+    command -v "$tool" >/dev/null 2>&1 || need=1
+  done
+  [[ -f "$reflect2_src/go_above_118.go" ]] || need=1
+  if ((need)); then
+    ((EUID == 0)) || cvm_die "missing build tools; run as root: release/deps.sh --cluster"
+    cvm_log "installing the cluster packages (release/deps.sh --cluster)"
+    "$here/../../release/deps.sh" --cluster >&2
+  fi
+  [[ -f "$reflect2_src/go_above_118.go" ]] \
+    || cvm_die "$reflect2_src is not reflect2 >= 1.0.2 (golang-github-modern-go-reflect2-dev); the API server would panic on JSON maps"
+}
 
-work=$(cvm_cache_root)/kube-${CVM_KUBE_VERSION}
-mkdir -p "$work"
-# One build at a time per cache (parallel CI jobs on one machine).
-exec 9>"$work/.build.lock"
-if ! flock -n 9; then
-  cvm_log "another build holds $work/.build.lock; waiting for it"
-  flock 9
-fi
-if cvm_have_binaries "$bin_dir"; then
-  cvm_log "control plane binaries were built meanwhile: $bin_dir"
-  printf '%s\n' "$bin_dir"
-  exit 0
-fi
-
-started=$(cvm_now)
-cvm_log "building the Kubernetes ${CVM_KUBE_VERSION} control plane (first run on this machine; takes minutes)"
-
-# --- 1. tools ---------------------------------------------------------------
-need_packages=0
-for tool in go rsync dpkg-source apt-get make flock; do
-  command -v "$tool" >/dev/null 2>&1 || need_packages=1
-done
-reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2
-[[ -f "$reflect2_src/go_above_118.go" ]] || need_packages=1
-if ((need_packages)); then
-  ((EUID == 0)) || cvm_die "missing build tools; run as root: release/deps.sh --cluster"
-  cvm_log "installing the cluster packages (release/deps.sh --cluster)"
-  "$here/../../release/deps.sh" --cluster >&2
-fi
-[[ -f "$reflect2_src/go_above_118.go" ]] \
-  || cvm_die "$reflect2_src is not reflect2 >= 1.0.2 (golang-github-modern-go-reflect2-dev); the API server would panic on JSON maps"
-
-# --- 2. the source package --------------------------------------------------
-src_list=/etc/apt/sources.list.d/cvm-deb-src.sources
-have_source() { apt-cache showsrc kubernetes 2>/dev/null | grep -q '^Package: kubernetes'; }
-if ! have_source; then
+# Makes `apt-get source kubernetes` work: a deb-src entry in a file of our own.
+ensure_deb_src() {
+  local src_list=/etc/apt/sources.list.d/cvm-deb-src.sources
+  have_source() { [[ "$(apt-cache showsrc kubernetes 2>/dev/null)" == *"Package: kubernetes"* ]]; }
+  have_source && return 0
   ((EUID == 0)) || cvm_die "apt knows no 'kubernetes' source package; run this script as root once so it can add $src_list"
   if [[ ! -f "$src_list" ]]; then
     # Take the mirror and keyring of the existing bookworm entry; never edit it.
-    uris=http://deb.debian.org/debian
-    signed_by=/usr/share/keyrings/debian-archive-keyring.gpg
+    local uris=http://deb.debian.org/debian signed_by=/usr/share/keyrings/debian-archive-keyring.gpg
+    local found_uris="" found_key=""
     if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
       read -r found_uris found_key < <(awk '
-        /^[[:space:]]*$/ { if (suite && uris) { print uris, key; exit } uris = ""; key = ""; suite = 0; next }
+        function found() { if (suite && uris && !done) { print uris, key; done = 1 } }
+        /^[[:space:]]*$/ { found(); uris = ""; key = ""; suite = 0; next }
         /^URIs:/ { uris = $2 }
         /^Signed-By:/ { key = $2 }
         /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
-        END { if (suite && uris) print uris, key }' /etc/apt/sources.list.d/debian.sources) || true
-      [[ -n "${found_uris:-}" ]] && uris=$found_uris
-      [[ -n "${found_key:-}" ]] && signed_by=$found_key
+        END { found() }' /etc/apt/sources.list.d/debian.sources) || true
+      [[ -n "$found_uris" ]] && uris=$found_uris
+      [[ -n "$found_key" ]] && signed_by=$found_key
     fi
     cvm_log "adding $src_list (deb-src bookworm main from $uris)"
     cat >"$src_list" <<EOF
@@ -106,77 +81,146 @@ EOF
   cvm_log "apt-get update"
   apt-get update -qq >&2
   have_source || cvm_die "apt still knows no 'kubernetes' source package after adding $src_list"
-fi
-deb_version=$(apt-cache showsrc kubernetes | awk '/^Version:/ { print $2; exit }')
-case "$deb_version" in
-  *"${CVM_KUBE_VERSION}"*) ;;
-  *) cvm_die "Debian's kubernetes source is $deb_version, not ${CVM_KUBE_VERSION}; update CVM_KUBE_VERSION in tests/cluster/lib.sh and check the reflect2 fix still applies" ;;
-esac
+}
 
-src_root=$work/src
-rm -rf "$src_root"
-mkdir -p "$src_root"
-cvm_log "apt-get source kubernetes=$deb_version into $src_root"
-# apt's _apt sandbox user cannot write to root-owned cache dirs: that warning is harmless.
-(cd "$src_root" && apt-get source -qq "kubernetes=$deb_version" >&2 2> >(grep -v 'unsandboxed' >&2))
-tree=$(find "$src_root" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
-[[ -n "$tree" && -f "$tree/Makefile" ]] || cvm_die "apt-get source produced no kubernetes tree in $src_root"
+# The unpacked source tree under $src_root, or nothing.
+find_tree() {
+  local d
+  for d in "$src_root"/kubernetes-*/; do
+    [[ -f "$d/Makefile" ]] && { printf '%s\n' "${d%/}"; return 0; }
+  done
+  return 0
+}
 
-# --- 3. the reflect2 fix ------------------------------------------------------
+# Fetches and unpacks the source into $src_root; sets $tree.
+fetch_source() {
+  rm -rf "$src_root"
+  mkdir -p "$src_root"
+  cvm_log "apt-get source kubernetes=$deb_version into $src_root"
+  # apt's _apt sandbox user cannot write to root-owned cache dirs: that warning is harmless.
+  (cd "$src_root" && apt-get source -qq "kubernetes=$deb_version" 2>&1 | { grep -v 'unsandboxed' || true; } >&2)
+  tree=$(find_tree)
+  [[ -n "$tree" && -f "$tree/Makefile" ]] || cvm_die "apt-get source produced no kubernetes tree in $src_root"
+}
+
 # The vendored reflect2 v1.0.1 relies on runtime internals that changed in Go
 # 1.18: built with Debian's Go 1.19 the API server panics decoding any JSON map
 # (any object with labels). Debian's 1.0.2 sources fix it; vendor/modules.txt
-# keeps saying v1.0.1, which `go build -mod=vendor` accepts.
-reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev 2>/dev/null || echo unknown)
-cvm_log "replacing vendor/github.com/modern-go/reflect2 with Debian's $reflect2_version"
-rsync -a --delete --exclude go.mod "$reflect2_src/" "$tree/vendor/github.com/modern-go/reflect2/"
-[[ -f "$tree/vendor/github.com/modern-go/reflect2/go_above_118.go" ]] \
-  || cvm_die "replacing the vendored reflect2 failed"
+# keeps saying v1.0.1, which the build accepts.
+replace_reflect2() {
+  cvm_log "replacing vendor/github.com/modern-go/reflect2 with Debian's $reflect2_version"
+  rsync -a --delete --exclude go.mod "$reflect2_src/" "$tree/vendor/github.com/modern-go/reflect2/"
+  [[ -f "$tree/vendor/github.com/modern-go/reflect2/go_above_118.go" ]] \
+    || cvm_die "replacing the vendored reflect2 failed"
+}
 
-# --- 4. build -------------------------------------------------------------------
-# Offline: everything comes from vendor/, the module proxy is switched off.
-go_version=$(go version)
-cvm_log "make WHAT=\"cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler\" ($go_version)"
-build_log=$work/build.log
-if ! (
-  cd "$tree"
-  # hack/lib sets GO111MODULE=off and its own GOPATH/GOCACHE under _output;
-  # vendor/ is used either way. GOPROXY=off makes any network attempt fail fast.
-  export GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0
-  KUBE_BUILD_PLATFORMS=linux/$(go env GOARCH)
-  export KUBE_BUILD_PLATFORMS
-  make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler"
-) >"$build_log" 2>&1; then
-  tail -n 40 "$build_log" >&2
-  cvm_die "the Kubernetes build failed; full log: $build_log"
-fi
+# Offline build: everything comes from vendor/.
+make_binaries() {
+  cvm_log "make WHAT=\"cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler\" ($go_version; log: $build_log)"
+  if ! (
+    cd "$tree"
+    # hack/lib sets GO111MODULE=off and its own GOPATH/GOCACHE under _output;
+    # vendor/ is used either way. GOPROXY=off makes any network attempt fail fast.
+    export GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0
+    KUBE_BUILD_PLATFORMS=linux/$(go env GOARCH)
+    export KUBE_BUILD_PLATFORMS
+    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler"
+  ) >"$build_log" 2>&1; then
+    tail -n 40 "$build_log" >&2
+    cvm_die "the Kubernetes build failed; full log: $build_log"
+  fi
+  # Lets a rerun skip the build if installing the binaries fails.
+  printf '%s\n' "$deb_version" >"$tree/.cvm-make-done"
+}
 
-out=$tree/_output/bin
-staging=$bin_dir.tmp.$$
-rm -rf "$staging"
-mkdir -p "$staging"
-for b in "${CVM_KUBE_BINARIES[@]}"; do
-  [[ -x "$out/$b" ]] || cvm_die "the build did not produce $out/$b; see $build_log"
-  cp "$out/$b" "$staging/$b"
-done
-reported=$("$staging/kube-apiserver" --version)
-[[ "$reported" == *"v${CVM_KUBE_VERSION}"* ]] || cvm_die "built kube-apiserver reports '$reported', expected v${CVM_KUBE_VERSION}"
-elapsed=$(cvm_elapsed "$started")
-cat >"$staging/BUILD-INFO" <<EOF
+# Copies the binaries into $bin_dir atomically, with a BUILD-INFO file.
+install_binaries() {
+  local out=$tree/_output/bin staging=$bin_dir.tmp.$$ b reported elapsed
+  rm -rf "$staging"
+  mkdir -p "$staging"
+  for b in "${CVM_KUBE_BINARIES[@]}"; do
+    [[ -x "$out/$b" ]] || cvm_die "the build did not produce $out/$b; see $build_log"
+    cp "$out/$b" "$staging/$b"
+  done
+  reported=$("$staging/kube-apiserver" --version)
+  [[ "$reported" == *"v${CVM_KUBE_VERSION}"* ]] \
+    || cvm_die "built kube-apiserver reports '$reported', expected v${CVM_KUBE_VERSION}"
+  elapsed=$(cvm_elapsed "$started")
+  cat >"$staging/BUILD-INFO" <<EOF
 $reported (Debian source kubernetes $deb_version)
 reflect2: vendored v1.0.1 replaced by Debian golang-github-modern-go-reflect2-dev $reflect2_version
 go: $go_version
-built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs in ${elapsed}s
+built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs, this run took ${elapsed}s$([[ "$resumed" == 1 ]] && echo " (resumed after make)")
 EOF
-rm -rf "$bin_dir"
-mv "$staging" "$bin_dir"
+  rm -rf "$bin_dir"
+  mv "$staging" "$bin_dir"
+  # The source (~330 MB) stays in the cache; the build output (~2 GB of Go
+  # caches and objects) goes unless CVM_KEEP_KUBE_BUILD=1.
+  if [[ "${CVM_KEEP_KUBE_BUILD:-0}" != 1 ]]; then
+    cvm_log "removing $tree/_output (set CVM_KEEP_KUBE_BUILD=1 to keep it)"
+    chmod -R u+w "$tree/_output" 2>/dev/null || true
+    rm -rf "$tree/_output" "$tree/.cvm-make-done"
+  fi
+  cvm_log "done in ${elapsed}s: $bin_dir"
+}
 
-# The source (~330 MB) stays in the cache; the build output (~2 GB of Go
-# caches and objects) goes unless CVM_KEEP_KUBE_BUILD=1.
-if [[ "${CVM_KEEP_KUBE_BUILD:-0}" != 1 ]]; then
-  cvm_log "removing $tree/_output (set CVM_KEEP_KUBE_BUILD=1 to keep it)"
-  chmod -R u+w "$tree/_output" 2>/dev/null || true
-  rm -rf "$tree/_output"
-fi
-cvm_log "built in ${elapsed}s: $bin_dir"
-printf '%s\n' "$bin_dir"
+main() {
+  case "${1:-}" in
+    -h|--help) usage 0 ;;
+    "") ;;
+    *) cvm_log "unknown argument: $1"; usage 2 ;;
+  esac
+
+  bin_dir=$(cvm_kube_bin_dir)
+  if cvm_have_binaries "$bin_dir"; then
+    cvm_log "control plane binaries cached in $bin_dir ($(head -n1 "$bin_dir/BUILD-INFO"))"
+    printf '%s\n' "$bin_dir"
+    return 0
+  fi
+
+  work=$(cvm_cache_root)/kube-${CVM_KUBE_VERSION}
+  mkdir -p "$work"
+  # One build at a time per cache (parallel CI jobs on one machine).
+  exec 9>"$work/.build.lock"
+  if ! flock -n 9; then
+    cvm_log "another build holds $work/.build.lock; waiting for it"
+    flock 9
+  fi
+  if cvm_have_binaries "$bin_dir"; then
+    cvm_log "control plane binaries were built meanwhile: $bin_dir"
+    printf '%s\n' "$bin_dir"
+    return 0
+  fi
+
+  started=$(cvm_now)
+  reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2
+  src_root=$work/src
+  build_log=$work/build.log
+  ensure_tools
+  ensure_deb_src
+  deb_version=$(apt-cache showsrc kubernetes | awk '/^Version:/ { print $2; exit }')
+  case "$deb_version" in
+    *"${CVM_KUBE_VERSION}"*) ;;
+    *) cvm_die "Debian's kubernetes source is $deb_version, not ${CVM_KUBE_VERSION}; update CVM_KUBE_VERSION in tests/cluster/lib.sh and check the reflect2 fix still applies" ;;
+  esac
+  reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev 2>/dev/null || echo unknown)
+  go_version=$(go version)
+
+  resumed=0
+  tree=$(find_tree)
+  if [[ -n "$tree" && "$(cat "$tree/.cvm-make-done" 2>/dev/null)" == "$deb_version" ]]; then
+    cvm_log "reusing the completed build in $tree"
+    resumed=1
+  else
+    cvm_log "building the Kubernetes ${CVM_KUBE_VERSION} control plane (first run on this machine; takes many minutes)"
+    fetch_source
+    replace_reflect2
+    make_binaries
+  fi
+  install_binaries
+  printf '%s\n' "$bin_dir"
+}
+
+# Everything runs from main, so bash has read the whole file before it starts:
+# editing the script during a long build cannot break the running build.
+main "$@"

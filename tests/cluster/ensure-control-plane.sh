@@ -21,7 +21,7 @@ esac
 packages=$(sed -n '/^cluster_packages=(/,/^)/p' "$here/../../release/deps.sh" | sed '1d;$d' | tr -s ' \n' ' ')
 missing=()
 for p in $packages; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == "install ok installed" ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   ((EUID == 0)) || cvm_die "missing packages: ${missing[*]}; run as root: release/deps.sh --cluster"

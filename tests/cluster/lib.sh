@@ -7,6 +7,10 @@ CVM_KUBE_VERSION=1.20.2
 CVM_KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
 
 cvm_log() { printf '[cluster] %s\n' "$*" >&2; }
+
+# Any unexpected failure (set -e) names the command and where it was.
+set -E
+trap 'cvm_log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO"' ERR
 cvm_die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 
 # Root of the per-machine cache (outside the repository).
@@ -35,7 +39,8 @@ cvm_elapsed() { awk -v a="$1" -v b="$(cvm_now)" 'BEGIN { printf "%.1f", b - a }'
 # True when process $1 is alive (not a zombie) and its command line mentions $2
 # (the state dir), so a recycled pid of an unrelated process never matches.
 cvm_pid_ours() {
-  local pid=$1 dir=$2
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir"
+  local pid=$1 dir=$2 cmdline
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ "$cmdline" == *"$dir"* ]]
 }
