@@ -11,7 +11,7 @@ build_packages=(
   libabsl-dev nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  openssl zip unzip python3 curl
+  openssl zip unzip python3 curl nghttp2-server
 )
 cluster_packages=(
   etcd-server golang-go rsync dpkg-dev

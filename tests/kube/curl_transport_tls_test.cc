@@ -7,9 +7,12 @@
 // (via CURLOPT_CONNECT_TO), insecure, client certificates (static and per
 // request), and connection reuse over TLS.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -226,6 +230,75 @@ TEST_F(TlsFixture, ClientCertificateStaticAndPerRequest) {
   // The next request without one does not reuse the identity.
   CVM_ASSERT_OK_AND_ASSIGN(echo, Fetch(*plain, "/x"));
   EXPECT_EQ(echo["client_cn"], "");
+}
+
+// A free loopback port (bound, read, released: a tiny race, fine here).
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Listening(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// HTTP/2 over TLS, negotiated by ALPN, against nghttpd (nghttp2-server).
+TEST_F(TlsFixture, Http2IsUsedWhenTheServerOffersIt) {
+  const std::string d = dir_->path();
+  dir_->Write("htdocs/version", R"({"major":"1","minor":"20"})");
+  int port = FreePort();
+  std::string port_text = absl::StrCat(port);
+  std::string htdocs = "--htdocs=" + d + "/htdocs";
+  std::string key = d + "/server.key", cert = d + "/server.crt";
+  char* argv[] = {const_cast<char*>("nghttpd"),
+                  const_cast<char*>("--address=127.0.0.1"),
+                  htdocs.data(),
+                  port_text.data(),
+                  key.data(),
+                  cert.data(),
+                  nullptr};
+  pid_t pid = -1;
+  ASSERT_EQ(::posix_spawnp(&pid, "nghttpd", nullptr, nullptr, argv, environ), 0)
+      << "nghttpd (Debian package nghttp2-server) is required";
+  absl::Time until = absl::Now() + absl::Seconds(10);
+  while (!Listening(port) && absl::Now() < until)
+    absl::SleepFor(absl::Milliseconds(20));
+
+  CurlTransportOptions o = Verified();
+  o.server = absl::StrCat("https://127.0.0.1:", port);
+  absl::StatusOr<std::unique_ptr<CurlTransport>> t = CurlTransport::Create(o);
+  ASSERT_THAT(t, IsOk());
+  int ok = 0;
+  for (int i = 0; i < 100; ++i) {
+    HttpRequest req;
+    req.path = "/version";
+    req.timeout = absl::Seconds(10);
+    absl::StatusOr<HttpResponse> r = (*t)->Send(req);
+    if (r.ok() && r->status == 200 &&
+        r->body == R"({"major":"1","minor":"20"})")
+      ++ok;
+  }
+  CurlTransportStats stats = (*t)->stats();
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_EQ(ok, 100);
+  EXPECT_EQ(stats.http2, 100);
+  EXPECT_EQ(stats.connections, 1);
 }
 
 }  // namespace
