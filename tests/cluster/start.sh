@@ -23,7 +23,8 @@
 # Stop with tests/cluster/stop.sh STATE_DIR.
 #
 # Environment: CVM_CLUSTER_DIR, CVM_CLUSTER_NODES, CVM_KUBE_BIN_DIR,
-#   CVM_CACHE_DIR (see build-control-plane.sh), CVM_ETCD (etcd binary).
+#   CVM_CACHE_DIR (see build-control-plane.sh), CVM_ETCD (etcd binary),
+#   CVM_PYTHON (interpreter for the simulator; default /usr/bin/python3).
 # Exit status 3: the control-plane binaries are not built yet (1 instead when
 # CVM_REQUIRE_CLUSTER=1, so CI fails rather than skips).
 set -euo pipefail
@@ -85,9 +86,16 @@ if ! cvm_have_binaries "$bin_dir"; then
 fi
 etcd_bin=${CVM_ETCD:-$(command -v etcd || echo /usr/bin/etcd)}
 [[ -x "$etcd_bin" ]] || cvm_die "etcd not found; install Debian's etcd-server (release/deps.sh --cluster)"
-for tool in openssl curl python3 base64 setsid; do
+for tool in openssl curl base64 setsid; do
   command -v "$tool" >/dev/null || cvm_die "$tool is required (release/deps.sh)"
 done
+# Debian's python3 when there is one: version-manager shims (pyenv) cost a
+# second or more per start on a busy machine. The simulator needs only the stdlib.
+python=${CVM_PYTHON:-}
+if [[ -z "$python" ]]; then
+  if [[ -x /usr/bin/python3 ]]; then python=/usr/bin/python3; else python=$(command -v python3 || true); fi
+fi
+[[ -n "$python" ]] || cvm_die "python3 is required (release/deps.sh)"
 if [[ "$simulator" == 1 ]]; then
   if [[ "$nodes" == */* || "$nodes" == *.json ]]; then
     nodes_file=$nodes
@@ -166,7 +174,7 @@ admin_curl() {
 
 # --- free ports -----------------------------------------------------------------
 # Bind five sockets to port 0 at once (so they differ), report them, release them.
-read -r etcd_port etcd_peer_port api_port kcm_port sched_port < <(python3 - <<'EOF'
+read -r etcd_port etcd_peer_port api_port kcm_port sched_port < <("$python" - <<'EOF'
 import socket
 socks = [socket.socket() for _ in range(5)]
 for s in socks:
@@ -189,21 +197,20 @@ launch etcd "$etcd_bin" --name cvm --data-dir "$dir/etcd" \
 service_cidr=10.0.0.0/24
 service_ip=10.0.0.1
 openssl_quiet() { openssl "$@" 2>>"$logs/openssl.log"; }
-newkey() { openssl_quiet genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$1.key"; }
-# sign NAME SUBJECT EXTENSIONS
+ec_key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+# sign NAME SUBJECT EXTENSIONS: a key and a certificate signed by the CA.
 sign() {
-  newkey "$1"
-  openssl_quiet req -new -key "$pki/$1.key" -subj "$2" -out "$pki/$1.csr"
+  openssl_quiet req -new "${ec_key[@]}" -keyout "$pki/$1.key" -subj "$2" -out "$pki/$1.csr"
   printf '%b\n' "$3" >"$pki/$1.ext"
   openssl_quiet x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-    -set_serial "0x$(openssl rand -hex 12)" -days 3650 -sha256 \
+    -set_serial "$(printf '0x%04x%04x%04x%04x' $RANDOM $RANDOM $RANDOM $RANDOM)" -days 3650 -sha256 \
     -extfile "$pki/$1.ext" -out "$pki/$1.crt"
   rm -f "$pki/$1.csr" "$pki/$1.ext"
 }
 client_ext='basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
-{ newkey ca && openssl_quiet req -x509 -new -key "$pki/ca.key" -subj "/CN=cvm-test-ca" -days 3650 -sha256 \
+openssl_quiet req -x509 -new "${ec_key[@]}" -keyout "$pki/ca.key" -subj "/CN=cvm-test-ca" -days 3650 -sha256 \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-  -out "$pki/ca.crt"; } || failed_start "openssl could not make the CA (see $logs/openssl.log)"
+  -out "$pki/ca.crt" || failed_start "openssl could not make the CA (see $logs/openssl.log)"
 # The leaf certificates in parallel.
 jobs_pids=()
 sign apiserver "/CN=kube-apiserver" \
@@ -354,7 +361,7 @@ launch kube-scheduler "$bin_dir/kube-scheduler" \
   --bind-address=127.0.0.1 --secure-port="$sched_port" --port=0 --leader-elect=false \
   --kube-api-qps=100 --kube-api-burst=200
 if [[ "$simulator" == 1 ]]; then
-  launch simulator python3 "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
+  launch simulator "$python" "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
     --cert-file "$pki/simulator.crt" --key-file "$pki/simulator.key" --config "$nodes_file" \
     --log-file "$logs/simulator.log" --ready-file "$run/simulator.ready"
 fi
@@ -374,8 +381,7 @@ wait_for kube-scheduler "$run/kube-scheduler.pid" \
   curl -sfk --max-time 2 "https://127.0.0.1:$sched_port/healthz"
 # Pods are rejected until the token controller gave `default` its token secret.
 sa_has_token() {
-  admin_curl "$api/api/v1/namespaces/default/serviceaccounts/default" \
-    | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("secrets") else 1)'
+  [[ "$(admin_curl "$api/api/v1/namespaces/default/serviceaccounts/default")" == *'"secrets":'* ]]
 }
 wait_for "service account default/default (token controller)" "$run/kube-controller-manager.pid" sa_has_token
 node_names=
