@@ -12,7 +12,8 @@
 namespace cvm::resources {
 namespace {
 
-std::string StringAt(const nlohmann::json& j, std::initializer_list<const char*> path) {
+std::string StringAt(const nlohmann::json& j,
+                     std::initializer_list<const char*> path) {
   const nlohmann::json* cur = &j;
   for (const char* key : path) {
     if (!cur->is_object()) return "";
@@ -25,9 +26,9 @@ std::string StringAt(const nlohmann::json& j, std::initializer_list<const char*>
 
 bool IsSelinuxFamily(const std::string& os_image) {
   const std::string lower = absl::AsciiStrToLower(os_image);
-  for (const char* family : {"red hat", "rhel", "centos", "fedora", "rocky",
-                             "alma", "amazon linux", "oracle linux",
-                             "bottlerocket"}) {
+  for (const char* family :
+       {"red hat", "rhel", "centos", "fedora", "rocky", "alma", "amazon linux",
+        "oracle linux", "bottlerocket"}) {
     if (absl::StrContains(lower, family)) return true;
   }
   return false;
@@ -45,7 +46,8 @@ ClusterFacts FactsFrom(const kube::ServerVersion& version,
   std::vector<std::string> selinux_nodes;
   for (const nlohmann::json& node : nodes) {
     const std::string name = StringAt(node, {"metadata", "name"});
-    bool labelled = StringAt(node, {"metadata", "labels", "sysbox-runtime"}) == "running";
+    bool labelled =
+        StringAt(node, {"metadata", "labels", "sysbox-runtime"}) == "running";
     bool tainted = false;
     if (node.contains("spec") && node["spec"].is_object() &&
         node["spec"].contains("taints") && node["spec"]["taints"].is_array()) {
@@ -63,7 +65,8 @@ ClusterFacts FactsFrom(const kube::ServerVersion& version,
       const std::string cloud = provider_id.substr(0, scheme);
       // kind and other local clusters use "kind://" and the like; they are
       // not clouds with GPU restrictions.
-      if (cloud != "kind" && cloud != "k3s" && cloud != "metal") clouds.insert(cloud);
+      if (cloud != "kind" && cloud != "k3s" && cloud != "metal")
+        clouds.insert(cloud);
     }
     if (IsSelinuxFamily(StringAt(node, {"status", "nodeInfo", "osImage"}))) {
       selinux_nodes.push_back(name);
@@ -88,7 +91,8 @@ absl::StatusOr<ClusterFacts> ProbeCluster(kube::Client& client,
                                           const kube::RequestOptions& opts) {
   absl::StatusOr<kube::ServerVersion> version = client.GetServerVersion(opts);
   if (!version.ok()) return version.status();
-  absl::StatusOr<kube::ListResult> nodes = client.List("v1", "Node", "", {}, opts);
+  absl::StatusOr<kube::ListResult> nodes =
+      client.List("v1", "Node", "", {}, opts);
   if (!nodes.ok()) return nodes.status();
   return FactsFrom(*version, nodes->items);
 }

@@ -4,7 +4,8 @@
 
 namespace cvm::resources {
 
-std::vector<HostPathMount> HostPathMounts(bool caching, bool auto_load_shiftfs) {
+std::vector<HostPathMount> HostPathMounts(bool caching,
+                                          bool auto_load_shiftfs) {
   const bool kernel_rw = caching && auto_load_shiftfs;
   std::vector<HostPathMount> mounts = {
       {"/usr/src", !kernel_rw},

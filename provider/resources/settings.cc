@@ -68,7 +68,8 @@ nlohmann::json SettingsConfigMap(const ClusterSettings& s) {
   };
 }
 
-absl::StatusOr<ClusterSettings> SettingsFromConfigMap(const nlohmann::json& cm) {
+absl::StatusOr<ClusterSettings> SettingsFromConfigMap(
+    const nlohmann::json& cm) {
   ClusterSettings s;
   if (cm.contains("metadata") && cm["metadata"].is_object()) {
     ReadString(cm["metadata"], "namespace", &s.namespace_name);

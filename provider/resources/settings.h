@@ -24,7 +24,8 @@ inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
 inline constexpr char kManagedByValue[] = "terraform-provider-cvm";
 inline constexpr char kComponentLabel[] = "cvm.coder.com/component";
 inline constexpr char kWorkspaceLabel[] = "cvm.coder.com/workspace";
-inline constexpr char kPodSecurityEnforce[] = "pod-security.kubernetes.io/enforce";
+inline constexpr char kPodSecurityEnforce[] =
+    "pod-security.kubernetes.io/enforce";
 inline constexpr char kPodSecurityWarn[] = "pod-security.kubernetes.io/warn";
 inline constexpr char kPodSecurityAudit[] = "pod-security.kubernetes.io/audit";
 inline constexpr char kDefaultBridgeCidr[] = "172.19.0.0/30";
@@ -60,7 +61,8 @@ nlohmann::json SettingsConfigMap(const ClusterSettings& settings);
 // Parses the ConfigMap written by SettingsConfigMap (unknown keys ignored,
 // missing keys take their defaults). Errors: kInvalidArgument when a value
 // is malformed (the message names the key and says the map was edited).
-absl::StatusOr<ClusterSettings> SettingsFromConfigMap(const nlohmann::json& config_map);
+absl::StatusOr<ClusterSettings> SettingsFromConfigMap(
+    const nlohmann::json& config_map);
 
 // metadata.labels for an object of `component` ("cluster-settings",
 // "workspace").

@@ -58,8 +58,9 @@ bool IsQualifiedName(absl::string_view key) {
 
 }  // namespace
 
-schema::Validator OneOf(std::vector<std::string> allowed,
-                        std::vector<std::pair<std::string, std::string>> rejected) {
+schema::Validator OneOf(
+    std::vector<std::string> allowed,
+    std::vector<std::pair<std::string, std::string>> rejected) {
   return [allowed = std::move(allowed),
           rejected = std::move(rejected)](const Value& v) -> absl::Status {
     if (v.type() != Type::String()) return NotAString();
@@ -108,7 +109,8 @@ schema::Validator IsDnsSubdomain() {
     }
     if (ok) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", s, "\" is not a valid Kubernetes name: use lowercase letters, "
+        "\"", s,
+        "\" is not a valid Kubernetes name: use lowercase letters, "
         "digits, '-' and '.', at most 253 characters (RFC 1123 subdomain)"));
   };
 }
@@ -119,7 +121,8 @@ schema::Validator IsLabelMap() {
     for (const auto& [key, value] : v.Entries()) {
       if (!IsQualifiedName(key)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "key \"", key, "\" is not a valid Kubernetes label or annotation "
+            "key \"", key,
+            "\" is not a valid Kubernetes label or annotation "
             "key: use [prefix/]name with a DNS-subdomain prefix and a name of "
             "at most 63 letters, digits, '-', '_' or '.'"));
       }
@@ -133,11 +136,14 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     if (v.type() != Type::String()) return NotAString();
     const std::string& s = v.AsString();
     if (s.find(':') != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" is an IPv6 network; envbox's Docker bridge supports "
-          "IPv4 only (an IPv6 value makes envbox panic). Use e.g. \"172.19.0.0/30\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s,
+                       "\" is an IPv6 network; envbox's Docker bridge supports "
+                       "IPv4 only (an IPv6 value makes envbox panic). Use e.g. "
+                       "\"172.19.0.0/30\""));
     }
-    static const std::regex kCidr(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$)");
+    static const std::regex kCidr(
+        R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$)");
     std::smatch m;
     if (!std::regex_match(s, m, kCidr)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -159,7 +165,8 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     }
     if (prefix > max_prefix) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" is too small: the bridge needs at least 2 hosts, so use a /",
+          "\"", s,
+          "\" is too small: the bridge needs at least 2 hosts, so use a /",
           max_prefix, " or larger network (e.g. \"172.19.0.0/30\")"));
     }
     // Overlap with 172.17.0.0/16 (Docker's default bridge inside the CVM).
@@ -168,8 +175,10 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     const uint32_t mask = common == 0 ? 0 : ~0u << (32 - common);
     if ((addr & mask) == (docker & mask)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" overlaps 172.17.0.0/16, the default bridge of the Docker "
-          "daemon inside the workspace; choose another range such as 172.19.0.0/30"));
+          "\"", s,
+          "\" overlaps 172.17.0.0/16, the default bridge of the Docker "
+          "daemon inside the workspace; choose another range such as "
+          "172.19.0.0/30"));
     }
     return absl::OkStatus();
   };
@@ -190,7 +199,8 @@ absl::StatusOr<ImageReference> ParseImageReference(absl::string_view text) {
   if (at != absl::string_view::npos) {
     ref.digest = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
-    static const std::regex kDigest("^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$");
+    static const std::regex kDigest(
+        "^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$");
     if (!std::regex_match(ref.digest, kDigest)) return invalid("bad digest");
   }
   const size_t last_slash = rest.rfind('/');
@@ -210,14 +220,17 @@ absl::StatusOr<ImageReference> ParseImageReference(absl::string_view text) {
       ref.registry = std::string(first);
       rest = rest.substr(first_slash + 1);
       static const std::regex kHost(R"(^[A-Za-z0-9.-]+(:[0-9]+)?$)");
-      if (!std::regex_match(ref.registry, kHost)) return invalid("bad registry host");
+      if (!std::regex_match(ref.registry, kHost))
+        return invalid("bad registry host");
     }
   }
   ref.repository = std::string(rest);
   static const std::regex kRepo(
-      "^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$");
+      "^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/"
+      "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$");
   if (!std::regex_match(ref.repository, kRepo)) {
-    return invalid("the repository must be lowercase letters, digits and separators");
+    return invalid(
+        "the repository must be lowercase letters, digits and separators");
   }
   return ref;
 }
@@ -234,12 +247,13 @@ schema::Validator IsMountPath() {
     if (v.type() != Type::String()) return NotAString();
     const std::string& s = v.AsString();
     if (s.empty() || s[0] != '/') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", s, "\" must be an absolute path such as \"/home/coder\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" must be an absolute path such as \"/home/coder\""));
     }
     if (s.find_first_of(",:") != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" contains ',' or ':', which separate entries in envbox's "
+          "\"", s,
+          "\" contains ',' or ':', which separate entries in envbox's "
           "CODER_MOUNTS; rename the path"));
     }
     return absl::OkStatus();
@@ -248,24 +262,28 @@ schema::Validator IsMountPath() {
 
 absl::StatusOr<double> ParseDurationSeconds(absl::string_view text) {
   auto invalid = [&text]() {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\" is not a duration: use a number with a unit, such as "
-        "\"30s\", \"10m\" or \"1h30m\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text,
+                     "\" is not a duration: use a number with a unit, such as "
+                     "\"30s\", \"10m\" or \"1h30m\""));
   };
   if (text.empty()) return invalid();
   double total = 0;
   size_t i = 0;
   while (i < text.size()) {
     const size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
-                               text[i] == '.')) {
+    while (
+        i < text.size() &&
+        (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
       ++i;
     }
     if (i == start) return invalid();
     double amount = 0;
-    if (!absl::SimpleAtod(text.substr(start, i - start), &amount)) return invalid();
+    if (!absl::SimpleAtod(text.substr(start, i - start), &amount))
+      return invalid();
     const size_t unit_start = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])))
+      ++i;
     const absl::string_view unit = text.substr(unit_start, i - unit_start);
     if (unit == "h") {
       total += amount * 3600;
@@ -296,18 +314,21 @@ schema::Validator IsPosixUsername() {
     const std::string& s = v.AsString();
     if (s.size() <= 32 && std::regex_match(s, kUser)) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", s, "\" is not a POSIX user name: use at most 32 lowercase letters, "
+        "\"", s,
+        "\" is not a POSIX user name: use at most 32 lowercase letters, "
         "digits, '_' or '-', starting with a letter or '_' (e.g. \"coder\")"));
   };
 }
 
 schema::Validator IsIntInRange(int64_t min, int64_t max) {
   return [min, max](const Value& v) -> absl::Status {
-    if (v.type() != Type::Number()) return absl::InvalidArgumentError("expected a number");
+    if (v.type() != Type::Number())
+      return absl::InvalidArgumentError("expected a number");
     std::optional<int64_t> n = v.AsNumber().ToInt64();
     if (!n || *n < min || *n > max) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          v.AsNumber().ToString(), " must be a whole number from ", min, " to ", max));
+      return absl::InvalidArgumentError(
+          absl::StrCat(v.AsNumber().ToString(), " must be a whole number from ",
+                       min, " to ", max));
     }
     return absl::OkStatus();
   };

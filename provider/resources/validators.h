@@ -22,8 +22,9 @@ namespace cvm::resources {
 
 // A string from `allowed`; `rejected` maps known-but-unsupported values to
 // the reason they are refused (e.g. {"amd", "AMD GPUs are not supported..."}).
-schema::Validator OneOf(std::vector<std::string> allowed,
-                        std::vector<std::pair<std::string, std::string>> rejected = {});
+schema::Validator OneOf(
+    std::vector<std::string> allowed,
+    std::vector<std::pair<std::string, std::string>> rejected = {});
 // A Kubernetes quantity (ParseQuantity).
 schema::Validator IsQuantity();
 // An RFC 1123 label: lowercase alphanumerics and '-', at most `max_length`.
@@ -53,7 +54,7 @@ absl::StatusOr<double> ParseDurationSeconds(absl::string_view text);
 struct ImageReference {
   std::string registry;  // empty when none was written (Docker Hub implied)
   std::string repository;
-  std::string tag;       // empty when none was written ("latest" implied)
+  std::string tag;  // empty when none was written ("latest" implied)
   std::string digest;
 };
 absl::StatusOr<ImageReference> ParseImageReference(absl::string_view text);

@@ -49,7 +49,8 @@ nlohmann::json Resources(const WorkspaceSpec& spec, bool gpu) {
   if (!spec.memory_request.empty()) requests["memory"] = spec.memory_request;
   if (!spec.cpu_limit.empty()) limits["cpu"] = spec.cpu_limit;
   if (!spec.memory_limit.empty()) limits["memory"] = spec.memory_limit;
-  if (gpu && spec.gpu_count > 0) limits["nvidia.com/gpu"] = std::to_string(spec.gpu_count);
+  if (gpu && spec.gpu_count > 0)
+    limits["nvidia.com/gpu"] = std::to_string(spec.gpu_count);
   nlohmann::json r = nlohmann::json::object();
   if (!requests.empty()) r["requests"] = requests;
   if (!limits.empty()) r["limits"] = limits;
@@ -72,14 +73,16 @@ nlohmann::json TolerationsJson(const WorkspaceSpec& spec) {
 
 nlohmann::json HomeMount(const std::string& path, const std::string& sub_path,
                          bool read_only = false) {
-  nlohmann::json m = {{"name", "home"}, {"mountPath", path}, {"subPath", sub_path}};
+  nlohmann::json m = {
+      {"name", "home"}, {"mountPath", path}, {"subPath", sub_path}};
   if (read_only) m["readOnly"] = true;
   return m;
 }
 
 std::string HostPathVolumeName(const std::string& path) {
   std::string name = "host";
-  for (char c : path) name.push_back(c == '/' || c == '_' || c == '.' ? '-' : c);
+  for (char c : path)
+    name.push_back(c == '/' || c == '_' || c == '.' ? '-' : c);
   return name;
 }
 
@@ -92,7 +95,8 @@ void AddCommonPodFields(const WorkspaceSpec& spec, nlohmann::json* pod) {
   if (!spec.tolerations.empty()) s["tolerations"] = TolerationsJson(spec);
 }
 
-nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& settings,
+nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
+                         const ClusterSettings& settings,
                          std::vector<HostPathMount>* host_paths) {
   const std::string home = "/home/" + spec.inner_username;
   const bool tun = spec.tun.value_or(settings.tun);
@@ -102,23 +106,26 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
   nlohmann::json env = nlohmann::json::array();
   env.push_back(EnvValue("CODER_INNER_IMAGE", spec.inner_image));
   env.push_back(EnvValue("CODER_INNER_USERNAME", spec.inner_username));
-  env.push_back(EnvValue("CODER_INNER_HOSTNAME",
-                         spec.inner_hostname.empty() ? spec.name : spec.inner_hostname));
+  env.push_back(EnvValue("CODER_INNER_HOSTNAME", spec.inner_hostname.empty()
+                                                     ? spec.name
+                                                     : spec.inner_hostname));
   if (spec.has_agent_token) {
-    env.push_back({{"name", "CODER_AGENT_TOKEN"},
-                   {"valueFrom",
-                    {{"secretKeyRef",
-                      {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
+    env.push_back(
+        {{"name", "CODER_AGENT_TOKEN"},
+         {"valueFrom",
+          {{"secretKeyRef",
+            {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
   }
-  if (!spec.agent_url.empty()) env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  if (!spec.agent_url.empty())
+    env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
   if (!spec.bootstrap_script.empty()) {
     env.push_back(EnvValue("CODER_BOOTSTRAP_SCRIPT", spec.bootstrap_script));
   }
   std::vector<std::string> coder_mounts = {home + ":" + home};
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const WorkspaceMount& m = spec.mounts[i];
-    coder_mounts.push_back(absl::StrCat("/var/lib/cvm/mounts/", i, ":", m.target,
-                                        m.read_only ? ":ro" : ""));
+    coder_mounts.push_back(absl::StrCat("/var/lib/cvm/mounts/", i, ":",
+                                        m.target, m.read_only ? ":ro" : ""));
   }
   env.push_back(EnvValue("CODER_MOUNTS", absl::StrJoin(coder_mounts, ",")));
   std::vector<std::string> inner_envs;
@@ -127,14 +134,16 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
   if (!inner_envs.empty()) {
     env.push_back(EnvValue("CODER_INNER_ENVS", absl::StrJoin(inner_envs, ",")));
   }
-  env.push_back(EnvValue("CODER_DOCKER_BRIDGE_CIDR", settings.docker_bridge_cidr));
+  env.push_back(
+      EnvValue("CODER_DOCKER_BRIDGE_CIDR", settings.docker_bridge_cidr));
   env.push_back(EnvValue("CODER_ADD_TUN", BoolText(tun)));
   env.push_back(EnvValue("CODER_ADD_FUSE", BoolText(fuse)));
   env.push_back(EnvValue("CODER_ADD_GPU", BoolText(gpu)));
   if (gpu) env.push_back(EnvValue("CODER_USR_LIB_DIR", kEnvboxGpuLibMount));
   env.push_back({{"name", "CODER_CPUS"},
                  {"valueFrom",
-                  {{"resourceFieldRef", {{"resource", "limits.cpu"}, {"divisor", "1"}}}}}});
+                  {{"resourceFieldRef",
+                    {{"resource", "limits.cpu"}, {"divisor", "1"}}}}}});
   env.push_back({{"name", "CODER_MEMORY"},
                  {"valueFrom",
                   {{"resourceFieldRef",
@@ -143,7 +152,8 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
     env.push_back({{"name", "CODER_IMAGE_PULL_SECRET"},
                    {"valueFrom",
                     {{"secretKeyRef",
-                      {{"name", spec.image_pull_secret}, {"key", ".dockerconfigjson"}}}}}});
+                      {{"name", spec.image_pull_secret},
+                       {"key", ".dockerconfigjson"}}}}}});
   }
   for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
 
@@ -165,7 +175,8 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
       {{"name", "sysbox"}, {"emptyDir", nlohmann::json::object()}},
   });
   *host_paths = settings.HostPaths();
-  auto add_host_path = [&](const HostPathMount& hp, const std::string& mount_path) {
+  auto add_host_path = [&](const HostPathMount& hp,
+                           const std::string& mount_path) {
     const std::string volume = HostPathVolumeName(hp.path);
     volumes.push_back({{"name", volume}, {"hostPath", {{"path", hp.path}}}});
     nlohmann::json m = {{"name", volume}, {"mountPath", mount_path}};
@@ -206,16 +217,19 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
   return pod;
 }
 
-nlohmann::json SysboxPod(const WorkspaceSpec& spec, const ClusterSettings& settings) {
+nlohmann::json SysboxPod(const WorkspaceSpec& spec,
+                         const ClusterSettings& settings) {
   const std::string home = "/home/" + spec.inner_username;
   nlohmann::json env = nlohmann::json::array();
   if (spec.has_agent_token) {
-    env.push_back({{"name", "CODER_AGENT_TOKEN"},
-                   {"valueFrom",
-                    {{"secretKeyRef",
-                      {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
+    env.push_back(
+        {{"name", "CODER_AGENT_TOKEN"},
+         {"valueFrom",
+          {{"secretKeyRef",
+            {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
   }
-  if (!spec.agent_url.empty()) env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  if (!spec.agent_url.empty())
+    env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
   for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
 
   nlohmann::json mounts = nlohmann::json::array({
@@ -245,12 +259,16 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
            {{"exec",
              {{"command",
                {"sh", "-c",
-                absl::StrCat("until systemctl is-system-running --quiet || "
-                             "[ \"$(systemctl is-system-running)\" = degraded ]; "
-                             "do sleep 1; done; "
-                             "nohup su - ", spec.inner_username,
-                             " -c \"$CVM_BOOTSTRAP\" >/var/log/cvm-bootstrap.log 2>&1 &")}}}}}}};
-      container["env"].push_back(EnvValue("CVM_BOOTSTRAP", spec.bootstrap_script));
+                absl::StrCat(
+                    "until systemctl is-system-running --quiet || "
+                    "[ \"$(systemctl is-system-running)\" = degraded ]; "
+                    "do sleep 1; done; "
+                    "nohup su - ",
+                    spec.inner_username,
+                    " -c \"$CVM_BOOTSTRAP\" >/var/log/cvm-bootstrap.log 2>&1 "
+                    "&")}}}}}}};
+      container["env"].push_back(
+          EnvValue("CVM_BOOTSTRAP", spec.bootstrap_script));
     }
   } else if (!spec.bootstrap_script.empty()) {
     container["command"] = {"sh", "-c", spec.bootstrap_script};
@@ -295,7 +313,8 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec, const ClusterSettings& setti
 
 std::string Sha256Hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         digest);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
@@ -312,18 +331,21 @@ std::string PodSpecHash(const nlohmann::json& pod) {
   return Sha256Hex(stripped.dump()).substr(0, 16);
 }
 
-RenderedWorkspace Render(const WorkspaceSpec& spec, const ClusterSettings& settings,
+RenderedWorkspace Render(const WorkspaceSpec& spec,
+                         const ClusterSettings& settings,
                          const std::optional<std::string>& agent_token,
                          const std::string& config_annotation) {
   RenderedWorkspace out;
-  nlohmann::json pod = spec.mode == "sysbox" ? SysboxPod(spec, settings)
-                                             : EnvboxPod(spec, settings, &out.host_paths);
+  nlohmann::json pod = spec.mode == "sysbox"
+                           ? SysboxPod(spec, settings)
+                           : EnvboxPod(spec, settings, &out.host_paths);
   out.pod_spec_hash = PodSpecHash(pod);
   pod["metadata"]["annotations"][kSpecHashAnnotation] = out.pod_spec_hash;
   if (spec.running) out.pod = std::move(pod);
 
   nlohmann::json claim_annotations = nlohmann::json::object();
-  if (!config_annotation.empty()) claim_annotations[kConfigAnnotation] = config_annotation;
+  if (!config_annotation.empty())
+    claim_annotations[kConfigAnnotation] = config_annotation;
   out.claim = {
       {"apiVersion", "v1"},
       {"kind", "PersistentVolumeClaim"},
@@ -364,10 +386,12 @@ std::vector<HostPathMount> HostPathsOfPod(const nlohmann::json& pod) {
   std::vector<std::string> order;
   if (spec.contains("volumes") && spec["volumes"].is_array()) {
     for (const nlohmann::json& v : spec["volumes"]) {
-      if (v.is_object() && v.contains("hostPath") && v["hostPath"].is_object() &&
-          v["hostPath"].contains("path") && v["hostPath"]["path"].is_string() &&
-          v.contains("name") && v["name"].is_string()) {
-        volume_paths[v["name"].get<std::string>()] = v["hostPath"]["path"].get<std::string>();
+      if (v.is_object() && v.contains("hostPath") &&
+          v["hostPath"].is_object() && v["hostPath"].contains("path") &&
+          v["hostPath"]["path"].is_string() && v.contains("name") &&
+          v["name"].is_string()) {
+        volume_paths[v["name"].get<std::string>()] =
+            v["hostPath"]["path"].get<std::string>();
         order.push_back(v["name"].get<std::string>());
       }
     }
@@ -375,8 +399,8 @@ std::vector<HostPathMount> HostPathsOfPod(const nlohmann::json& pod) {
   std::map<std::string, bool> read_only;
   if (spec.contains("containers") && spec["containers"].is_array()) {
     for (const nlohmann::json& c : spec["containers"]) {
-      if (!c.is_object() || c.value("name", "") != "dev" || !c.contains("volumeMounts") ||
-          !c["volumeMounts"].is_array()) {
+      if (!c.is_object() || c.value("name", "") != "dev" ||
+          !c.contains("volumeMounts") || !c["volumeMounts"].is_array()) {
         continue;
       }
       for (const nlohmann::json& m : c["volumeMounts"]) {
@@ -400,7 +424,8 @@ WorkspaceSpec SpecFromValue(const Value& o) {
   s.name = StringAttr(o, "name").value_or("");
   s.namespace_name = StringAttr(o, "namespace").value_or("");
   s.mode = StringAttr(o, "mode").value_or(s.mode);
-  s.image = StringAttr(o, "image").value_or(s.mode == "envbox" ? kDefaultEnvboxImage : "");
+  s.image = StringAttr(o, "image")
+                .value_or(s.mode == "envbox" ? kDefaultEnvboxImage : "");
   s.inner_image = StringAttr(o, "inner_image").value_or("");
   s.inner_username = StringAttr(o, "inner_username").value_or(s.inner_username);
   s.inner_hostname = StringAttr(o, "inner_hostname").value_or(s.name);
@@ -411,7 +436,8 @@ WorkspaceSpec SpecFromValue(const Value& o) {
   s.agent_url = StringAttr(o, "agent_url").value_or("");
   s.bootstrap_script = StringAttr(o, "bootstrap_script").value_or("");
   s.env = framework::StringMapAttr(o, "env").value_or(s.env);
-  s.env_passthrough = framework::StringListAttr(o, "env_passthrough").value_or(s.env_passthrough);
+  s.env_passthrough = framework::StringListAttr(o, "env_passthrough")
+                          .value_or(s.env_passthrough);
   const Value& mounts = Attr(o, "mounts");
   if (mounts.IsKnown()) {
     for (const Value& m : mounts.Elements()) {
@@ -439,7 +465,8 @@ WorkspaceSpec SpecFromValue(const Value& o) {
   s.tun = BoolAttr(o, "tun");
   s.fuse = BoolAttr(o, "fuse");
   s.image_pull_secret = StringAttr(o, "image_pull_secret").value_or("");
-  s.node_selector = framework::StringMapAttr(o, "node_selector").value_or(s.node_selector);
+  s.node_selector =
+      framework::StringMapAttr(o, "node_selector").value_or(s.node_selector);
   const Value& tolerations = Attr(o, "tolerations");
   if (tolerations.IsKnown()) {
     for (const Value& t : tolerations.Elements()) {
@@ -451,7 +478,8 @@ WorkspaceSpec SpecFromValue(const Value& o) {
     }
   }
   s.labels = framework::StringMapAttr(o, "labels").value_or(s.labels);
-  s.annotations = framework::StringMapAttr(o, "annotations").value_or(s.annotations);
+  s.annotations =
+      framework::StringMapAttr(o, "annotations").value_or(s.annotations);
   s.systemd = BoolAttr(o, "systemd").value_or(true);
   s.user_namespace = StringAttr(o, "user_namespace").value_or(s.user_namespace);
   s.wait_for_ready = BoolAttr(o, "wait_for_ready").value_or(true);

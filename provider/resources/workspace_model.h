@@ -30,7 +30,8 @@ inline constexpr char kDefaultGpuLibDir[] = "/usr/lib/x86_64-linux-gnu";
 inline constexpr char kEnvboxGpuLibMount[] = "/var/coder/usr/lib";
 inline constexpr char kSpecHashAnnotation[] = "cvm.coder.com/pod-spec-hash";
 inline constexpr char kConfigAnnotation[] = "cvm.coder.com/workspace-config";
-inline constexpr char kCrioUsernsAnnotation[] = "io.kubernetes.cri-o.userns-mode";
+inline constexpr char kCrioUsernsAnnotation[] =
+    "io.kubernetes.cri-o.userns-mode";
 inline constexpr char kAgentTokenKey[] = "token";
 
 struct WorkspaceMount {
@@ -52,7 +53,7 @@ struct WorkspaceSpec {
   std::string image;            // envbox image (envbox mode)
   std::string inner_image;
   std::string inner_username = "coder";
-  std::string inner_hostname;   // default: name
+  std::string inner_hostname;  // default: name
   bool has_agent_token = false;
   std::string agent_url;
   std::string bootstrap_script;
@@ -71,8 +72,9 @@ struct WorkspaceSpec {
   std::map<std::string, std::string> node_selector;
   std::vector<Toleration> tolerations;
   std::map<std::string, std::string> labels, annotations;
-  bool systemd = true;                        // sysbox mode
-  std::string user_namespace = "annotation";  // sysbox: "host_users" or "annotation"
+  bool systemd = true;  // sysbox mode
+  std::string user_namespace =
+      "annotation";  // sysbox: "host_users" or "annotation"
   bool wait_for_ready = true;
 
   std::string PodName() const { return name; }
@@ -86,9 +88,9 @@ struct WorkspaceSpec {
 WorkspaceSpec SpecFromValue(const values::Value& object);
 
 struct RenderedWorkspace {
-  nlohmann::json pod;     // null when !spec.running
+  nlohmann::json pod;  // null when !spec.running
   nlohmann::json claim;
-  nlohmann::json secret;  // null without an agent token
+  nlohmann::json secret;      // null without an agent token
   std::string pod_spec_hash;  // of what Kubernetes cannot change in place
   std::vector<HostPathMount> host_paths;  // what the pod mounts from the node
 };
@@ -96,7 +98,8 @@ struct RenderedWorkspace {
 // Renders the objects. `agent_token` fills the Secret (nullopt: the Secret
 // is rendered without data, for manifests). `config_annotation` is stored on
 // the claim so an import can restore the configuration.
-RenderedWorkspace Render(const WorkspaceSpec& spec, const ClusterSettings& settings,
+RenderedWorkspace Render(const WorkspaceSpec& spec,
+                         const ClusterSettings& settings,
                          const std::optional<std::string>& agent_token,
                          const std::string& config_annotation);
 

@@ -19,7 +19,8 @@ const schema::Schema& WorkspaceManifestSchema();
 
 // Adds an attribute-path diagnostic for each violated rule. Unknown values
 // are skipped (never an error).
-void ValidateWorkspaceConfig(const values::Value& config, framework::Diagnostics* diags);
+void ValidateWorkspaceConfig(const values::Value& config,
+                             framework::Diagnostics* diags);
 
 // The type of host_path_mounts elements.
 values::Type HostPathObjectType();

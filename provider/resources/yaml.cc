@@ -15,7 +15,8 @@ std::string Scalar(const nlohmann::json& v) {
 std::string Key(const std::string& key) {
   static const std::regex kPlain("^[A-Za-z_][A-Za-z0-9_./-]*$");
   if (std::regex_match(key, kPlain) && key != "true" && key != "false" &&
-      key != "null" && key != "yes" && key != "no" && key != "on" && key != "off") {
+      key != "null" && key != "yes" && key != "no" && key != "on" &&
+      key != "off") {
     return key;
   }
   return nlohmann::json(key).dump();
