@@ -499,7 +499,7 @@ class Simulator:
         self.api = api
         self.args = args
         self.nodes = {n["name"]: n for n in expand_nodes(config)}
-        self.node_index = {name: i for i, name in enumerate(self.nodes, start=1)}
+        self.node_index = self.address_indexes(self.nodes)
         self.storage_classes = config.get("storageClasses", [])
         self.stop = threading.Event()
         self.worker = Worker(self.stop)
@@ -509,6 +509,22 @@ class Simulator:
         self.class_cache = {}
         self.informers = []
         self.started_at = utc_now()
+
+    @staticmethod
+    def address_indexes(names):
+        """A number 1..250 per node for its addresses, derived from its name.
+
+        Derived from the name rather than the position, so that nodes of two
+        simulators on one cluster get different pod CIDRs (almost always).
+        """
+        indexes, used = {}, set()
+        for name in names:
+            index = 1 + int(fake_digest(name), 16) % 250
+            while index in used:
+                index = index % 250 + 1
+            used.add(index)
+            indexes[name] = index
+        return indexes
 
     # ---- nodes
 

@@ -110,7 +110,9 @@ class PodStatusTest(unittest.TestCase):
     def test_pod_ips_are_per_node_and_stable(self):
         pod = {"metadata": {"uid": "u1"}, "spec": {"nodeName": "cvm-node-2"}}
         first = self.simulator.pod_ip(pod)
-        self.assertTrue(first.startswith("10.244.2."))
+        index = self.simulator.node_index["cvm-node-2"]
+        self.assertTrue(first.startswith(f"10.244.{index}."))
+        self.assertNotEqual(index, self.simulator.node_index["cvm-node-1"])
         self.assertEqual(self.simulator.pod_ip(pod), first)
         other = self.simulator.pod_ip({"metadata": {"uid": "u2"}, "spec": {"nodeName": "cvm-node-2"}})
         self.assertNotEqual(other, first)
