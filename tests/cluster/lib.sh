@@ -41,6 +41,6 @@ cvm_elapsed() { awk -v a="$1" -v b="$(cvm_now)" 'BEGIN { printf "%.1f", b - a }'
 cvm_pid_ours() {
   local pid=$1 dir=$2 cmdline
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
   [[ "$cmdline" == *"$dir"* ]]
 }

@@ -126,15 +126,14 @@ pki=$dir/pki
 run=$dir/run
 logs=$dir/logs
 
+# failed_start MESSAGE [LOG]: reports, shows the end of LOG, stops what started.
 failed_start() {
   cvm_log "error: $1"
-  local f
-  for f in "$logs"/*.log; do
-    [[ "$f" == */audit.log ]] && continue
-    [[ -s "$f" ]] || continue
-    cvm_log "--- last lines of $f"
-    tail -n 15 "$f" >&2
-  done
+  if [[ -n "${2:-}" && -s "$2" ]]; then
+    cvm_log "--- last lines of $2:"
+    tail -n 30 "$2" >&2
+    cvm_log "---"
+  fi
   cvm_log "stopping what started; the logs are removed with $dir (set CVM_KEEP_FAILED=1 to keep them)"
   if [[ "${CVM_KEEP_FAILED:-0}" == 1 ]]; then
     local p
@@ -163,8 +162,10 @@ wait_for() {
   shift 2
   local deadline=$((SECONDS + timeout))
   until "$@" >/dev/null 2>&1; do
-    pid_alive "$(cat "$pidfile")" || failed_start "$what exited during startup"
-    ((SECONDS < deadline)) || failed_start "$what not ready after ${timeout}s"
+    local log
+    log=$logs/$(basename "$pidfile" .pid).log
+    pid_alive "$(cat "$pidfile")" || failed_start "$what exited during startup" "$log"
+    ((SECONDS < deadline)) || failed_start "$what not ready after ${timeout}s" "$log"
     sleep 0.2
   done
 }
@@ -210,7 +211,7 @@ sign() {
 client_ext='basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
 openssl_quiet req -x509 -new "${ec_key[@]}" -keyout "$pki/ca.key" -subj "/CN=cvm-test-ca" -days 3650 -sha256 \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-  -out "$pki/ca.crt" || failed_start "openssl could not make the CA (see $logs/openssl.log)"
+  -out "$pki/ca.crt" || failed_start "openssl could not make the CA" "$logs/openssl.log"
 # The leaf certificates in parallel.
 jobs_pids=()
 sign apiserver "/CN=kube-apiserver" \
@@ -224,7 +225,7 @@ sign scheduler "/CN=system:kube-scheduler" "$client_ext" & jobs_pids+=($!)
 { openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" \
   && openssl_quiet pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"; } & jobs_pids+=($!)
 for job in "${jobs_pids[@]}"; do
-  wait "$job" || failed_start "openssl could not make the certificates (see $logs/openssl.log)"
+  wait "$job" || failed_start "openssl could not make the certificates" "$logs/openssl.log"
 done
 chmod 600 "$pki"/*.key
 
@@ -363,7 +364,7 @@ launch kube-scheduler "$bin_dir/kube-scheduler" \
 if [[ "$simulator" == 1 ]]; then
   launch simulator "$python" "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
     --cert-file "$pki/simulator.crt" --key-file "$pki/simulator.key" --config "$nodes_file" \
-    --log-file "$logs/simulator.log" --ready-file "$run/simulator.ready"
+    --ready-file "$run/simulator.ready"
 fi
 
 # The limited token user: read-only in namespace default (403 everywhere else).
@@ -373,7 +374,7 @@ admin_curl -X POST -H 'Content-Type: application/json' \
        "metadata":{"name":"cvm-viewer"},
        "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
        "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"cvm-viewer"}]}' \
-  >/dev/null || failed_start "creating the cvm-viewer RoleBinding failed"
+  >/dev/null || failed_start "creating the cvm-viewer RoleBinding failed" "$logs/kube-apiserver.log"
 
 wait_for kube-controller-manager "$run/kube-controller-manager.pid" \
   curl -sfk --max-time 2 "https://127.0.0.1:$kcm_port/healthz"
