@@ -1203,7 +1203,8 @@ def main(argv=None):
         simulator = Simulator(api, config, args)
     except (OSError, ValueError, KeyError, ssl.SSLError) as e:
         log.error("cannot start: %s", e)
-        print(f"node_simulator: cannot start: {e}", file=sys.stderr)
+        if args.log_file:
+            print(f"node_simulator: cannot start: {e}", file=sys.stderr)
         return 2
     if args.pid_file:
         with open(args.pid_file, "w", encoding="utf-8") as f:

@@ -102,7 +102,7 @@ if [[ "$simulator" == 1 ]]; then
   else
     nodes_file=$here/nodes/$nodes.json
   fi
-  [[ -f "$nodes_file" ]] || cvm_die "node set '$nodes' not found (presets: $(find "$here/nodes" -name '*.json' -printf '%f ' | sed 's/\.json//g'))"
+  [[ -f "$nodes_file" ]] || cvm_die "node set '$nodes' not found (presets: $(find "$here/nodes" -name '*.json' -printf '%f\n' | sed 's/\.json$//' | sort | paste -sd' '))"
   nodes_file=$(cd "$(dirname "$nodes_file")" && pwd)/$(basename "$nodes_file")
 else
   nodes_file=
