@@ -296,7 +296,8 @@ class Worker(threading.Thread):
     """Runs actions one at a time, each after its delay.
 
     Informers only schedule work here, so a slow API call never stalls a watch,
-    and all writes to the API server happen on this one thread. Scheduling an
+    and all pod and volume writes happen on this one thread (node leases and
+    status have their own heartbeat thread). Scheduling an
     action under a key that is already pending replaces the pending action
     (keeping the earlier due time), so bursts of watch events for one object
     collapse into one action that reads the newest state.
@@ -609,7 +610,8 @@ class Simulator:
             if e.status != 404:
                 raise
             current = None
-        if current is not None and current["spec"].get("providerID") != wanted["spec"].get("providerID"):
+        provider_id = wanted["spec"].get("providerID")
+        if current is not None and current["spec"].get("providerID") != provider_id:
             log.info("node %s has another providerID; recreating it", name)
             self.api.request("DELETE", path)
             current = None
@@ -753,7 +755,8 @@ class Simulator:
     def fresh_pod(self, namespace, name, uid):
         """Reads the pod again; None if it is gone, replaced, or off our nodes."""
         try:
-            pod = self.api.request("GET", f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}")
+            pod = self.api.request(
+                "GET", f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}")
         except ApiError as e:
             if e.status == 404:
                 return None
@@ -1004,7 +1007,8 @@ class Simulator:
         """Creates a hostPath PersistentVolume pre-bound to a pending claim."""
         try:
             claim = self.api.request(
-                "GET", f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}")
+                "GET",
+                f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}")
         except ApiError as e:
             if e.status == 404:
                 return

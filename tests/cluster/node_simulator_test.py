@@ -114,7 +114,8 @@ class PodStatusTest(unittest.TestCase):
         self.assertTrue(first.startswith(f"10.244.{index}."))
         self.assertNotEqual(index, self.simulator.node_index["cvm-node-1"])
         self.assertEqual(self.simulator.pod_ip(pod), first)
-        other = self.simulator.pod_ip({"metadata": {"uid": "u2"}, "spec": {"nodeName": "cvm-node-2"}})
+        other = self.simulator.pod_ip({"metadata": {"uid": "u2"},
+                                       "spec": {"nodeName": "cvm-node-2"}})
         self.assertNotEqual(other, first)
 
 

@@ -56,6 +56,7 @@ done
 
 # --- checks -------------------------------------------------------------------
 [[ "$dir" == /* ]] || dir=$PWD/$dir
+dir=${dir%/}
 [[ "$dir" =~ ^[A-Za-z0-9_./+-]+$ ]] \
   || cvm_die "state dir '$dir' must consist of letters, digits and ._+-/ (it is written unquoted into env files)"
 pid_alive() { cvm_pid_ours "${1:-}" "$dir"; }
@@ -204,7 +205,7 @@ sign() {
   openssl_quiet req -new "${ec_key[@]}" -keyout "$pki/$1.key" -subj "$2" -out "$pki/$1.csr"
   printf '%b\n' "$3" >"$pki/$1.ext"
   openssl_quiet x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-    -set_serial "$(printf '0x%04x%04x%04x%04x' $RANDOM $RANDOM $RANDOM $RANDOM)" -days 3650 -sha256 \
+    -set_serial "0x$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" -days 3650 -sha256 \
     -extfile "$pki/$1.ext" -out "$pki/$1.crt"
   rm -f "$pki/$1.csr" "$pki/$1.ext"
 }
