@@ -118,7 +118,8 @@ absl::Status ValidateBlock(const Block& block, const std::string& where,
     if (count > 1) return fail("duplicate block name");
     switch (nb.nesting) {
       case NestedBlock::Nesting::kSingle:
-        if (nb.min_items != nb.max_items || nb.min_items > 1) {
+        if (nb.min_items != nb.max_items || nb.min_items < 0 ||
+            nb.min_items > 1) {
           return fail("single blocks need min_items == max_items, 0 or 1");
         }
         break;
