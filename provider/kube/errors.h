@@ -18,6 +18,10 @@
 // Messages never contain request bodies, tokens or keys: only what the
 // server said about the request, which for Kubernetes never echoes Secret
 // data.
+//
+// For text shown to a practitioner use `status.message()` or
+// `status.ToString(absl::StatusToStringMode::kWithNoExtraData)`: the default
+// ToString() also prints the ApiError payload as JSON.
 
 #ifndef CVM_PROVIDER_KUBE_ERRORS_H_
 #define CVM_PROVIDER_KUBE_ERRORS_H_
