@@ -23,6 +23,8 @@
 //  * connection refused / DNS failure (nothing was sent): every verb.
 //  * 401 with a token file or exec plugin: credentials are refreshed (file
 //    re-read, plugin re-run) and the request is sent once more.
+//  * a request that hits RestConfig::request_timeout is not retried
+//    (kDeadlineExceeded): the server may still be working on it.
 //
 // Example:
 //   CVM_ASSIGN_OR_RETURN(RestConfig rc, ResolveConfig(options, env));
