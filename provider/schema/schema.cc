@@ -215,7 +215,7 @@ Value ConformBlockValue(const NestedBlock& nb, const Value* v) {
           elems.push_back(e.IsKnown() ? Conform(nb.block, e) : e);
         }
       }
-      if (want.kind() == Type::Kind::kTuple) return Value::Tuple(std::move(elems));
+      if (want.IsDynamic()) return Value::Tuple(std::move(elems));
       return nb.nesting == NestedBlock::Nesting::kList
                  ? Value::List(obj, std::move(elems))
                  : Value::Set(obj, std::move(elems));
@@ -229,7 +229,7 @@ Value ConformBlockValue(const NestedBlock& nb, const Value* v) {
           elems.emplace(k, e.IsKnown() ? Conform(nb.block, e) : e);
         }
       }
-      if (want.kind() == Type::Kind::kObject) return Value::Object(std::move(elems));
+      if (want.IsDynamic()) return Value::Object(std::move(elems));
       return Value::Map(obj, std::move(elems));
     }
   }
@@ -286,13 +286,15 @@ Type NestedBlock::ImpliedType() const {
     case Nesting::kGroup:
       return obj;
     case Nesting::kList:
-      // Terraform uses a tuple when the block has dynamic parts, since list
-      // elements must share one type.
-      return obj.HasDynamic() ? Type::Tuple({}) : Type::List(obj);
+      // With dynamic parts the elements need not share one type: Terraform
+      // decodes such blocks as a tuple (a map block as an object), whose
+      // shape is only known per value, so the implied type is dynamic
+      // (hcldec's BlockTupleSpec and BlockObjectSpec).
+      return obj.HasDynamic() ? Type::Dynamic() : Type::List(obj);
     case Nesting::kSet:
       return Type::Set(obj);
     case Nesting::kMap:
-      return obj.HasDynamic() ? Type::Object({}) : Type::Map(obj);
+      return obj.HasDynamic() ? Type::Dynamic() : Type::Map(obj);
   }
   return obj;
 }

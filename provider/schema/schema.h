@@ -135,8 +135,9 @@ struct NestedBlock {
   bool requires_replace = false;
 
   // The type of this block's attribute in the parent object: object for
-  // single/group, list/set/map of object (tuple/object when the block
-  // contains dynamic), as Terraform's configschema does.
+  // single/group, list/set/map of object, as Terraform's configschema does.
+  // A list or map block containing dynamic is dynamic: its values are a
+  // tuple (list) or an object (map) of per-element object types.
   values::Type ImpliedType() const;
 };
 
