@@ -325,7 +325,8 @@ class ClusterSettingsResource final : public framework::Resource {
     const std::optional<bool> caching = BoolAttr(config, "caching");
     const std::optional<bool> shiftfs = BoolAttr(config, "auto_load_shiftfs");
     const std::optional<std::string> gpu = StringAttr(config, "gpu_vendor");
-    if (shiftfs.value_or(false) && caching.has_value() && !*caching) {
+    if (shiftfs.value_or(false) && !Attr(config, "caching").IsUnknown() &&
+        !caching.value_or(false)) {
       diags->AddAttributeError(
           Path::FromAttr("auto_load_shiftfs"), "auto_load_shiftfs Requires Caching",
           "shiftfs is only auto-loaded for cached CVMs (Coder's CVM matrix has "
@@ -360,9 +361,9 @@ class ClusterSettingsResource final : public framework::Resource {
                   framework::PlanResponse* response) override {
     Value planned = response->planned_state;
     const Value& config = request.config;
-    if (auto ns = StringAttr(config, "namespace")) {
-      planned = planned.WithAttr("id", Value::String(*ns));
-    }
+    // id stays unknown until the settings exist, so workspaces that
+    // reference it (cluster_settings_id) plan from the reference instead of
+    // reading settings that are not written yet.
     const std::optional<bool> caching = BoolAttr(planned, "caching");
     const std::optional<bool> shiftfs = BoolAttr(planned, "auto_load_shiftfs");
     if (caching && shiftfs) {
@@ -371,7 +372,8 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     response->planned_state = planned;
     if (!config.IsWhollyKnown() || !provider_->HasConnection()) return;
-    CheckCluster(SettingsFromValue(planned), &response->diagnostics);
+    CheckCluster(SettingsFromValue(planned), !Attr(config, "runtime_class").IsNull(),
+                 &response->diagnostics);
   }
 
   void PlanDestroy(const framework::PlanRequest& request,
@@ -544,7 +546,9 @@ class ClusterSettingsResource final : public framework::Resource {
 
  private:
   // Plan-time checks that need the cluster. Adds diagnostics; never writes.
-  void CheckCluster(const ClusterSettings& s, Diagnostics* diags) {
+  // `sysbox_wanted`: the configuration has a runtime_class block, so a
+  // missing RuntimeClass deserves a warning (envbox-only users need none).
+  void CheckCluster(const ClusterSettings& s, bool sysbox_wanted, Diagnostics* diags) {
     Connection conn;
     if (!provider_->GetConnection("Unable to Check Cluster", &conn, diags)) return;
     const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
@@ -580,7 +584,7 @@ class ClusterSettingsResource final : public framework::Resource {
                        s.runtime_class_handler,
                        "\". Set runtime_class.handler to match it, or set "
                        "runtime_class.manage = true to let this resource own it."));
-    } else if (absl::IsNotFound(rc.status()) && !s.manage_runtime_class) {
+    } else if (absl::IsNotFound(rc.status()) && !s.manage_runtime_class && sysbox_wanted) {
       diags->AddAttributeWarning(
           Path::FromAttr("runtime_class"), "Sysbox RuntimeClass Missing",
           absl::StrCat("RuntimeClass ", s.runtime_class_name,
@@ -693,7 +697,8 @@ class ClusterSettingsResource final : public framework::Resource {
       diags->AddStatus(summary, facts.status());
       return finish();
     }
-    response->new_state = FactsValue(*facts, response->new_state);
+    response->new_state = FactsValue(
+        *facts, response->new_state.WithAttr("id", Value::String(s.namespace_name)));
     finish();
   }
 

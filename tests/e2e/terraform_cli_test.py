@@ -151,7 +151,8 @@ resource "cvm_cluster_settings" "s" {
         self.assertIn("never falls back to localhost", text)
 
 
-@unittest.skipUnless(os.environ.get("CVM_CLUSTER_DIR"), "needs the local control plane")
+@unittest.skipUnless(os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"), "env")),
+                     "needs the local control plane (tests/cluster/start.sh)")
 class ClusterPlanTest(unittest.TestCase):
     def test_plan_of_a_create_shows_the_workspace_without_secrets(self):
         cluster = Cluster()
