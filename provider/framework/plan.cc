@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/framework/plan.h"
 
@@ -83,7 +84,8 @@ Value DefaultsInNested(const Attribute& a, const Value& planned,
     case NestedObject::Nesting::kList: {
       std::vector<Value> out;
       for (size_t i = 0; i < planned.Elements().size(); ++i) {
-        out.push_back(DefaultsInAttrs(attrs, planned.Elements()[i], Elem(config, i)));
+        out.push_back(
+            DefaultsInAttrs(attrs, planned.Elements()[i], Elem(config, i)));
       }
       return RebuildCollection(planned, std::move(out));
     }
@@ -136,9 +138,11 @@ Value DefaultsInBlock(const Block& block, const Value& planned,
       case NestedBlock::Nesting::kList: {
         std::vector<Value> elems;
         for (size_t i = 0; i < p.Elements().size(); ++i) {
-          elems.push_back(DefaultsInBlock(nb.block, p.Elements()[i], Elem(c, i)));
+          elems.push_back(
+              DefaultsInBlock(nb.block, p.Elements()[i], Elem(c, i)));
         }
-        out = out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
+        out =
+            out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
         break;
       }
       case NestedBlock::Nesting::kSet: {
@@ -146,7 +150,8 @@ Value DefaultsInBlock(const Block& block, const Value& planned,
         for (const Value& e : p.Elements()) {
           elems.push_back(DefaultsInBlock(nb.block, e, e));
         }
-        out = out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
+        out =
+            out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
         break;
       }
       case NestedBlock::Nesting::kMap: {
@@ -167,8 +172,8 @@ Value DefaultsInBlock(const Block& block, const Value& planned,
 Value ComputedInAttrs(const std::vector<Attribute>& attrs, const Value& planned,
                       const Value& prior, const Value& config, bool create);
 
-Value ComputedValue(const Attribute& a, const Value& planned, const Value& prior,
-                    const Value& config, bool create) {
+Value ComputedValue(const Attribute& a, const Value& planned,
+                    const Value& prior, const Value& config, bool create) {
   if (config.IsNull() && a.computed && !a.default_value) {
     if (!create && a.use_state_for_unknown && !prior.IsNull()) return prior;
     return Value::Unknown(a.ValueType());
@@ -181,8 +186,8 @@ Value ComputedValue(const Attribute& a, const Value& planned, const Value& prior
     case NestedObject::Nesting::kList: {
       std::vector<Value> out;
       for (size_t i = 0; i < planned.Elements().size(); ++i) {
-        out.push_back(ComputedInAttrs(attrs, planned.Elements()[i], Elem(prior, i),
-                                      Elem(config, i), create));
+        out.push_back(ComputedInAttrs(attrs, planned.Elements()[i],
+                                      Elem(prior, i), Elem(config, i), create));
       }
       return RebuildCollection(planned, std::move(out));
     }
@@ -196,8 +201,8 @@ Value ComputedValue(const Attribute& a, const Value& planned, const Value& prior
     case NestedObject::Nesting::kMap: {
       std::map<std::string, Value> out;
       for (const auto& [k, e] : planned.Entries()) {
-        out.emplace(k, ComputedInAttrs(attrs, e, Entry(prior, k), Entry(config, k),
-                                       create));
+        out.emplace(k, ComputedInAttrs(attrs, e, Entry(prior, k),
+                                       Entry(config, k), create));
       }
       return RebuildMap(planned, std::move(out));
     }
@@ -210,15 +215,15 @@ Value ComputedInAttrs(const std::vector<Attribute>& attrs, const Value& planned,
   if (!planned.IsKnown()) return planned;
   Value out = planned;
   for (const Attribute& a : attrs) {
-    out = out.WithAttr(a.name, ComputedValue(a, Attr(planned, a.name),
-                                             Attr(prior, a.name),
-                                             Attr(config, a.name), create));
+    out = out.WithAttr(
+        a.name, ComputedValue(a, Attr(planned, a.name), Attr(prior, a.name),
+                              Attr(config, a.name), create));
   }
   return out;
 }
 
-Value ComputedInBlock(const Block& block, const Value& planned, const Value& prior,
-                      const Value& config, bool create) {
+Value ComputedInBlock(const Block& block, const Value& planned,
+                      const Value& prior, const Value& config, bool create) {
   if (!planned.IsKnown()) return planned;
   Value out = ComputedInAttrs(block.attributes, planned, prior, config, create);
   for (const NestedBlock& nb : block.block_types) {
@@ -229,15 +234,17 @@ Value ComputedInBlock(const Block& block, const Value& planned, const Value& pri
     switch (nb.nesting) {
       case NestedBlock::Nesting::kSingle:
       case NestedBlock::Nesting::kGroup:
-        out = out.WithAttr(nb.type_name, ComputedInBlock(nb.block, p, pr, c, create));
+        out = out.WithAttr(nb.type_name,
+                           ComputedInBlock(nb.block, p, pr, c, create));
         break;
       case NestedBlock::Nesting::kList: {
         std::vector<Value> elems;
         for (size_t i = 0; i < p.Elements().size(); ++i) {
-          elems.push_back(ComputedInBlock(nb.block, p.Elements()[i], Elem(pr, i),
-                                          Elem(c, i), create));
+          elems.push_back(ComputedInBlock(nb.block, p.Elements()[i],
+                                          Elem(pr, i), Elem(c, i), create));
         }
-        out = out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
+        out =
+            out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
         break;
       }
       case NestedBlock::Nesting::kSet: {
@@ -245,14 +252,15 @@ Value ComputedInBlock(const Block& block, const Value& planned, const Value& pri
         for (const Value& e : p.Elements()) {
           elems.push_back(ComputedInBlock(nb.block, e, NullValue(), e, true));
         }
-        out = out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
+        out =
+            out.WithAttr(nb.type_name, RebuildCollection(p, std::move(elems)));
         break;
       }
       case NestedBlock::Nesting::kMap: {
         std::map<std::string, Value> elems;
         for (const auto& [k, e] : p.Entries()) {
-          elems.emplace(k, ComputedInBlock(nb.block, e, Entry(pr, k), Entry(c, k),
-                                           create));
+          elems.emplace(k, ComputedInBlock(nb.block, e, Entry(pr, k),
+                                           Entry(c, k), create));
         }
         out = out.WithAttr(nb.type_name, RebuildMap(p, std::move(elems)));
         break;
@@ -270,9 +278,10 @@ Value NullWriteOnlyAttrs(const std::vector<Attribute>& attrs, const Value& v) {
   for (const Attribute& a : attrs) {
     if (a.write_only) {
       out = out.WithAttr(a.name, Value::Null(a.ValueType()));
-    } else if (a.nested && a.nested->nesting == NestedObject::Nesting::kSingle) {
-      out = out.WithAttr(a.name, NullWriteOnlyAttrs(a.nested->attributes,
-                                                    Attr(v, a.name)));
+    } else if (a.nested &&
+               a.nested->nesting == NestedObject::Nesting::kSingle) {
+      out = out.WithAttr(
+          a.name, NullWriteOnlyAttrs(a.nested->attributes, Attr(v, a.name)));
     }
   }
   return out;
@@ -280,11 +289,13 @@ Value NullWriteOnlyAttrs(const std::vector<Attribute>& attrs, const Value& v) {
 
 // ---- requires replace ---------------------------------------------------
 
-void ReplaceInBlock(const Block& block, const Value& prior, const Value& planned,
-                    const Path& path, std::vector<Path>* out);
+void ReplaceInBlock(const Block& block, const Value& prior,
+                    const Value& planned, const Path& path,
+                    std::vector<Path>* out);
 
 void ReplaceInAttrs(const std::vector<Attribute>& attrs, const Value& prior,
-                    const Value& planned, const Path& path, std::vector<Path>* out) {
+                    const Value& planned, const Path& path,
+                    std::vector<Path>* out) {
   for (const Attribute& a : attrs) {
     const Value& pr = Attr(prior, a.name);
     const Value& pl = Attr(planned, a.name);
@@ -305,14 +316,16 @@ void ReplaceInAttrs(const std::vector<Attribute>& attrs, const Value& prior,
   }
 }
 
-void ReplaceInBlock(const Block& block, const Value& prior, const Value& planned,
-                    const Path& path, std::vector<Path>* out) {
+void ReplaceInBlock(const Block& block, const Value& prior,
+                    const Value& planned, const Path& path,
+                    std::vector<Path>* out) {
   ReplaceInAttrs(block.attributes, prior, planned, path, out);
   for (const NestedBlock& nb : block.block_types) {
     const Value& pr = Attr(prior, nb.type_name);
     const Value& pl = Attr(planned, nb.type_name);
     if (nb.requires_replace) {
-      if (!pr.EqualIgnoringRefinements(pl)) out->push_back(path.Attr(nb.type_name));
+      if (!pr.EqualIgnoringRefinements(pl))
+        out->push_back(path.Attr(nb.type_name));
       continue;
     }
     if (!pr.IsKnown() || !pl.IsKnown()) continue;
@@ -325,7 +338,8 @@ void ReplaceInBlock(const Block& block, const Value& prior, const Value& planned
         size_t n = std::min(pr.Elements().size(), pl.Elements().size());
         for (size_t i = 0; i < n; ++i) {
           ReplaceInBlock(nb.block, pr.Elements()[i], pl.Elements()[i],
-                         path.Attr(nb.type_name).Index(static_cast<int64_t>(i)), out);
+                         path.Attr(nb.type_name).Index(static_cast<int64_t>(i)),
+                         out);
         }
         break;
       }
@@ -358,8 +372,8 @@ void ValidateAttrValue(const Attribute& a, const Value& v, const Path& path,
       break;
     case NestedObject::Nesting::kList:
       for (size_t i = 0; i < v.Elements().size(); ++i) {
-        ValidateAttrs(attrs, v.Elements()[i], path.Index(static_cast<int64_t>(i)),
-                      diags);
+        ValidateAttrs(attrs, v.Elements()[i],
+                      path.Index(static_cast<int64_t>(i)), diags);
       }
       break;
     case NestedObject::Nesting::kSet:
@@ -395,8 +409,9 @@ void ValidateBlockAt(const Block& block, const Value& obj, const Path& path,
     const Value& v = Attr(obj, nb.type_name);
     const Path p = path.Attr(nb.type_name);
     if (!v.IsKnown()) continue;
-    const bool present =
-        nb.nesting == NestedBlock::Nesting::kSingle ? !v.IsNull() : v.Length() > 0;
+    const bool present = nb.nesting == NestedBlock::Nesting::kSingle
+                             ? !v.IsNull()
+                             : v.Length() > 0;
     if (present && !nb.block.deprecation_message.empty()) {
       diags->AddAttributeWarning(p, "Deprecated Block",
                                  nb.block.deprecation_message);
@@ -410,7 +425,8 @@ void ValidateBlockAt(const Block& block, const Value& obj, const Path& path,
       case NestedBlock::Nesting::kSet: {
         const int64_t n = static_cast<int64_t>(v.Elements().size());
         bool all_known = true;
-        for (const Value& e : v.Elements()) all_known = all_known && e.IsKnown();
+        for (const Value& e : v.Elements())
+          all_known = all_known && e.IsKnown();
         if (all_known && n < nb.min_items) {
           diags->AddAttributeError(
               p, "Too Few Blocks",
@@ -444,8 +460,8 @@ void ValidateBlockAt(const Block& block, const Value& obj, const Path& path,
 // ---- plan validity --------------------------------------------------------
 
 void CheckAttrsValid(const std::vector<Attribute>& attrs, const Value& prior,
-                     const Value& config, const Value& planned, const Path& path,
-                     Diagnostics* diags) {
+                     const Value& config, const Value& planned,
+                     const Path& path, Diagnostics* diags) {
   for (const Attribute& a : attrs) {
     const Value& pr = Attr(prior, a.name);
     const Value& c = Attr(config, a.name);
@@ -454,8 +470,8 @@ void CheckAttrsValid(const std::vector<Attribute>& attrs, const Value& prior,
     auto fail = [&](std::string why) {
       diags->AddAttributeError(
           ap, "Provider Produced Invalid Plan",
-          absl::StrCat("The provider planned an invalid value for ", ap.ToString(),
-                       ": ", why,
+          absl::StrCat("The provider planned an invalid value for ",
+                       ap.ToString(), ": ", why,
                        ". This is a bug in the provider; please report it."));
     };
     if (a.write_only) {
@@ -474,8 +490,9 @@ void CheckAttrsValid(const std::vector<Attribute>& attrs, const Value& prior,
   }
 }
 
-void CheckBlockValid(const Block& block, const Value& prior, const Value& config,
-                     const Value& planned, const Path& path, Diagnostics* diags) {
+void CheckBlockValid(const Block& block, const Value& prior,
+                     const Value& config, const Value& planned,
+                     const Path& path, Diagnostics* diags) {
   CheckAttrsValid(block.attributes, prior, config, planned, path, diags);
   for (const NestedBlock& nb : block.block_types) {
     const Value& pr = Attr(prior, nb.type_name);
@@ -484,9 +501,10 @@ void CheckBlockValid(const Block& block, const Value& prior, const Value& config
     const Path bp = path.Attr(nb.type_name);
     if (!c.IsKnown() || !p.IsKnown()) {
       if (c.IsNull() != p.IsNull()) {
-        diags->AddAttributeError(bp, "Provider Produced Invalid Plan",
-                                 absl::StrCat("Block ", bp.ToString(),
-                                              " must be planned as configured."));
+        diags->AddAttributeError(
+            bp, "Provider Produced Invalid Plan",
+            absl::StrCat("Block ", bp.ToString(),
+                         " must be planned as configured."));
       }
       continue;
     }
@@ -501,18 +519,21 @@ void CheckBlockValid(const Block& block, const Value& prior, const Value& config
         if (c.Length() != p.Length()) {
           diags->AddAttributeError(
               bp, "Provider Produced Invalid Plan",
-              absl::StrCat("Block ", bp.ToString(), " was planned with ", p.Length(),
-                           " elements but configured with ", c.Length(), "."));
+              absl::StrCat("Block ", bp.ToString(), " was planned with ",
+                           p.Length(), " elements but configured with ",
+                           c.Length(), "."));
           break;
         }
         if (nb.nesting == NestedBlock::Nesting::kList) {
           for (size_t i = 0; i < c.Elements().size(); ++i) {
-            CheckBlockValid(nb.block, Elem(pr, i), c.Elements()[i], p.Elements()[i],
-                            bp.Index(static_cast<int64_t>(i)), diags);
+            CheckBlockValid(nb.block, Elem(pr, i), c.Elements()[i],
+                            p.Elements()[i], bp.Index(static_cast<int64_t>(i)),
+                            diags);
           }
         } else if (nb.nesting == NestedBlock::Nesting::kMap) {
           for (const auto& [k, e] : c.Entries()) {
-            CheckBlockValid(nb.block, Entry(pr, k), e, Entry(p, k), bp.Key(k), diags);
+            CheckBlockValid(nb.block, Entry(pr, k), e, Entry(p, k), bp.Key(k),
+                            diags);
           }
         }
         break;
@@ -520,15 +541,16 @@ void CheckBlockValid(const Block& block, const Value& prior, const Value& config
   }
 }
 
-void CheckCompatible(const Value& planned, const Value& actual, const Path& path,
-                     Diagnostics* diags) {
+void CheckCompatible(const Value& planned, const Value& actual,
+                     const Path& path, Diagnostics* diags) {
   auto fail = [&](std::string why) {
     diags->AddAttributeError(
         path, "Provider Produced Inconsistent Result After Apply",
-        absl::StrCat("When applying changes, the provider produced an unexpected "
-                     "new value for ",
-                     path.empty() ? "the resource" : path.ToString(), ": ", why,
-                     ". This is a bug in the provider; please report it."));
+        absl::StrCat(
+            "When applying changes, the provider produced an unexpected "
+            "new value for ",
+            path.empty() ? "the resource" : path.ToString(), ": ", why,
+            ". This is a bug in the provider; please report it."));
   };
   if (!actual.IsWhollyKnown()) {
     if (actual.IsUnknown()) {
@@ -592,9 +614,10 @@ void FindUnknowns(const Value& v, const Path& path, Diagnostics* diags) {
   if (v.IsUnknown()) {
     diags->AddAttributeError(
         path, "Provider Returned Unknown Value",
-        absl::StrCat("The provider left ", path.empty() ? "the object" : path.ToString(),
-                     " unknown after apply. This is a bug in the provider; please "
-                     "report it."));
+        absl::StrCat(
+            "The provider left ", path.empty() ? "the object" : path.ToString(),
+            " unknown after apply. This is a bug in the provider; please "
+            "report it."));
     return;
   }
   if (!v.IsKnown()) return;
@@ -602,16 +625,18 @@ void FindUnknowns(const Value& v, const Path& path, Diagnostics* diags) {
     case Type::Kind::kObject:
     case Type::Kind::kMap:
       for (const auto& [k, e] : v.Entries()) {
-        FindUnknowns(e, v.type().kind() == Type::Kind::kObject ? path.Attr(k)
-                                                               : path.Key(k),
-                     diags);
+        FindUnknowns(
+            e,
+            v.type().kind() == Type::Kind::kObject ? path.Attr(k) : path.Key(k),
+            diags);
       }
       break;
     case Type::Kind::kList:
     case Type::Kind::kTuple:
     case Type::Kind::kSet:
       for (size_t i = 0; i < v.Elements().size(); ++i) {
-        FindUnknowns(v.Elements()[i], path.Index(static_cast<int64_t>(i)), diags);
+        FindUnknowns(v.Elements()[i], path.Index(static_cast<int64_t>(i)),
+                     diags);
       }
       break;
     default:
@@ -638,7 +663,8 @@ GenericPlan PlanChange(const Block& block, const Value& prior,
   planned = ComputedInBlock(block, planned, prior, config, create);
   plan.planned_state = NullWriteOnly(block, planned);
   if (!create) {
-    ReplaceInBlock(block, prior, plan.planned_state, Path(), &plan.requires_replace);
+    ReplaceInBlock(block, prior, plan.planned_state, Path(),
+                   &plan.requires_replace);
   }
   return plan;
 }
@@ -647,9 +673,10 @@ void CheckPlanValid(const Block& block, const Value& prior, const Value& config,
                     const Value& planned, Diagnostics* diags) {
   if (config.IsNull() || planned.IsNull()) {
     if (config.IsNull() != planned.IsNull()) {
-      diags->AddError("Provider Produced Invalid Plan",
-                      "The planned object must be null exactly when the "
-                      "configuration is (destroy). This is a bug in the provider.");
+      diags->AddError(
+          "Provider Produced Invalid Plan",
+          "The planned object must be null exactly when the "
+          "configuration is (destroy). This is a bug in the provider.");
     }
     return;
   }
@@ -670,7 +697,8 @@ Value NullWriteOnly(const Block& block, const Value& v) {
     if (nb.nesting == NestedBlock::Nesting::kSingle ||
         nb.nesting == NestedBlock::Nesting::kGroup) {
       const Value& b = Attr(out, nb.type_name);
-      if (b.IsKnown()) out = out.WithAttr(nb.type_name, NullWriteOnly(nb.block, b));
+      if (b.IsKnown())
+        out = out.WithAttr(nb.type_name, NullWriteOnly(nb.block, b));
     }
   }
   return out;
