@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace cvm::framework {
 namespace {
@@ -458,35 +459,133 @@ void ValidateBlockAt(const Block& block, const Value& obj, const Path& path,
 }
 
 // ---- plan validity --------------------------------------------------------
+// Follows objchange.AssertPlanValid: assertPlannedValueValid for attributes
+// (recursing into nested attribute objects as assertPlannedObjectValid
+// does) and assertPlanValid for nested blocks.
+
+void AddInvalidPlan(const Path& path, absl::string_view why,
+                    Diagnostics* diags) {
+  diags->AddAttributeError(
+      path, "Provider Produced Invalid Plan",
+      absl::StrCat("The provider planned an invalid value for ",
+                   path.empty() ? "the resource" : path.ToString(), ": ", why,
+                   ". This is a bug in the provider; please report it."));
+}
+
+void CheckAttrsValid(const std::vector<Attribute>& attrs, const Value& prior,
+                     const Value& config, const Value& planned,
+                     const Path& path, Diagnostics* diags);
+
+// A nested attribute object that is configured (config non-null) and whose
+// planned value differs from config.
+void CheckNestedValid(const NestedObject& nested, const Value& prior,
+                      const Value& config, const Value& planned,
+                      const Path& path, Diagnostics* diags) {
+  if (planned.IsNull()) {
+    AddInvalidPlan(path, "planned null although the configuration sets it",
+                   diags);
+    return;
+  }
+  if (!config.IsKnown()) return;  // nothing to compare against
+  if (!planned.IsKnown()) {
+    AddInvalidPlan(path, "planned unknown for a configured value", diags);
+    return;
+  }
+  const auto& attrs = nested.attributes;
+  switch (nested.nesting) {
+    case NestedObject::Nesting::kSingle:
+      CheckAttrsValid(attrs, prior, config, planned, path, diags);
+      return;
+    case NestedObject::Nesting::kList:
+    case NestedObject::Nesting::kSet:
+      if (planned.Length() != config.Length()) {
+        AddInvalidPlan(
+            path,
+            absl::StrCat("planned with ", planned.Length(),
+                         " elements but configured with ", config.Length()),
+            diags);
+        return;
+      }
+      // Set elements cannot be correlated; only their count is checked.
+      if (nested.nesting == NestedObject::Nesting::kSet) return;
+      for (size_t i = 0; i < planned.Elements().size(); ++i) {
+        const Path ep = path.Index(static_cast<int64_t>(i));
+        const Value& pe = planned.Elements()[i];
+        if (!pe.IsKnown()) {
+          AddInvalidPlan(ep, "an element must not be planned null or unknown",
+                         diags);
+          continue;
+        }
+        CheckAttrsValid(attrs, Elem(prior, i), config.Elements()[i], pe, ep,
+                        diags);
+      }
+      return;
+    case NestedObject::Nesting::kMap:
+      for (const auto& [k, pe] : planned.Entries()) {
+        if (config.Entries().count(k) == 0) {
+          AddInvalidPlan(path.Key(k),
+                         "planned an element that is not configured", diags);
+        }
+      }
+      for (const auto& [k, ce] : config.Entries()) {
+        auto it = planned.Entries().find(k);
+        if (it == planned.Entries().end()) {
+          AddInvalidPlan(path.Key(k),
+                         "a configured element is missing from the plan",
+                         diags);
+          continue;
+        }
+        if (!it->second.IsKnown()) {
+          AddInvalidPlan(path.Key(k),
+                         "an element must not be planned null or unknown",
+                         diags);
+          continue;
+        }
+        CheckAttrsValid(attrs, Entry(prior, k), ce, it->second, path.Key(k),
+                        diags);
+      }
+      return;
+  }
+}
+
+void CheckAttrValid(const Attribute& a, const Value& prior, const Value& config,
+                    const Value& planned, const Path& path,
+                    Diagnostics* diags) {
+  if (a.write_only) {
+    if (!planned.IsNull()) {
+      AddInvalidPlan(path, "write-only attributes must be planned as null",
+                     diags);
+    }
+    return;
+  }
+  if (planned.EqualIgnoringRefinements(config)) return;
+  // The provider kept the prior value of a configured attribute: the two are
+  // functionally equivalent (normalisation).
+  if (!prior.IsNull() && !config.IsNull() &&
+      planned.EqualIgnoringRefinements(prior)) {
+    return;
+  }
+  if (a.computed && !a.optional) return;
+  if (a.computed && config.IsNull()) return;
+  if (config.IsNull()) {
+    AddInvalidPlan(
+        path, "planned value for a non-computed attribute must be null", diags);
+    return;
+  }
+  if (a.nested) {
+    CheckNestedValid(*a.nested, prior, config, planned, path, diags);
+    return;
+  }
+  AddInvalidPlan(path, "planned value does not match the configured value",
+                 diags);
+}
 
 void CheckAttrsValid(const std::vector<Attribute>& attrs, const Value& prior,
                      const Value& config, const Value& planned,
                      const Path& path, Diagnostics* diags) {
   for (const Attribute& a : attrs) {
-    const Value& pr = Attr(prior, a.name);
-    const Value& c = Attr(config, a.name);
-    const Value& p = Attr(planned, a.name);
-    const Path ap = path.Attr(a.name);
-    auto fail = [&](std::string why) {
-      diags->AddAttributeError(
-          ap, "Provider Produced Invalid Plan",
-          absl::StrCat("The provider planned an invalid value for ",
-                       ap.ToString(), ": ", why,
-                       ". This is a bug in the provider; please report it."));
-    };
-    if (a.write_only) {
-      if (!p.IsNull()) fail("write-only attributes must be planned as null");
-      continue;
-    }
-    if (a.computed && !a.optional) continue;
-    if (a.computed && c.IsNull()) continue;
-    if (p.EqualIgnoringRefinements(c)) continue;
-    if (!pr.IsNull() && !c.IsNull() && p.EqualIgnoringRefinements(pr)) continue;
-    if (!a.computed && c.IsNull()) {
-      fail("planned value for a non-computed attribute must be null");
-    } else {
-      fail("planned value does not match the configured value");
-    }
+    CheckAttrValid(a, Attr(prior, a.name), Attr(config, a.name),
+                   Attr(planned, a.name), path.Attr(a.name), diags);
   }
 }
 
@@ -499,43 +598,81 @@ void CheckBlockValid(const Block& block, const Value& prior,
     const Value& c = Attr(config, nb.type_name);
     const Value& p = Attr(planned, nb.type_name);
     const Path bp = path.Attr(nb.type_name);
-    if (!c.IsKnown() || !p.IsKnown()) {
-      if (c.IsNull() != p.IsNull()) {
-        diags->AddAttributeError(
-            bp, "Provider Produced Invalid Plan",
-            absl::StrCat("Block ", bp.ToString(),
-                         " must be planned as configured."));
-      }
+    if (p.EqualIgnoringRefinements(c)) continue;
+    if (c.IsUnknown()) {
+      // A dynamic block whose for_each is unknown: the provider cannot know
+      // what to plan.
+      AddInvalidPlan(
+          bp, "planned a value for a block whose configuration is unknown",
+          diags);
+      continue;
+    }
+    if (p.IsUnknown()) {
+      AddInvalidPlan(bp,
+                     "a block must not be planned unknown as a whole; plan its "
+                     "attributes unknown instead",
+                     diags);
       continue;
     }
     switch (nb.nesting) {
       case NestedBlock::Nesting::kSingle:
       case NestedBlock::Nesting::kGroup:
+        if (c.IsNull() != p.IsNull()) {
+          AddInvalidPlan(bp,
+                         c.IsNull()
+                             ? "planned a block that is not configured"
+                             : "planned no block although one is configured",
+                         diags);
+          break;
+        }
         CheckBlockValid(nb.block, pr, c, p, bp, diags);
         break;
       case NestedBlock::Nesting::kList:
       case NestedBlock::Nesting::kSet:
       case NestedBlock::Nesting::kMap:
-        if (c.Length() != p.Length()) {
-          diags->AddAttributeError(
-              bp, "Provider Produced Invalid Plan",
-              absl::StrCat("Block ", bp.ToString(), " was planned with ",
-                           p.Length(), " elements but configured with ",
-                           c.Length(), "."));
+        if (p.IsNull()) {
+          AddInvalidPlan(bp,
+                         "a collection of blocks must be planned empty to mean "
+                         "no blocks, not null",
+                         diags);
+          break;
+        }
+        if (c.Length() != p.Length()) {  // a null config counts as empty
+          AddInvalidPlan(
+              bp,
+              absl::StrCat("planned with ", p.Length(),
+                           " blocks but configured with ", c.Length()),
+              diags);
           break;
         }
         if (nb.nesting == NestedBlock::Nesting::kList) {
-          for (size_t i = 0; i < c.Elements().size(); ++i) {
-            CheckBlockValid(nb.block, Elem(pr, i), c.Elements()[i],
-                            p.Elements()[i], bp.Index(static_cast<int64_t>(i)),
-                            diags);
+          for (size_t i = 0; i < p.Elements().size(); ++i) {
+            const Path ep = bp.Index(static_cast<int64_t>(i));
+            const Value& pe = p.Elements()[i];
+            if (!pe.IsKnown()) {
+              AddInvalidPlan(ep, "a block must not be planned null or unknown",
+                             diags);
+              continue;
+            }
+            CheckBlockValid(nb.block, Elem(pr, i), Elem(c, i), pe, ep, diags);
           }
         } else if (nb.nesting == NestedBlock::Nesting::kMap) {
-          for (const auto& [k, e] : c.Entries()) {
-            CheckBlockValid(nb.block, Entry(pr, k), e, Entry(p, k), bp.Key(k),
-                            diags);
+          for (const auto& [k, pe] : p.Entries()) {
+            const Path ep = bp.Key(k);
+            if (c.Entries().count(k) == 0) {
+              AddInvalidPlan(ep, "planned a block that is not configured",
+                             diags);
+              continue;
+            }
+            if (!pe.IsKnown()) {
+              AddInvalidPlan(ep, "a block must not be planned null or unknown",
+                             diags);
+              continue;
+            }
+            CheckBlockValid(nb.block, Entry(pr, k), Entry(c, k), pe, ep, diags);
           }
         }
+        // Set elements cannot be correlated; only their count is checked.
         break;
     }
   }
@@ -678,6 +815,13 @@ void CheckPlanValid(const Block& block, const Value& prior, const Value& config,
           "The planned object must be null exactly when the "
           "configuration is (destroy). This is a bug in the provider.");
     }
+    return;
+  }
+  if (planned.IsUnknown()) {
+    diags->AddError(
+        "Provider Produced Invalid Plan",
+        "The planned object must not be unknown as a whole. This is "
+        "a bug in the provider.");
     return;
   }
   CheckBlockValid(block, prior, config, planned, Path(), diags);
