@@ -793,7 +793,10 @@ GenericPlan PlanChange(const Block& block, const Value& prior,
   GenericPlan plan;
   Value planned = DefaultsInBlock(block, proposed, config);
   const bool create = prior.IsNull();
-  if (!create && planned.EqualIgnoringRefinements(prior)) {
+  // Write-only values come from config on every run and are never stored,
+  // so they are left out of the comparison with prior.
+  if (!create &&
+      NullWriteOnly(block, planned).EqualIgnoringRefinements(prior)) {
     plan.planned_state = prior;
     return plan;
   }
