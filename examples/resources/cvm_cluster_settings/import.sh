@@ -1,0 +1,2 @@
+# Import by namespace name.
+terraform import cvm_cluster_settings.main coder-workspaces

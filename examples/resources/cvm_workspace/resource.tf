@@ -1,0 +1,35 @@
+resource "cvm_workspace" "dev" {
+  name        = "alice-dev"
+  namespace   = "coder-workspaces"
+  inner_image = "docker.io/codercom/enterprise-base:ubuntu"
+
+  agent_token      = var.agent_token # write-only: never stored in state
+  agent_url        = "https://coder.example.com"
+  bootstrap_script = file("${path.module}/init.sh")
+
+  cpu {
+    request = "1"
+    limit   = "4"
+  }
+  memory {
+    request = "2Gi"
+    limit   = "8Gi"
+  }
+  home {
+    size = "50Gi"
+  }
+
+  mounts = [
+    { source = "projects", target = "/workspace" },
+  ]
+  env_passthrough = ["KUBERNETES_*"]
+
+  timeouts {
+    create = "15m"
+  }
+}
+
+variable "agent_token" {
+  type      = string
+  sensitive = true
+}
