@@ -273,17 +273,64 @@ Value ComputedInBlock(const Block& block, const Value& planned,
 
 // ---- write-only ---------------------------------------------------------
 
+// Applies `fn` to every element of a known list, set, tuple or map (or an
+// object standing for a map block), keeping the collection's kind.
+template <typename Fn>
+Value MapElements(const Value& coll, Fn fn) {
+  if (!coll.IsKnown()) return coll;
+  switch (coll.type().kind()) {
+    case Type::Kind::kList:
+    case Type::Kind::kSet:
+    case Type::Kind::kTuple: {
+      std::vector<Value> out;
+      out.reserve(coll.Elements().size());
+      for (const Value& e : coll.Elements()) out.push_back(fn(e));
+      return RebuildCollection(coll, std::move(out));
+    }
+    case Type::Kind::kMap:
+    case Type::Kind::kObject: {
+      std::map<std::string, Value> out;
+      for (const auto& [k, e] : coll.Entries()) out.emplace(k, fn(e));
+      return RebuildMap(coll, std::move(out));
+    }
+    default:
+      return coll;
+  }
+}
+
+bool AttrsHaveWriteOnly(const std::vector<Attribute>& attrs) {
+  for (const Attribute& a : attrs) {
+    if (a.write_only) return true;
+    if (a.nested && AttrsHaveWriteOnly(a.nested->attributes)) return true;
+  }
+  return false;
+}
+
+bool BlockHasWriteOnly(const Block& block) {
+  if (AttrsHaveWriteOnly(block.attributes)) return true;
+  for (const NestedBlock& nb : block.block_types) {
+    if (BlockHasWriteOnly(nb.block)) return true;
+  }
+  return false;
+}
+
 Value NullWriteOnlyAttrs(const std::vector<Attribute>& attrs, const Value& v) {
   if (!v.IsKnown()) return v;
   Value out = v;
   for (const Attribute& a : attrs) {
     if (a.write_only) {
       out = out.WithAttr(a.name, Value::Null(a.ValueType()));
-    } else if (a.nested &&
-               a.nested->nesting == NestedObject::Nesting::kSingle) {
-      out = out.WithAttr(
-          a.name, NullWriteOnlyAttrs(a.nested->attributes, Attr(v, a.name)));
+      continue;
     }
+    if (!a.nested || !AttrsHaveWriteOnly(a.nested->attributes)) continue;
+    const std::vector<Attribute>& inner = a.nested->attributes;
+    const Value& cur = Attr(v, a.name);
+    out =
+        out.WithAttr(a.name, a.nested->nesting == NestedObject::Nesting::kSingle
+                                 ? NullWriteOnlyAttrs(inner, cur)
+                                 : MapElements(cur, [&inner](const Value& e) {
+                                     return NullWriteOnlyAttrs(inner, e);
+                                   }));
   }
   return out;
 }
@@ -841,12 +888,17 @@ Value NullWriteOnly(const Block& block, const Value& v) {
   Value out = NullWriteOnlyAttrs(block.attributes, v);
   if (!out.IsKnown()) return out;
   for (const NestedBlock& nb : block.block_types) {
-    if (nb.nesting == NestedBlock::Nesting::kSingle ||
-        nb.nesting == NestedBlock::Nesting::kGroup) {
-      const Value& b = Attr(out, nb.type_name);
-      if (b.IsKnown())
-        out = out.WithAttr(nb.type_name, NullWriteOnly(nb.block, b));
-    }
+    if (!BlockHasWriteOnly(nb.block)) continue;
+    const Value& b = Attr(out, nb.type_name);
+    if (!b.IsKnown()) continue;
+    const Block& inner = nb.block;
+    out = out.WithAttr(nb.type_name,
+                       nb.nesting == NestedBlock::Nesting::kSingle ||
+                               nb.nesting == NestedBlock::Nesting::kGroup
+                           ? NullWriteOnly(inner, b)
+                           : MapElements(b, [&inner](const Value& e) {
+                               return NullWriteOnly(inner, e);
+                             }));
   }
   return out;
 }
