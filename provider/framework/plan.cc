@@ -817,10 +817,18 @@ void FindUnknowns(const Value& v, const Path& path, Diagnostics* diags) {
       break;
     case Type::Kind::kList:
     case Type::Kind::kTuple:
-    case Type::Kind::kSet:
       for (size_t i = 0; i < v.Elements().size(); ++i) {
         FindUnknowns(v.Elements()[i], path.Index(static_cast<int64_t>(i)),
                      diags);
+      }
+      break;
+    case Type::Kind::kSet:
+      // Set elements have no index a path could name: point at the set.
+      for (const Value& e : v.Elements()) {
+        if (!e.IsWhollyKnown()) {
+          FindUnknowns(Value::Unknown(v.type()), path, diags);
+          break;
+        }
       }
       break;
     default:
@@ -879,9 +887,12 @@ void CheckPlanValid(const Block& block, const Value& prior, const Value& config,
 
 void CheckApplyConsistent(const Value& planned, const Value& actual,
                           Diagnostics* diags) {
-  FindUnknowns(actual, Path(), diags);
-  if (diags->HasError()) return;
-  CheckCompatible(planned, actual, Path(), diags);
+  // Only this check's own findings decide whether to go on: `diags` may
+  // already hold errors from the provider.
+  Diagnostics found;
+  FindUnknowns(actual, Path(), &found);
+  if (!found.HasError()) CheckCompatible(planned, actual, Path(), &found);
+  diags->Append(found);
 }
 
 Value NullWriteOnly(const Block& block, const Value& v) {
