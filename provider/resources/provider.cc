@@ -205,6 +205,8 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
       diags->AddStatus("Invalid Kubernetes Connection Settings", rest.status());
       problem = std::string(rest.status().message());
     } else {
+      rest->user_agent = absl::StrCat("terraform-provider-cvm/", CVM_VERSION,
+                                      " Terraform/", request.terraform_version);
       absl::StatusOr<std::unique_ptr<kube::Client>> client =
           kube::Client::Create(*rest);
       if (!client.ok()) {
