@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/framework/diagnostics.h"
 
@@ -48,10 +49,10 @@ bool Diagnostics::HasError() const {
 std::string Diagnostics::ToString() const {
   std::string out;
   for (const Diagnostic& d : items_) {
-    absl::StrAppend(&out,
-                    d.severity == Diagnostic::Severity::kError ? "error" : "warning",
-                    d.path ? absl::StrCat(" at ", d.path->ToString()) : "", ": ",
-                    d.summary, ": ", d.detail, "\n");
+    absl::StrAppend(
+        &out, d.severity == Diagnostic::Severity::kError ? "error" : "warning",
+        d.path ? absl::StrCat(" at ", d.path->ToString()) : "", ": ", d.summary,
+        ": ", d.detail, "\n");
   }
   return out;
 }

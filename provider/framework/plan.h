@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The generic Terraform rules every resource gets without writing them:
 // config validation walks, the generic plan (defaults, computed values
@@ -23,8 +24,8 @@ namespace cvm::framework {
 // Runs attribute validators on known, non-null values and warns on
 // configured deprecated attributes and blocks; checks list/set block item
 // counts when known. Unknown values are skipped. Diagnostics carry paths.
-void ValidateConfigValue(const schema::Block& block, const values::Value& config,
-                         Diagnostics* diags);
+void ValidateConfigValue(const schema::Block& block,
+                         const values::Value& config, Diagnostics* diags);
 
 struct GenericPlan {
   values::Value planned_state;
@@ -41,7 +42,8 @@ struct GenericPlan {
 //  5. requires_replace lists every requires_replace attribute or block whose
 //     planned value differs from prior (unknown counts as different).
 GenericPlan PlanChange(const schema::Block& block, const values::Value& prior,
-                       const values::Value& proposed, const values::Value& config);
+                       const values::Value& proposed,
+                       const values::Value& config);
 
 // Terraform's plan validity rules (objchange.AssertPlanValid, simplified to
 // what our schemas use): adds an error per attribute whose planned value

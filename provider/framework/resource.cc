@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/framework/resource.h"
 
@@ -13,8 +14,8 @@ void Resource::ImportState(const ImportRequest& request,
       absl::StrCat(TypeName(), " cannot be imported."));
 }
 
-absl::StatusOr<values::Value> Resource::UpgradeState(int64_t version,
-                                                     std::string_view raw_json) {
+absl::StatusOr<values::Value> Resource::UpgradeState(
+    int64_t version, std::string_view raw_json) {
   return absl::FailedPreconditionError(absl::StrCat(
       TypeName(), " has no state upgrade from schema version ", version));
 }

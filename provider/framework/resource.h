@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The interfaces provider code implements (Provider, Resource, DataSource)
 // and the request/response structs the framework hands them. Requests are
@@ -115,22 +116,28 @@ class Resource {
   // Resource-specific checks of a configuration that may contain unknown
   // values (which must not cause errors). Attribute validators and
   // deprecations have already run.
-  virtual void ValidateConfig(const values::Value& config, Diagnostics* diags) {}
+  virtual void ValidateConfig(const values::Value& config, Diagnostics* diags) {
+  }
 
   // Adjusts a plan after the generic rules ran (create/update only; not
   // called on destroy unless PlanDestroy is overridden).
   virtual void ModifyPlan(const PlanRequest& request, PlanResponse* response) {}
   // Checks a planned destroy (prior non-null, config null) and may add
   // diagnostics, e.g. refusing to destroy something still in use.
-  virtual void PlanDestroy(const PlanRequest& request, PlanResponse* response) {}
+  virtual void PlanDestroy(const PlanRequest& request, PlanResponse* response) {
+  }
 
-  virtual void Create(const CreateRequest& request, ApplyResponse* response) = 0;
+  virtual void Create(const CreateRequest& request,
+                      ApplyResponse* response) = 0;
   virtual void Read(const ReadRequest& request, ReadResponse* response) = 0;
-  virtual void Update(const UpdateRequest& request, ApplyResponse* response) = 0;
-  virtual void Delete(const DeleteRequest& request, DeleteResponse* response) = 0;
+  virtual void Update(const UpdateRequest& request,
+                      ApplyResponse* response) = 0;
+  virtual void Delete(const DeleteRequest& request,
+                      DeleteResponse* response) = 0;
 
   // Default: an error saying the resource cannot be imported.
-  virtual void ImportState(const ImportRequest& request, ImportResponse* response);
+  virtual void ImportState(const ImportRequest& request,
+                           ImportResponse* response);
 
   // Upgrades state written under schema `version` (< the current version)
   // from its raw JSON. Default: kFailedPrecondition (no older versions).
@@ -152,8 +159,10 @@ class DataSource {
   virtual ~DataSource() = default;
   virtual std::string TypeName() const = 0;
   virtual const schema::Schema& GetSchema() const = 0;
-  virtual void ValidateConfig(const values::Value& config, Diagnostics* diags) {}
-  virtual void Read(const DataReadRequest& request, DataReadResponse* response) = 0;
+  virtual void ValidateConfig(const values::Value& config, Diagnostics* diags) {
+  }
+  virtual void Read(const DataReadRequest& request,
+                    DataReadResponse* response) = 0;
 };
 
 struct ConfigureRequest {
@@ -165,9 +174,11 @@ class Provider {
  public:
   virtual ~Provider() = default;
   virtual const schema::Schema& GetSchema() const = 0;
-  virtual void ValidateConfig(const values::Value& config, Diagnostics* diags) {}
+  virtual void ValidateConfig(const values::Value& config, Diagnostics* diags) {
+  }
   // May be called more than once per process (debug/reattach mode).
-  virtual void Configure(const ConfigureRequest& request, Diagnostics* diags) = 0;
+  virtual void Configure(const ConfigureRequest& request,
+                         Diagnostics* diags) = 0;
   // The provider's resources and data sources; owned by the provider and
   // alive as long as it is.
   virtual std::vector<Resource*> Resources() = 0;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/framework/server.h"
 
@@ -68,8 +69,8 @@ Server::Server(Provider* provider) : provider_(provider) {
     if (schema_status_.ok()) {
       schema_status_ = d->GetSchema().Validate();
       if (!schema_status_.ok()) {
-        schema_status_ = absl::InternalError(
-            absl::StrCat("data ", d->TypeName(), ": ", schema_status_.message()));
+        schema_status_ = absl::InternalError(absl::StrCat(
+            "data ", d->TypeName(), ": ", schema_status_.message()));
       }
     }
   }
@@ -79,21 +80,24 @@ const schema::Schema& Server::ProviderSchema() const {
   return provider_->GetSchema();
 }
 
-const schema::Schema* Server::ResourceSchema(const std::string& type_name) const {
+const schema::Schema* Server::ResourceSchema(
+    const std::string& type_name) const {
   auto it = resources_.find(type_name);
   return it == resources_.end() ? nullptr : &it->second->GetSchema();
 }
 
-const schema::Schema* Server::DataSourceSchema(const std::string& type_name) const {
+const schema::Schema* Server::DataSourceSchema(
+    const std::string& type_name) const {
   auto it = data_sources_.find(type_name);
   return it == data_sources_.end() ? nullptr : &it->second->GetSchema();
 }
 
 bool Server::SchemaOk(Diagnostics* diags) const {
   if (schema_status_.ok()) return true;
-  diags->AddError("Invalid Provider Schema",
-                  absl::StrCat(schema_status_.message(),
-                               ". This is a bug in the provider; please report it."));
+  diags->AddError(
+      "Invalid Provider Schema",
+      absl::StrCat(schema_status_.message(),
+                   ". This is a bug in the provider; please report it."));
   return false;
 }
 
@@ -103,9 +107,10 @@ Resource* Server::FindResource(const std::string& type_name,
   if (it != resources_.end()) return it->second;
   std::vector<std::string> known;
   for (const auto& [name, r] : resources_) known.push_back(name);
-  diags->AddError(kUnknownTypeSummary,
-                  absl::StrCat("This provider has no resource type \"", type_name,
-                               "\". It has: ", absl::StrJoin(known, ", "), "."));
+  diags->AddError(
+      kUnknownTypeSummary,
+      absl::StrCat("This provider has no resource type \"", type_name,
+                   "\". It has: ", absl::StrJoin(known, ", "), "."));
   return nullptr;
 }
 
@@ -115,9 +120,10 @@ DataSource* Server::FindDataSource(const std::string& type_name,
   if (it != data_sources_.end()) return it->second;
   std::vector<std::string> known;
   for (const auto& [name, d] : data_sources_) known.push_back(name);
-  diags->AddError("Unknown Data Source Type",
-                  absl::StrCat("This provider has no data source \"", type_name,
-                               "\". It has: ", absl::StrJoin(known, ", "), "."));
+  diags->AddError(
+      "Unknown Data Source Type",
+      absl::StrCat("This provider has no data source \"", type_name,
+                   "\". It has: ", absl::StrJoin(known, ", "), "."));
   return nullptr;
 }
 
@@ -171,8 +177,9 @@ Server::UpgradeResult Server::UpgradeResourceState(const std::string& type_name,
   if (version > s.version) {
     result.diagnostics.AddError(
         "Resource Instance Managed by Newer Provider Version",
-        absl::StrCat("The state of this ", type_name, " was written by schema version ",
-                     version, ", newer than this provider's version ", s.version,
+        absl::StrCat("The state of this ", type_name,
+                     " was written by schema version ", version,
+                     ", newer than this provider's version ", s.version,
                      ". Upgrade the cvm provider to use this state."));
     return result;
   }
@@ -193,7 +200,8 @@ Server::UpgradeResult Server::UpgradeResourceState(const std::string& type_name,
     decoded = r->UpgradeState(version, raw_json);
   }
   if (!decoded.ok()) {
-    result.diagnostics.AddStatus("Unable to Upgrade Resource State", decoded.status());
+    result.diagnostics.AddStatus("Unable to Upgrade Resource State",
+                                 decoded.status());
     return result;
   }
   result.state = NullWriteOnly(s.block, schema::Conform(s.block, *decoded));
@@ -218,12 +226,14 @@ Server::ReadResult Server::ReadResource(const std::string& type_name,
     result.new_state = Value::Null(block.ImpliedType());
     return result;
   }
-  result.new_state = NullWriteOnly(block, schema::Conform(block, resp.new_state));
+  result.new_state =
+      NullWriteOnly(block, schema::Conform(block, resp.new_state));
   if (!result.new_state.IsWhollyKnown()) {
     result.diagnostics.AddError(
         "Provider Returned Unknown Value",
-        absl::StrCat("Reading ", type_name,
-                     " produced unknown values. This is a bug in the provider."));
+        absl::StrCat(
+            "Reading ", type_name,
+            " produced unknown values. This is a bug in the provider."));
     result.new_state = UnknownAsNull(result.new_state);
   }
   return result;
@@ -244,7 +254,8 @@ Server::PlanResult Server::PlanResourceChange(const std::string& type_name,
                       std::move(prior_private)};
 
   if (proposed_new_state.IsNull()) {  // destroy
-    PlanResponse resp{Value::Null(block.ImpliedType()), {}, request.prior_private, {}};
+    PlanResponse resp{
+        Value::Null(block.ImpliedType()), {}, request.prior_private, {}};
     if (!prior_state.IsNull()) r->PlanDestroy(request, &resp);
     result.planned_state = Value::Null(block.ImpliedType());
     result.planned_private = std::move(resp.planned_private);
@@ -252,9 +263,12 @@ Server::PlanResult Server::PlanResourceChange(const std::string& type_name,
     return result;
   }
 
-  GenericPlan generic = PlanChange(block, prior_state, proposed_new_state, config);
+  GenericPlan generic =
+      PlanChange(block, prior_state, proposed_new_state, config);
   PlanResponse resp{std::move(generic.planned_state),
-                    std::move(generic.requires_replace), request.prior_private, {}};
+                    std::move(generic.requires_replace),
+                    request.prior_private,
+                    {}};
   r->ModifyPlan(request, &resp);
   result.diagnostics = std::move(resp.diagnostics);
   if (result.diagnostics.HasError()) {
@@ -262,9 +276,11 @@ Server::PlanResult Server::PlanResourceChange(const std::string& type_name,
     return result;
   }
   resp.planned_state = NullWriteOnly(block, resp.planned_state);
-  CheckPlanValid(block, prior_state, config, resp.planned_state, &result.diagnostics);
+  CheckPlanValid(block, prior_state, config, resp.planned_state,
+                 &result.diagnostics);
   result.planned_state = std::move(resp.planned_state);
-  if (!prior_state.IsNull()) result.requires_replace = std::move(resp.requires_replace);
+  if (!prior_state.IsNull())
+    result.requires_replace = std::move(resp.requires_replace);
   result.planned_private = std::move(resp.planned_private);
   return result;
 }
@@ -312,7 +328,8 @@ Server::ApplyResult Server::ApplyResourceChange(const std::string& type_name,
     }
     return result;
   }
-  Value new_state = NullWriteOnly(block, schema::Conform(block, resp.new_state));
+  Value new_state =
+      NullWriteOnly(block, schema::Conform(block, resp.new_state));
   if (result.diagnostics.HasError()) {
     result.new_state = UnknownAsNull(new_state);
     return result;
@@ -336,11 +353,13 @@ Server::ImportResult Server::ImportResourceState(const std::string& type_name,
   result.private_state = std::move(resp.private_state);
   if (result.diagnostics.HasError()) return result;
   if (!resp.state.IsKnown()) {
-    result.diagnostics.AddError("Import Returned No Object",
-                                "This is a bug in the provider; please report it.");
+    result.diagnostics.AddError(
+        "Import Returned No Object",
+        "This is a bug in the provider; please report it.");
     return result;
   }
-  result.state = UnknownAsNull(NullWriteOnly(block, schema::Conform(block, resp.state)));
+  result.state =
+      UnknownAsNull(NullWriteOnly(block, schema::Conform(block, resp.state)));
   return result;
 }
 
@@ -359,8 +378,9 @@ Server::DataResult Server::ReadDataSource(const std::string& type_name,
   if (!result.state.IsWhollyKnown()) {
     result.diagnostics.AddError(
         "Provider Returned Unknown Value",
-        absl::StrCat("Reading data source ", type_name,
-                     " produced unknown values. This is a bug in the provider."));
+        absl::StrCat(
+            "Reading data source ", type_name,
+            " produced unknown values. This is a bug in the provider."));
     result.state = UnknownAsNull(result.state);
   }
   return result;

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // framework::Server: every provider RPC in framework-native types. It finds
 // the resource or data source, runs the generic Terraform rules around the
@@ -63,8 +64,9 @@ class Server {
   };
   // `raw_json` is RawState.json; `has_flatmap` tells that only the legacy
   // flatmap form was sent (which we reject with an explanation).
-  UpgradeResult UpgradeResourceState(const std::string& type_name, int64_t version,
-                                     std::string_view raw_json, bool has_flatmap);
+  UpgradeResult UpgradeResourceState(const std::string& type_name,
+                                     int64_t version, std::string_view raw_json,
+                                     bool has_flatmap);
 
   struct ReadResult {
     values::Value new_state;
@@ -103,7 +105,8 @@ class Server {
     std::string private_state;
     Diagnostics diagnostics;
   };
-  ImportResult ImportResourceState(const std::string& type_name, std::string id);
+  ImportResult ImportResourceState(const std::string& type_name,
+                                   std::string id);
 
   struct DataResult {
     values::Value state;
@@ -115,8 +118,10 @@ class Server {
   void StopProvider();
 
  private:
-  Resource* FindResource(const std::string& type_name, Diagnostics* diags) const;
-  DataSource* FindDataSource(const std::string& type_name, Diagnostics* diags) const;
+  Resource* FindResource(const std::string& type_name,
+                         Diagnostics* diags) const;
+  DataSource* FindDataSource(const std::string& type_name,
+                             Diagnostics* diags) const;
   bool SchemaOk(Diagnostics* diags) const;
 
   Provider* provider_;

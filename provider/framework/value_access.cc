@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/framework/value_access.h"
 
@@ -16,7 +17,8 @@ const Value& Attr(const Value& object, std::string_view name) {
   return it == object.Entries().end() ? *null_value : it->second;
 }
 
-std::optional<std::string> StringAttr(const Value& object, std::string_view name) {
+std::optional<std::string> StringAttr(const Value& object,
+                                      std::string_view name) {
   const Value& v = Attr(object, name);
   if (!v.IsKnown() || v.type() != Type::String()) return std::nullopt;
   return v.AsString();
@@ -45,7 +47,8 @@ std::optional<std::vector<std::string>> StringListAttr(const Value& object,
   const Value& v = Attr(object, name);
   if (!v.IsKnown()) return std::nullopt;
   const Type::Kind k = v.type().kind();
-  if (k != Type::Kind::kList && k != Type::Kind::kSet && k != Type::Kind::kTuple) {
+  if (k != Type::Kind::kList && k != Type::Kind::kSet &&
+      k != Type::Kind::kTuple) {
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -63,7 +66,8 @@ std::optional<std::map<std::string, std::string>> StringMapAttr(
   if (k != Type::Kind::kMap && k != Type::Kind::kObject) return std::nullopt;
   std::map<std::string, std::string> out;
   for (const auto& [key, e] : v.Entries()) {
-    if (e.IsKnown() && e.type() == Type::String()) out.emplace(key, e.AsString());
+    if (e.IsKnown() && e.type() == Type::String())
+      out.emplace(key, e.AsString());
   }
   return out;
 }

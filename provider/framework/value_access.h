@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Small typed accessors for reading configuration, plan and state objects in
 // provider code. Each returns nullopt when the object is not a known object,
@@ -23,13 +24,17 @@ namespace cvm::framework {
 // or lacks it. The reference stays valid as long as `object`.
 const values::Value& Attr(const values::Value& object, std::string_view name);
 
-std::optional<std::string> StringAttr(const values::Value& object, std::string_view name);
-std::optional<bool> BoolAttr(const values::Value& object, std::string_view name);
-std::optional<int64_t> IntAttr(const values::Value& object, std::string_view name);
-std::optional<double> NumberAttr(const values::Value& object, std::string_view name);
+std::optional<std::string> StringAttr(const values::Value& object,
+                                      std::string_view name);
+std::optional<bool> BoolAttr(const values::Value& object,
+                             std::string_view name);
+std::optional<int64_t> IntAttr(const values::Value& object,
+                               std::string_view name);
+std::optional<double> NumberAttr(const values::Value& object,
+                                 std::string_view name);
 // A known list or set of known strings (null/unknown elements skipped).
-std::optional<std::vector<std::string>> StringListAttr(const values::Value& object,
-                                                       std::string_view name);
+std::optional<std::vector<std::string>> StringListAttr(
+    const values::Value& object, std::string_view name);
 // A known map of known strings.
 std::optional<std::map<std::string, std::string>> StringMapAttr(
     const values::Value& object, std::string_view name);

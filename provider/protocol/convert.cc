@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/protocol/convert.h"
 
@@ -15,7 +16,8 @@ tfplugin6::StringKind DescriptionKind(const std::string& markdown) {
   return markdown.empty() ? tfplugin6::PLAIN : tfplugin6::MARKDOWN;
 }
 
-void ToAttribute(const schema::Attribute& a, tfplugin6::Schema::Attribute* out) {
+void ToAttribute(const schema::Attribute& a,
+                 tfplugin6::Schema::Attribute* out) {
   out->set_name(a.name);
   if (a.nested) {
     tfplugin6::Schema::Object* obj = out->mutable_nested_type();
@@ -79,21 +81,23 @@ void ToBlock(const schema::Block& block, tfplugin6::Schema::Block* out) {
     ToBlock(nb.block, b->mutable_block());
   }
   const bool markdown = !block.markdown_description.empty();
-  out->set_description(markdown ? block.markdown_description : block.description);
+  out->set_description(markdown ? block.markdown_description
+                                : block.description);
   out->set_description_kind(DescriptionKind(block.markdown_description));
   out->set_deprecated(!block.deprecation_message.empty());
 }
 
 }  // namespace
 
-absl::StatusOr<values::Value> FromDynamicValue(const tfplugin6::DynamicValue& dv,
-                                               const values::Type& type) {
+absl::StatusOr<values::Value> FromDynamicValue(
+    const tfplugin6::DynamicValue& dv, const values::Type& type) {
   if (!dv.msgpack().empty()) return values::DecodeMsgpack(dv.msgpack(), type);
   if (!dv.json().empty()) return values::DecodeJson(dv.json(), type);
   return values::Value::Null(type);
 }
 
-absl::Status ToDynamicValue(const values::Value& value, const values::Type& type,
+absl::Status ToDynamicValue(const values::Value& value,
+                            const values::Type& type,
                             tfplugin6::DynamicValue* out) {
   absl::StatusOr<std::string> bytes = values::EncodeMsgpack(value, type);
   if (!bytes.ok()) return bytes.status();
@@ -134,8 +138,9 @@ void ToAttributePath(const values::Path& path, tfplugin6::AttributePath* out) {
   }
 }
 
-void ToDiagnostics(const framework::Diagnostics& diags,
-                   google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic>* out) {
+void ToDiagnostics(
+    const framework::Diagnostics& diags,
+    google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic>* out) {
   for (const framework::Diagnostic& d : diags.items()) {
     tfplugin6::Diagnostic* pd = out->Add();
     pd->set_severity(d.severity == framework::Diagnostic::Severity::kError
@@ -143,7 +148,8 @@ void ToDiagnostics(const framework::Diagnostics& diags,
                          : tfplugin6::Diagnostic::WARNING);
     pd->set_summary(d.summary);
     pd->set_detail(d.detail);
-    if (d.path && !d.path->empty()) ToAttributePath(*d.path, pd->mutable_attribute());
+    if (d.path && !d.path->empty())
+      ToAttributePath(*d.path, pd->mutable_attribute());
   }
 }
 

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Conversions between tfplugin6 wire messages and framework-native types:
 // DynamicValue <-> values::Value, AttributePath <-> values::Path,
@@ -22,19 +23,21 @@ namespace cvm::protocol {
 // Decodes a DynamicValue against `type`: msgpack when present, else JSON,
 // else null (as Terraform treats an absent value). Errors: kInvalidArgument
 // from the codec, naming the offending path.
-absl::StatusOr<values::Value> FromDynamicValue(const tfplugin6::DynamicValue& dv,
-                                               const values::Type& type);
+absl::StatusOr<values::Value> FromDynamicValue(
+    const tfplugin6::DynamicValue& dv, const values::Type& type);
 
 // Encodes `value` as msgpack into `out`. Errors: kInvalidArgument when the
 // value does not conform to `type` (a provider bug).
-absl::Status ToDynamicValue(const values::Value& value, const values::Type& type,
+absl::Status ToDynamicValue(const values::Value& value,
+                            const values::Type& type,
                             tfplugin6::DynamicValue* out);
 
 values::Path FromAttributePath(const tfplugin6::AttributePath& path);
 void ToAttributePath(const values::Path& path, tfplugin6::AttributePath* out);
 
-void ToDiagnostics(const framework::Diagnostics& diags,
-                   google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic>* out);
+void ToDiagnostics(
+    const framework::Diagnostics& diags,
+    google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic>* out);
 
 // Builds the wire schema. Type JSON comes from values::Type::ToJson.
 void ToSchema(const schema::Schema& schema, tfplugin6::Schema* out);

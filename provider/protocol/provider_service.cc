@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/protocol/provider_service.h"
 
@@ -17,7 +18,8 @@ using framework::Diagnostics;
 using values::Value;
 
 template <typename Diags>
-void AddError(Diags* out, const std::string& summary, const std::string& detail) {
+void AddError(Diags* out, const std::string& summary,
+              const std::string& detail) {
   tfplugin6::Diagnostic* d = out->Add();
   d->set_severity(tfplugin6::Diagnostic::ERROR);
   d->set_summary(summary);
@@ -35,14 +37,16 @@ grpc::Status Handle(const char* rpc, Response* response, Body body) {
     body();
   } catch (const std::exception& e) {
     response->Clear();
-    AddError(response->mutable_diagnostics(), "Internal Provider Error",
-             absl::StrCat(rpc, " failed unexpectedly: ", e.what(),
-                          ". This is a bug in the provider; please report it."));
+    AddError(
+        response->mutable_diagnostics(), "Internal Provider Error",
+        absl::StrCat(rpc, " failed unexpectedly: ", e.what(),
+                     ". This is a bug in the provider; please report it."));
   } catch (...) {
     response->Clear();
     AddError(response->mutable_diagnostics(), "Internal Provider Error",
-             absl::StrCat(rpc, " failed unexpectedly. This is a bug in the "
-                               "provider; please report it."));
+             absl::StrCat(rpc,
+                          " failed unexpectedly. This is a bug in the "
+                          "provider; please report it."));
   }
   if (util::Logger::Default().Enabled(util::LogLevel::kTrace)) {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -62,7 +66,8 @@ bool Decode(const tfplugin6::DynamicValue& dv, const values::Type& type,
   absl::StatusOr<Value> v = FromDynamicValue(dv, type);
   if (!v.ok()) {
     AddError(diags, "Invalid Request Value",
-             absl::StrCat("Could not decode the ", what, ": ", v.status().message()));
+             absl::StrCat("Could not decode the ", what, ": ",
+                          v.status().message()));
     return false;
   }
   *out = *std::move(v);
@@ -74,9 +79,10 @@ bool Encode(const Value& v, const values::Type& type, const char* what,
             tfplugin6::DynamicValue* out, Diags* diags) {
   absl::Status s = ToDynamicValue(v, type, out);
   if (!s.ok()) {
-    AddError(diags, "Internal Provider Error",
-             absl::StrCat("Could not encode the ", what, ": ", s.message(),
-                          ". This is a bug in the provider; please report it."));
+    AddError(
+        diags, "Internal Provider Error",
+        absl::StrCat("Could not encode the ", what, ": ", s.message(),
+                     ". This is a bug in the provider; please report it."));
     return false;
   }
   return true;
@@ -89,7 +95,8 @@ const schema::Schema* ResourceSchemaOrError(const framework::Server& server,
   const schema::Schema* s = server.ResourceSchema(type_name);
   if (s == nullptr) {
     AddError(diags, framework::kUnknownTypeSummary,
-             absl::StrCat("This provider has no resource type \"", type_name, "\"."));
+             absl::StrCat("This provider has no resource type \"", type_name,
+                          "\"."));
   }
   return s;
 }
@@ -110,7 +117,8 @@ ProviderService::ProviderService(framework::Server* server) : server_(server) {
   caps->set_move_resource_state(false);
   ToSchema(server_->ProviderSchema(), schema_response_.mutable_provider());
   for (const auto& [name, r] : server_->resources()) {
-    ToSchema(r->GetSchema(), &(*schema_response_.mutable_resource_schemas())[name]);
+    ToSchema(r->GetSchema(),
+             &(*schema_response_.mutable_resource_schemas())[name]);
     metadata_response_.add_resources()->set_type_name(name);
   }
   for (const auto& [name, d] : server_->data_sources()) {
@@ -121,7 +129,8 @@ ProviderService::ProviderService(framework::Server* server) : server_(server) {
   if (!server_->schema_status().ok()) {
     AddError(schema_response_.mutable_diagnostics(), "Invalid Provider Schema",
              std::string(server_->schema_status().message()));
-    AddError(metadata_response_.mutable_diagnostics(), "Invalid Provider Schema",
+    AddError(metadata_response_.mutable_diagnostics(),
+             "Invalid Provider Schema",
              std::string(server_->schema_status().message()));
   }
   *metadata_response_.mutable_server_capabilities() =
@@ -143,12 +152,14 @@ grpc::Status ProviderService::GetProviderSchema(
 }
 
 grpc::Status ProviderService::ValidateProviderConfig(
-    grpc::ServerContext*, const tfplugin6::ValidateProviderConfig::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::ValidateProviderConfig::Request* request,
     tfplugin6::ValidateProviderConfig::Response* response) {
   return Handle("ValidateProviderConfig", response, [&] {
     Value config;
     if (!Decode(request->config(), server_->ProviderSchema().ImpliedType(),
-                "provider configuration", &config, response->mutable_diagnostics())) {
+                "provider configuration", &config,
+                response->mutable_diagnostics())) {
       return;
     }
     ToDiagnostics(server_->ValidateProviderConfig(config),
@@ -157,11 +168,12 @@ grpc::Status ProviderService::ValidateProviderConfig(
 }
 
 grpc::Status ProviderService::ValidateResourceConfig(
-    grpc::ServerContext*, const tfplugin6::ValidateResourceConfig::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::ValidateResourceConfig::Request* request,
     tfplugin6::ValidateResourceConfig::Response* response) {
   return Handle("ValidateResourceConfig", response, [&] {
-    const schema::Schema* s = ResourceSchemaOrError(*server_, request->type_name(),
-                                                    response->mutable_diagnostics());
+    const schema::Schema* s = ResourceSchemaOrError(
+        *server_, request->type_name(), response->mutable_diagnostics());
     if (s == nullptr) return;
     Value config;
     if (!Decode(request->config(), s->ImpliedType(), "resource configuration",
@@ -180,26 +192,30 @@ grpc::Status ProviderService::ValidateDataResourceConfig(
   return Handle("ValidateDataResourceConfig", response, [&] {
     const schema::Schema* s = server_->DataSourceSchema(request->type_name());
     if (s == nullptr) {
-      ToDiagnostics(server_->ValidateDataResourceConfig(request->type_name(), Value()),
-                    response->mutable_diagnostics());
+      ToDiagnostics(
+          server_->ValidateDataResourceConfig(request->type_name(), Value()),
+          response->mutable_diagnostics());
       return;
     }
     Value config;
-    if (!Decode(request->config(), s->ImpliedType(), "data source configuration",
-                &config, response->mutable_diagnostics())) {
+    if (!Decode(request->config(), s->ImpliedType(),
+                "data source configuration", &config,
+                response->mutable_diagnostics())) {
       return;
     }
-    ToDiagnostics(server_->ValidateDataResourceConfig(request->type_name(), config),
-                  response->mutable_diagnostics());
+    ToDiagnostics(
+        server_->ValidateDataResourceConfig(request->type_name(), config),
+        response->mutable_diagnostics());
   });
 }
 
 grpc::Status ProviderService::UpgradeResourceState(
-    grpc::ServerContext*, const tfplugin6::UpgradeResourceState::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::UpgradeResourceState::Request* request,
     tfplugin6::UpgradeResourceState::Response* response) {
   return Handle("UpgradeResourceState", response, [&] {
-    const schema::Schema* s = ResourceSchemaOrError(*server_, request->type_name(),
-                                                    response->mutable_diagnostics());
+    const schema::Schema* s = ResourceSchemaOrError(
+        *server_, request->type_name(), response->mutable_diagnostics());
     if (s == nullptr) return;
     framework::Server::UpgradeResult result = server_->UpgradeResourceState(
         request->type_name(), request->version(), request->raw_state().json(),
@@ -217,11 +233,13 @@ grpc::Status ProviderService::ConfigureProvider(
   return Handle("ConfigureProvider", response, [&] {
     Value config;
     if (!Decode(request->config(), server_->ProviderSchema().ImpliedType(),
-                "provider configuration", &config, response->mutable_diagnostics())) {
+                "provider configuration", &config,
+                response->mutable_diagnostics())) {
       return;
     }
-    ToDiagnostics(server_->ConfigureProvider(config, request->terraform_version()),
-                  response->mutable_diagnostics());
+    ToDiagnostics(
+        server_->ConfigureProvider(config, request->terraform_version()),
+        response->mutable_diagnostics());
   });
 }
 
@@ -231,16 +249,16 @@ grpc::Status ProviderService::ReadResource(
   return Handle("ReadResource", response, [&] {
     // Keep private state unless the read succeeds with a new one.
     response->set_private_(request->private_());
-    const schema::Schema* s = ResourceSchemaOrError(*server_, request->type_name(),
-                                                    response->mutable_diagnostics());
+    const schema::Schema* s = ResourceSchemaOrError(
+        *server_, request->type_name(), response->mutable_diagnostics());
     if (s == nullptr) return;
     Value current;
     if (!Decode(request->current_state(), s->ImpliedType(), "current state",
                 &current, response->mutable_diagnostics())) {
       return;
     }
-    framework::Server::ReadResult result =
-        server_->ReadResource(request->type_name(), current, request->private_());
+    framework::Server::ReadResult result = server_->ReadResource(
+        request->type_name(), current, request->private_());
     ToDiagnostics(result.diagnostics, response->mutable_diagnostics());
     response->set_private_(result.private_state);
     Encode(result.new_state, s->ImpliedType(), "new state",
@@ -252,8 +270,8 @@ grpc::Status ProviderService::PlanResourceChange(
     grpc::ServerContext*, const tfplugin6::PlanResourceChange::Request* request,
     tfplugin6::PlanResourceChange::Response* response) {
   return Handle("PlanResourceChange", response, [&] {
-    const schema::Schema* s = ResourceSchemaOrError(*server_, request->type_name(),
-                                                    response->mutable_diagnostics());
+    const schema::Schema* s = ResourceSchemaOrError(
+        *server_, request->type_name(), response->mutable_diagnostics());
     if (s == nullptr) return;
     const values::Type type = s->ImpliedType();
     Value prior, proposed, config;
@@ -264,8 +282,9 @@ grpc::Status ProviderService::PlanResourceChange(
         !Decode(request->config(), type, "configuration", &config, diags)) {
       return;
     }
-    framework::Server::PlanResult result = server_->PlanResourceChange(
-        request->type_name(), prior, proposed, config, request->prior_private());
+    framework::Server::PlanResult result =
+        server_->PlanResourceChange(request->type_name(), prior, proposed,
+                                    config, request->prior_private());
     ToDiagnostics(result.diagnostics, diags);
     if (result.diagnostics.HasError()) return;
     if (!Encode(result.planned_state, type, "planned state",
@@ -280,36 +299,41 @@ grpc::Status ProviderService::PlanResourceChange(
 }
 
 grpc::Status ProviderService::ApplyResourceChange(
-    grpc::ServerContext*, const tfplugin6::ApplyResourceChange::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::ApplyResourceChange::Request* request,
     tfplugin6::ApplyResourceChange::Response* response) {
   return Handle("ApplyResourceChange", response, [&] {
-    const schema::Schema* s = ResourceSchemaOrError(*server_, request->type_name(),
-                                                    response->mutable_diagnostics());
+    const schema::Schema* s = ResourceSchemaOrError(
+        *server_, request->type_name(), response->mutable_diagnostics());
     if (s == nullptr) return;
     const values::Type type = s->ImpliedType();
     Value prior, planned, config;
     auto* diags = response->mutable_diagnostics();
     if (!Decode(request->prior_state(), type, "prior state", &prior, diags) ||
-        !Decode(request->planned_state(), type, "planned state", &planned, diags) ||
+        !Decode(request->planned_state(), type, "planned state", &planned,
+                diags) ||
         !Decode(request->config(), type, "configuration", &config, diags)) {
       // Keep what Terraform knew rather than forgetting the object.
       *response->mutable_new_state() = request->prior_state();
       return;
     }
-    framework::Server::ApplyResult result = server_->ApplyResourceChange(
-        request->type_name(), prior, planned, config, request->planned_private());
+    framework::Server::ApplyResult result =
+        server_->ApplyResourceChange(request->type_name(), prior, planned,
+                                     config, request->planned_private());
     ToDiagnostics(result.diagnostics, diags);
     response->set_private_(result.private_state);
-    Encode(result.new_state, type, "new state", response->mutable_new_state(), diags);
+    Encode(result.new_state, type, "new state", response->mutable_new_state(),
+           diags);
   });
 }
 
 grpc::Status ProviderService::ImportResourceState(
-    grpc::ServerContext*, const tfplugin6::ImportResourceState::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::ImportResourceState::Request* request,
     tfplugin6::ImportResourceState::Response* response) {
   return Handle("ImportResourceState", response, [&] {
-    const schema::Schema* s = ResourceSchemaOrError(*server_, request->type_name(),
-                                                    response->mutable_diagnostics());
+    const schema::Schema* s = ResourceSchemaOrError(
+        *server_, request->type_name(), response->mutable_diagnostics());
     if (s == nullptr) return;
     framework::Server::ImportResult result =
         server_->ImportResourceState(request->type_name(), request->id());
@@ -327,11 +351,13 @@ grpc::Status ProviderService::MoveResourceState(
     grpc::ServerContext*, const tfplugin6::MoveResourceState::Request* request,
     tfplugin6::MoveResourceState::Response* response) {
   return Handle("MoveResourceState", response, [&] {
-    AddError(response->mutable_diagnostics(), "Move Resource State Not Supported",
-             absl::StrCat("The cvm provider cannot move state from \"",
-                          request->source_type_name(), "\" into \"",
-                          request->target_type_name(),
-                          "\". Remove the moved block and import the object instead."));
+    AddError(response->mutable_diagnostics(),
+             "Move Resource State Not Supported",
+             absl::StrCat(
+                 "The cvm provider cannot move state from \"",
+                 request->source_type_name(), "\" into \"",
+                 request->target_type_name(),
+                 "\". Remove the moved block and import the object instead."));
   });
 }
 
@@ -341,13 +367,15 @@ grpc::Status ProviderService::ReadDataSource(
   return Handle("ReadDataSource", response, [&] {
     const schema::Schema* s = server_->DataSourceSchema(request->type_name());
     if (s == nullptr) {
-      ToDiagnostics(server_->ReadDataSource(request->type_name(), Value()).diagnostics,
-                    response->mutable_diagnostics());
+      ToDiagnostics(
+          server_->ReadDataSource(request->type_name(), Value()).diagnostics,
+          response->mutable_diagnostics());
       return;
     }
     Value config;
-    if (!Decode(request->config(), s->ImpliedType(), "data source configuration",
-                &config, response->mutable_diagnostics())) {
+    if (!Decode(request->config(), s->ImpliedType(),
+                "data source configuration", &config,
+                response->mutable_diagnostics())) {
       return;
     }
     framework::Server::DataResult result =
@@ -369,7 +397,8 @@ grpc::Status ProviderService::ValidateEphemeralResourceConfig(
 }
 
 grpc::Status ProviderService::OpenEphemeralResource(
-    grpc::ServerContext*, const tfplugin6::OpenEphemeralResource::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::OpenEphemeralResource::Request* request,
     tfplugin6::OpenEphemeralResource::Response* response) {
   return Handle("OpenEphemeralResource", response, [&] {
     NoEphemeral(request->type_name(), response->mutable_diagnostics());
@@ -377,7 +406,8 @@ grpc::Status ProviderService::OpenEphemeralResource(
 }
 
 grpc::Status ProviderService::RenewEphemeralResource(
-    grpc::ServerContext*, const tfplugin6::RenewEphemeralResource::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::RenewEphemeralResource::Request* request,
     tfplugin6::RenewEphemeralResource::Response* response) {
   return Handle("RenewEphemeralResource", response, [&] {
     NoEphemeral(request->type_name(), response->mutable_diagnostics());
@@ -385,32 +415,33 @@ grpc::Status ProviderService::RenewEphemeralResource(
 }
 
 grpc::Status ProviderService::CloseEphemeralResource(
-    grpc::ServerContext*, const tfplugin6::CloseEphemeralResource::Request* request,
+    grpc::ServerContext*,
+    const tfplugin6::CloseEphemeralResource::Request* request,
     tfplugin6::CloseEphemeralResource::Response* response) {
   return Handle("CloseEphemeralResource", response, [&] {
     NoEphemeral(request->type_name(), response->mutable_diagnostics());
   });
 }
 
-grpc::Status ProviderService::GetFunctions(grpc::ServerContext*,
-                                           const tfplugin6::GetFunctions::Request*,
-                                           tfplugin6::GetFunctions::Response* response) {
+grpc::Status ProviderService::GetFunctions(
+    grpc::ServerContext*, const tfplugin6::GetFunctions::Request*,
+    tfplugin6::GetFunctions::Response* response) {
   // The provider defines no functions: an empty map, as in GetProviderSchema.
   return Handle("GetFunctions", response, [&] { response->Clear(); });
 }
 
-grpc::Status ProviderService::CallFunction(grpc::ServerContext*,
-                                           const tfplugin6::CallFunction::Request* request,
-                                           tfplugin6::CallFunction::Response* response) {
+grpc::Status ProviderService::CallFunction(
+    grpc::ServerContext*, const tfplugin6::CallFunction::Request* request,
+    tfplugin6::CallFunction::Response* response) {
   util::LogTrace("received request", {{"tf_rpc", "CallFunction"}});
-  response->mutable_error()->set_text(
-      absl::StrCat("The cvm provider has no function named \"", request->name(), "\"."));
+  response->mutable_error()->set_text(absl::StrCat(
+      "The cvm provider has no function named \"", request->name(), "\"."));
   return grpc::Status::OK;
 }
 
-grpc::Status ProviderService::StopProvider(grpc::ServerContext*,
-                                           const tfplugin6::StopProvider::Request*,
-                                           tfplugin6::StopProvider::Response* response) {
+grpc::Status ProviderService::StopProvider(
+    grpc::ServerContext*, const tfplugin6::StopProvider::Request*,
+    tfplugin6::StopProvider::Response* response) {
   try {
     server_->StopProvider();
   } catch (...) {

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The tfplugin6.Provider gRPC service: one thin handler per RPC that decodes
 // the request, calls framework::Server, and encodes the response. Every
@@ -26,9 +27,9 @@ class ProviderService final : public tfplugin6::Provider::Service {
   grpc::Status GetMetadata(grpc::ServerContext*,
                            const tfplugin6::GetMetadataCall::Request*,
                            tfplugin6::GetMetadataCall::Response*) override;
-  grpc::Status GetProviderSchema(grpc::ServerContext*,
-                                 const tfplugin6::GetProviderSchema::Request*,
-                                 tfplugin6::GetProviderSchema::Response*) override;
+  grpc::Status GetProviderSchema(
+      grpc::ServerContext*, const tfplugin6::GetProviderSchema::Request*,
+      tfplugin6::GetProviderSchema::Response*) override;
   grpc::Status ValidateProviderConfig(
       grpc::ServerContext*, const tfplugin6::ValidateProviderConfig::Request*,
       tfplugin6::ValidateProviderConfig::Response*) override;
@@ -36,34 +37,36 @@ class ProviderService final : public tfplugin6::Provider::Service {
       grpc::ServerContext*, const tfplugin6::ValidateResourceConfig::Request*,
       tfplugin6::ValidateResourceConfig::Response*) override;
   grpc::Status ValidateDataResourceConfig(
-      grpc::ServerContext*, const tfplugin6::ValidateDataResourceConfig::Request*,
+      grpc::ServerContext*,
+      const tfplugin6::ValidateDataResourceConfig::Request*,
       tfplugin6::ValidateDataResourceConfig::Response*) override;
   grpc::Status UpgradeResourceState(
       grpc::ServerContext*, const tfplugin6::UpgradeResourceState::Request*,
       tfplugin6::UpgradeResourceState::Response*) override;
-  grpc::Status ConfigureProvider(grpc::ServerContext*,
-                                 const tfplugin6::ConfigureProvider::Request*,
-                                 tfplugin6::ConfigureProvider::Response*) override;
+  grpc::Status ConfigureProvider(
+      grpc::ServerContext*, const tfplugin6::ConfigureProvider::Request*,
+      tfplugin6::ConfigureProvider::Response*) override;
   grpc::Status ReadResource(grpc::ServerContext*,
                             const tfplugin6::ReadResource::Request*,
                             tfplugin6::ReadResource::Response*) override;
-  grpc::Status PlanResourceChange(grpc::ServerContext*,
-                                  const tfplugin6::PlanResourceChange::Request*,
-                                  tfplugin6::PlanResourceChange::Response*) override;
+  grpc::Status PlanResourceChange(
+      grpc::ServerContext*, const tfplugin6::PlanResourceChange::Request*,
+      tfplugin6::PlanResourceChange::Response*) override;
   grpc::Status ApplyResourceChange(
       grpc::ServerContext*, const tfplugin6::ApplyResourceChange::Request*,
       tfplugin6::ApplyResourceChange::Response*) override;
   grpc::Status ImportResourceState(
       grpc::ServerContext*, const tfplugin6::ImportResourceState::Request*,
       tfplugin6::ImportResourceState::Response*) override;
-  grpc::Status MoveResourceState(grpc::ServerContext*,
-                                 const tfplugin6::MoveResourceState::Request*,
-                                 tfplugin6::MoveResourceState::Response*) override;
+  grpc::Status MoveResourceState(
+      grpc::ServerContext*, const tfplugin6::MoveResourceState::Request*,
+      tfplugin6::MoveResourceState::Response*) override;
   grpc::Status ReadDataSource(grpc::ServerContext*,
                               const tfplugin6::ReadDataSource::Request*,
                               tfplugin6::ReadDataSource::Response*) override;
   grpc::Status ValidateEphemeralResourceConfig(
-      grpc::ServerContext*, const tfplugin6::ValidateEphemeralResourceConfig::Request*,
+      grpc::ServerContext*,
+      const tfplugin6::ValidateEphemeralResourceConfig::Request*,
       tfplugin6::ValidateEphemeralResourceConfig::Response*) override;
   grpc::Status OpenEphemeralResource(
       grpc::ServerContext*, const tfplugin6::OpenEphemeralResource::Request*,

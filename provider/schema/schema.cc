@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/schema/schema.h"
 
@@ -60,13 +61,17 @@ absl::Status ValidateAttribute(const Attribute& a, const std::string& where,
   if (!a.required && !a.optional && !a.computed) {
     return fail("must be required, optional or computed");
   }
-  if (a.required && a.optional) return fail("cannot be both required and optional");
-  if (a.required && a.computed) return fail("cannot be both required and computed");
+  if (a.required && a.optional)
+    return fail("cannot be both required and optional");
+  if (a.required && a.computed)
+    return fail("cannot be both required and computed");
   if (a.default_value) {
-    if (!(a.optional && a.computed)) return fail("a default needs optional+computed");
+    if (!(a.optional && a.computed))
+      return fail("a default needs optional+computed");
     if (a.default_value->type() != a.ValueType()) {
-      return fail(absl::StrCat("default is ", a.default_value->type().FriendlyName(),
-                               ", attribute is ", a.ValueType().FriendlyName()));
+      return fail(
+          absl::StrCat("default is ", a.default_value->type().FriendlyName(),
+                       ", attribute is ", a.ValueType().FriendlyName()));
     }
   }
   if (a.write_only && a.computed) return fail("write-only cannot be computed");
@@ -74,7 +79,8 @@ absl::Status ValidateAttribute(const Attribute& a, const std::string& where,
     return fail("sets cannot contain dynamic or write-only attributes");
   }
   if (a.nested) {
-    bool nested_in_set = in_set || a.nested->nesting == NestedObject::Nesting::kSet;
+    bool nested_in_set =
+        in_set || a.nested->nesting == NestedObject::Nesting::kSet;
     return ValidateAttributes(a.nested->attributes, path + ".", nested_in_set);
   }
   if (a.ValueType().kind() == Type::Kind::kSet && a.ValueType().HasDynamic()) {
@@ -88,8 +94,8 @@ absl::Status ValidateAttributes(const std::vector<Attribute>& attrs,
   std::set<std::string> seen;
   for (const Attribute& a : attrs) {
     if (!seen.insert(a.name).second) {
-      return absl::InternalError(
-          absl::StrCat("invalid schema at ", where, a.name, ": duplicate name"));
+      return absl::InternalError(absl::StrCat("invalid schema at ", where,
+                                              a.name, ": duplicate name"));
     }
     absl::Status s = ValidateAttribute(a, where, in_set);
     if (!s.ok()) return s;
@@ -150,7 +156,8 @@ absl::Status ValidateBlock(const Block& block, const std::string& where,
 
 Value ConformAttribute(const Attribute& a, const Value& v);
 
-Value ConformNestedElement(const std::vector<Attribute>& attrs, const Value& v) {
+Value ConformNestedElement(const std::vector<Attribute>& attrs,
+                           const Value& v) {
   if (!v.IsKnown() || v.type().kind() != Type::Kind::kObject) {
     return v.IsUnknown() ? Value::Unknown(ObjectTypeOf(attrs))
                          : Value::Null(ObjectTypeOf(attrs));
@@ -248,10 +255,14 @@ Type Attribute::ValueType() const {
   if (!nested) return type;
   Type obj = ObjectTypeOf(nested->attributes);
   switch (nested->nesting) {
-    case NestedObject::Nesting::kSingle: return obj;
-    case NestedObject::Nesting::kList: return Type::List(obj);
-    case NestedObject::Nesting::kSet: return Type::Set(obj);
-    case NestedObject::Nesting::kMap: return Type::Map(obj);
+    case NestedObject::Nesting::kSingle:
+      return obj;
+    case NestedObject::Nesting::kList:
+      return Type::List(obj);
+    case NestedObject::Nesting::kSet:
+      return Type::Set(obj);
+    case NestedObject::Nesting::kMap:
+      return Type::Map(obj);
   }
   return obj;
 }
@@ -300,7 +311,8 @@ Type NestedBlock::ImpliedType() const {
 }
 
 absl::Status Schema::Validate() const {
-  if (version < 0) return absl::InternalError("invalid schema: negative version");
+  if (version < 0)
+    return absl::InternalError("invalid schema: negative version");
   return ValidateBlock(block, "", false);
 }
 
@@ -322,8 +334,9 @@ Value Conform(const Block& block, const Value& object) {
   }
   for (const NestedBlock& nb : block.block_types) {
     auto it = entries.find(nb.type_name);
-    out.emplace(nb.type_name,
-                ConformBlockValue(nb, it == entries.end() ? nullptr : &it->second));
+    out.emplace(
+        nb.type_name,
+        ConformBlockValue(nb, it == entries.end() ? nullptr : &it->second));
   }
   return Value::Object(std::move(out));
 }

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Declarative schemas for the provider block, resources and data sources:
 // attributes (required, optional, computed, sensitive, write-only, defaults,
@@ -53,16 +54,16 @@ struct Attribute {
       : name(std::move(name)), type(std::move(type)) {}
 
   std::string name;
-  values::Type type;                  // ignored when `nested` is set
+  values::Type type;  // ignored when `nested` is set
   std::optional<NestedObject> nested;
   bool required = false;
   bool optional = false;
   bool computed = false;
   bool sensitive = false;
   bool write_only = false;
-  std::string description;            // plain text
-  std::string markdown_description;   // preferred on the wire when set
-  std::string deprecation_message;    // non-empty: deprecated
+  std::string description;           // plain text
+  std::string markdown_description;  // preferred on the wire when set
+  std::string deprecation_message;   // non-empty: deprecated
   // Planned when the configuration leaves the attribute null.
   // REQUIRES: optional && computed.
   std::optional<values::Value> default_value;
@@ -74,13 +75,34 @@ struct Attribute {
   bool use_state_for_unknown = false;
   std::vector<Validator> validators;
 
-  Attribute& Required() { required = true; return *this; }
-  Attribute& Optional() { optional = true; return *this; }
-  Attribute& Computed() { computed = true; return *this; }
-  Attribute& Sensitive() { sensitive = true; return *this; }
-  Attribute& WriteOnly() { write_only = true; return *this; }
-  Attribute& RequiresReplace() { requires_replace = true; return *this; }
-  Attribute& UseStateForUnknown() { use_state_for_unknown = true; return *this; }
+  Attribute& Required() {
+    required = true;
+    return *this;
+  }
+  Attribute& Optional() {
+    optional = true;
+    return *this;
+  }
+  Attribute& Computed() {
+    computed = true;
+    return *this;
+  }
+  Attribute& Sensitive() {
+    sensitive = true;
+    return *this;
+  }
+  Attribute& WriteOnly() {
+    write_only = true;
+    return *this;
+  }
+  Attribute& RequiresReplace() {
+    requires_replace = true;
+    return *this;
+  }
+  Attribute& UseStateForUnknown() {
+    use_state_for_unknown = true;
+    return *this;
+  }
   Attribute& Default(values::Value v) {
     optional = computed = true;
     default_value = std::move(v);
@@ -101,7 +123,8 @@ struct Attribute {
     validators.push_back(std::move(v));
     return *this;
   }
-  Attribute& Nested(NestedObject::Nesting nesting, std::vector<Attribute> attrs) {
+  Attribute& Nested(NestedObject::Nesting nesting,
+                    std::vector<Attribute> attrs) {
     nested = NestedObject{nesting, std::move(attrs)};
     return *this;
   }
