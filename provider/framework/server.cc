@@ -374,6 +374,15 @@ Server::DataResult Server::ReadDataSource(const std::string& type_name,
   d->Read({config}, &resp);
   result.diagnostics = std::move(resp.diagnostics);
   if (result.diagnostics.HasError()) return result;
+  if (resp.state.IsNull()) {
+    // Terraform rejects a null data source result ("Provider produced null
+    // object"); say which data source did it.
+    result.diagnostics.AddError(
+        "Provider Returned Null Object",
+        absl::StrCat("Reading data source ", type_name,
+                     " produced no object. This is a bug in the provider."));
+    return result;
+  }
   result.state = schema::Conform(block, resp.state);
   if (!result.state.IsWhollyKnown()) {
     result.diagnostics.AddError(
