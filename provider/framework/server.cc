@@ -55,7 +55,10 @@ Value UnknownAsNull(const Value& v) {
 Server::Server(Provider* provider) : provider_(provider) {
   schema_status_ = provider_->GetSchema().Validate();
   for (Resource* r : provider_->Resources()) {
-    resources_.emplace(r->TypeName(), r);
+    if (!resources_.emplace(r->TypeName(), r).second && schema_status_.ok()) {
+      schema_status_ = absl::InternalError(
+          absl::StrCat(r->TypeName(), ": two resources share this type name"));
+    }
     if (schema_status_.ok()) {
       schema_status_ = r->GetSchema().Validate();
       if (!schema_status_.ok()) {
@@ -65,7 +68,11 @@ Server::Server(Provider* provider) : provider_(provider) {
     }
   }
   for (DataSource* d : provider_->DataSources()) {
-    data_sources_.emplace(d->TypeName(), d);
+    if (!data_sources_.emplace(d->TypeName(), d).second &&
+        schema_status_.ok()) {
+      schema_status_ = absl::InternalError(absl::StrCat(
+          "data ", d->TypeName(), ": two data sources share this type name"));
+    }
     if (schema_status_.ok()) {
       schema_status_ = d->GetSchema().Validate();
       if (!schema_status_.ok()) {
