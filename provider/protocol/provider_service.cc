@@ -433,9 +433,16 @@ grpc::Status ProviderService::GetFunctions(
 grpc::Status ProviderService::CallFunction(
     grpc::ServerContext*, const tfplugin6::CallFunction::Request* request,
     tfplugin6::CallFunction::Response* response) {
-  util::LogTrace("received request", {{"tf_rpc", "CallFunction"}});
-  response->mutable_error()->set_text(absl::StrCat(
-      "The cvm provider has no function named \"", request->name(), "\"."));
+  // CallFunction reports failures as a FunctionError, not diagnostics, so
+  // it has its own catch-all instead of Handle's.
+  try {
+    util::LogTrace("received request", {{"tf_rpc", "CallFunction"}});
+    response->mutable_error()->set_text(absl::StrCat(
+        "The cvm provider has no function named \"", request->name(), "\"."));
+  } catch (...) {
+    response->Clear();
+    response->mutable_error()->set_text("CallFunction failed unexpectedly.");
+  }
   return grpc::Status::OK;
 }
 
