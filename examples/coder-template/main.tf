@@ -25,7 +25,9 @@ resource "coder_agent" "main" {
 }
 
 resource "cvm_workspace" "main" {
-  name      = lower("coder-${data.coder_workspace_owner.me.name}-${data.coder_workspace.me.name}")
+  # From the immutable workspace id: renaming the workspace or its owner in
+  # Coder must not plan a new workspace (and a new, empty home volume).
+  name      = "coder-${data.coder_workspace.me.id}"
   namespace = "coder-workspaces"
 
   inner_image      = "docker.io/codercom/enterprise-base:ubuntu"
@@ -34,6 +36,7 @@ resource "cvm_workspace" "main" {
   agent_url        = data.coder_workspace.me.access_url
   bootstrap_script = coder_agent.main.init_script
 
+  # Stop deletes the pod and keeps the home volume; never use count here.
   running = data.coder_workspace.me.start_count == 1
 
   cpu {
@@ -46,6 +49,8 @@ resource "cvm_workspace" "main" {
     size = "50Gi"
   }
   labels = {
-    "com.coder.workspace.id" = data.coder_workspace.me.id
+    "com.coder.workspace.id"   = data.coder_workspace.me.id
+    "com.coder.workspace.name" = data.coder_workspace.me.name
+    "com.coder.user.username"  = data.coder_workspace_owner.me.name
   }
 }

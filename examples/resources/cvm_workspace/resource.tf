@@ -5,7 +5,7 @@ resource "cvm_workspace" "dev" {
 
   agent_token      = var.agent_token # write-only: never stored in state
   agent_url        = "https://coder.example.com"
-  bootstrap_script = file("${path.module}/init.sh")
+  bootstrap_script = var.init_script # in a Coder template: coder_agent.main.init_script
 
   cpu {
     request = "1"
@@ -32,4 +32,9 @@ resource "cvm_workspace" "dev" {
 variable "agent_token" {
   type      = string
   sensitive = true
+}
+
+variable "init_script" {
+  type        = string
+  description = "Script that starts the agent inside the workspace."
 }
