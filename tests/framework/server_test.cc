@@ -228,7 +228,9 @@ TEST_F(ServerTest, InvalidSchemaIsReportedByEveryRpc) {
                 HasSubstr("cvm_broken: invalid schema at both"));
   }
   EXPECT_FALSE(configured);
-  EXPECT_EQ(resource_.reads + resource_.creates + resource_.modify_plans, 0);
+  EXPECT_EQ(resource_.reads.load() + resource_.creates.load() +
+                resource_.modify_plans.load(),
+            0);
 }
 
 TEST_F(ServerTest, InvalidProviderAndDataSourceSchemas) {
@@ -368,7 +370,7 @@ TEST_F(ServerTest, UpgradeResourceStateSameVersion) {
       false);
   EXPECT_TRUE(r.diagnostics.empty()) << r.diagnostics.ToString();
   EXPECT_EQ(r.state, State());
-  EXPECT_EQ(resource_.upgrades, 0);
+  EXPECT_EQ(resource_.upgrades.load(), 0);
 }
 
 TEST_F(ServerTest, UpgradeResourceStateOlderVersionCallsTheResource) {
@@ -518,8 +520,8 @@ TEST_F(ServerTest, PlanDestroyCallsPlanDestroyOnly) {
   EXPECT_EQ(r.planned_state, Null());
   EXPECT_EQ(r.planned_private, "priv");
   EXPECT_THAT(r.requires_replace, IsEmpty());
-  EXPECT_EQ(resource_.plan_destroys, 1);
-  EXPECT_EQ(resource_.modify_plans, 0);
+  EXPECT_EQ(resource_.plan_destroys.load(), 1);
+  EXPECT_EQ(resource_.modify_plans.load(), 0);
   EXPECT_EQ(got.prior_state, State());
   EXPECT_EQ(got.config, Null());
   EXPECT_EQ(got.prior_private, "priv");
@@ -637,8 +639,8 @@ TEST_F(ServerTest, ApplyCreate) {
   EXPECT_EQ(got.config, config);
   EXPECT_EQ(got.planned_state, planned);
   EXPECT_EQ(got.planned_private, "pp");
-  EXPECT_EQ(resource_.creates, 1);
-  EXPECT_EQ(resource_.updates, 0);
+  EXPECT_EQ(resource_.creates.load(), 1);
+  EXPECT_EQ(resource_.updates.load(), 0);
 }
 
 TEST_F(ServerTest, ApplyCreatePartialStateWithError) {
@@ -744,8 +746,8 @@ TEST_F(ServerTest, ApplyUpdate) {
   EXPECT_EQ(got.planned_state, planned);
   EXPECT_EQ(got.config, config);
   EXPECT_EQ(got.planned_private, "pp");
-  EXPECT_EQ(resource_.updates, 1);
-  EXPECT_EQ(resource_.creates, 0);
+  EXPECT_EQ(resource_.updates.load(), 1);
+  EXPECT_EQ(resource_.creates.load(), 0);
 }
 
 TEST_F(ServerTest, ApplyDelete) {
@@ -760,7 +762,7 @@ TEST_F(ServerTest, ApplyDelete) {
   EXPECT_EQ(r.new_state, Null());
   EXPECT_EQ(got.prior_state, State());
   EXPECT_EQ(got.private_state, "priv");
-  EXPECT_EQ(resource_.deletes, 1);
+  EXPECT_EQ(resource_.deletes.load(), 1);
 }
 
 TEST_F(ServerTest, ApplyDeleteFailureKeepsPriorState) {

@@ -64,9 +64,9 @@ class FakeResource : public framework::Resource {
   std::function<absl::StatusOr<values::Value>(int64_t, std::string_view)>
       upgrade_state;
 
-  // How often each lifecycle method ran.
-  int creates = 0, reads = 0, updates = 0, deletes = 0, plan_destroys = 0,
-      modify_plans = 0, upgrades = 0;
+  // How often each lifecycle method ran (methods may run concurrently).
+  std::atomic<int> creates{0}, reads{0}, updates{0}, deletes{0},
+      plan_destroys{0}, modify_plans{0}, upgrades{0};
 
   std::string TypeName() const override { return type_name_; }
   const schema::Schema& GetSchema() const override { return schema_; }
