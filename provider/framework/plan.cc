@@ -457,9 +457,14 @@ void ValidateBlockAt(const Block& block, const Value& obj, const Path& path,
     const Value& v = Attr(obj, nb.type_name);
     const Path p = path.Attr(nb.type_name);
     if (!v.IsKnown()) continue;
-    const bool present = nb.nesting == NestedBlock::Nesting::kSingle
-                             ? !v.IsNull()
-                             : v.Length() > 0;
+    // An absent group block is still an object (of nulls and empty
+    // collections), so it counts as present only when something is set.
+    bool present = true;
+    if (nb.nesting == NestedBlock::Nesting::kGroup) {
+      present = !v.EqualIgnoringRefinements(schema::EmptyObject(nb.block));
+    } else if (nb.nesting != NestedBlock::Nesting::kSingle) {
+      present = v.Length() > 0;
+    }
     if (present && !nb.block.deprecation_message.empty()) {
       diags->AddAttributeWarning(p, "Deprecated Block",
                                  nb.block.deprecation_message);
