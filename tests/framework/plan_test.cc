@@ -22,6 +22,7 @@ using schema::Attribute;
 using schema::Block;
 using schema::NestedBlock;
 using schema::NestedObject;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using values::Path;
@@ -672,6 +673,27 @@ TEST(NullWriteOnlyTest, EveryNesting) {
             Value::Null(block.ImpliedType()));
   EXPECT_EQ(NullWriteOnly(block, Value::Unknown(block.ImpliedType())),
             Value::Unknown(block.ImpliedType()));
+}
+
+TEST(ValidateConfigValueTest, DeprecatedGroupBlockWarnsOnlyWhenWritten) {
+  Block block;
+  NestedBlock group;
+  group.type_name = "g";
+  group.nesting = NestedBlock::Nesting::kGroup;
+  group.block.deprecation_message = "Drop g.";
+  group.block.attributes = {Attribute("a", Type::String()).Optional()};
+  block.block_types = {group};
+  Diagnostics absent;
+  ValidateConfigValue(block, schema::EmptyObject(block), &absent);
+  EXPECT_TRUE(absent.empty()) << absent.ToString();
+
+  Diagnostics written;
+  ValidateConfigValue(
+      block, Value::Object({{"g", Value::Object({{"a", S("x")}})}}), &written);
+  EXPECT_THAT(
+      written.items(),
+      ElementsAre(Diagnostic{Diagnostic::Severity::kWarning, "Deprecated Block",
+                             "Drop g.", Path::FromAttr("g")}));
 }
 
 TEST(ValidateConfigValueTest, ValidatorsDeprecationsAndBlockCounts) {
