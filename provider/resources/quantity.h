@@ -20,7 +20,8 @@ namespace cvm::resources {
 // not a Kubernetes quantity, or for a negative value.
 absl::StatusOr<long double> ParseQuantity(absl::string_view text);
 
-// True when both parse and denote the same amount.
+// True when both are the same text, or both parse and denote the same
+// amount ("1" and "1000m", "1Gi" and "1024Mi").
 bool QuantitiesEqual(absl::string_view a, absl::string_view b);
 
 }  // namespace cvm::resources
