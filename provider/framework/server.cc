@@ -212,6 +212,16 @@ Server::UpgradeResult Server::UpgradeResourceState(const std::string& type_name,
     return result;
   }
   result.state = NullWriteOnly(s.block, schema::Conform(s.block, *decoded));
+  if (!result.state.IsWhollyKnown()) {
+    // Terraform requires a wholly known upgraded state.
+    result.diagnostics.AddError(
+        "Provider Returned Unknown Value",
+        absl::StrCat(
+            "Upgrading the state of ", type_name, " from schema version ",
+            version,
+            " produced unknown values. This is a bug in the provider."));
+    result.state = UnknownAsNull(result.state);
+  }
   return result;
 }
 
