@@ -292,7 +292,10 @@ Server::PlanResult Server::PlanResourceChange(const std::string& type_name,
     result.planned_state = Value::Null(block.ImpliedType());
     return result;
   }
-  resp.planned_state = NullWriteOnly(block, resp.planned_state);
+  // As for apply and read results: attributes the provider code left out
+  // become null (blocks empty), write-only attributes null.
+  resp.planned_state =
+      NullWriteOnly(block, schema::Conform(block, resp.planned_state));
   CheckPlanValid(block, prior_state, config, resp.planned_state,
                  &result.diagnostics);
   result.planned_state = std::move(resp.planned_state);
