@@ -430,6 +430,19 @@ TEST_F(ServerTest, UpgradeResourceStateErrors) {
   }
 }
 
+TEST_F(ServerTest, UpgradeLeavingUnknownsIsAnError) {
+  resource_.upgrade_state = [](int64_t,
+                               std::string_view) -> absl::StatusOr<Value> {
+    return Value::Object({{"id", S("i-1")}, {"status", UnkS()}});
+  };
+  Server server(&provider_);
+  Server::UpgradeResult r =
+      server.UpgradeResourceState("cvm_fake", 1, "{}", false);
+  EXPECT_THAT(r.diagnostics.items(),
+              ElementsAre(Diag(kError, "Provider Returned Unknown Value")));
+  EXPECT_EQ(r.state, Obj({{"id", S("i-1")}}));
+}
+
 TEST_F(ServerTest, UpgradeFailureFromTheResourceIsADiagnostic) {
   resource_.upgrade_state = [](int64_t,
                                std::string_view) -> absl::StatusOr<Value> {
@@ -591,6 +604,21 @@ TEST_F(ServerTest, PlanModifiedIntoAnInvalidPlanIsReported) {
   EXPECT_THAT(r.diagnostics.items(),
               ElementsAre(DiagAt(kError, Path::FromAttr("name"),
                                  "does not match the configured value")));
+}
+
+TEST_F(ServerTest, PlanModifiedIntoAPartialObjectIsCompleted) {
+  resource_.modify_plan = [](const PlanRequest&, PlanResponse* resp) {
+    resp->planned_state = Value::Object(
+        {{"id", UnkS()}, {"name", S("dev")}, {"status", S("pending")}});
+  };
+  Server server(&provider_);
+  Value config = Obj({{"name", S("dev")}});
+  Server::PlanResult r =
+      server.PlanResourceChange("cvm_fake", Null(), config, config, "");
+  EXPECT_TRUE(r.diagnostics.empty()) << r.diagnostics.ToString();
+  EXPECT_EQ(
+      r.planned_state,
+      Obj({{"id", UnkS()}, {"name", S("dev")}, {"status", S("pending")}}));
 }
 
 TEST_F(ServerTest, PlanModifyPlanErrorStopsThePlan) {
