@@ -151,17 +151,32 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     }
     uint32_t addr = 0;
     for (int i = 1; i <= 4; ++i) {
+      // Go's net.ParseCIDR, which envbox uses, rejects leading zeros (and
+      // envbox then panics).
+      if (m[i].length() > 1 && m[i].str()[0] == '0') {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "\"", s, "\" is not an IPv4 CIDR: octet \"", m[i].str(),
+            "\" has a leading zero; write it without, e.g. \"172.19.0.0/30\""));
+      }
       int octet = std::stoi(m[i].str());
       if (octet > 255) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "\"", s, "\" is not an IPv4 CIDR: octet ", octet, " exceeds 255"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"", s, "\" is not an IPv4 CIDR: octet ", octet,
+                         " exceeds 255; use e.g. \"172.19.0.0/30\""));
       }
       addr = (addr << 8) | static_cast<uint32_t>(octet);
     }
+    if (m[5].length() > 1 && m[5].str()[0] == '0') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s,
+                       "\" is not an IPv4 CIDR: the prefix has a leading zero; "
+                       "write it without, e.g. \"172.19.0.0/30\""));
+    }
     const int prefix = std::stoi(m[5].str());
     if (prefix > 32) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", s, "\" has a prefix longer than /32"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" has a prefix longer than /32; use a /", max_prefix,
+          " or larger network (e.g. \"172.19.0.0/30\")"));
     }
     if (prefix > max_prefix) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -256,6 +271,32 @@ schema::Validator IsMountPath() {
           "\" contains ',' or ':', which separate entries in envbox's "
           "CODER_MOUNTS; rename the path"));
     }
+    // Only clean paths: the /tmp and private-path rules compare prefixes,
+    // which "/opt/../tmp" or "/var/lib//docker" would slip past.
+    const char kExample[] = ", e.g. \"/home/coder/projects\"";
+    if (s == "/") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s, "\" must name a directory below /", kExample));
+    }
+    if (s.back() == '/') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", s, "\" ends with '/'; write the path without it", kExample));
+    }
+    for (absl::string_view part :
+         absl::StrSplit(absl::string_view(s).substr(1), '/')) {
+      absl::string_view problem;
+      if (part.empty()) {
+        problem = "has an empty path component ('//')";
+      } else if (part == "." || part == "..") {
+        problem = part == "." ? "contains a '.' component"
+                              : "contains a '..' component";
+      } else {
+        continue;
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s, "\" ", problem,
+                       "; write the path in its plain form", kExample));
+    }
     return absl::OkStatus();
   };
 }
@@ -268,22 +309,20 @@ absl::StatusOr<double> ParseDurationSeconds(absl::string_view text) {
                      "\"30s\", \"10m\" or \"1h30m\""));
   };
   if (text.empty()) return invalid();
+  auto is_number_char = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  };
   double total = 0;
   size_t i = 0;
   while (i < text.size()) {
     const size_t start = i;
-    while (
-        i < text.size() &&
-        (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-      ++i;
-    }
+    while (i < text.size() && is_number_char(text[i])) ++i;
     if (i == start) return invalid();
     double amount = 0;
     if (!absl::SimpleAtod(text.substr(start, i - start), &amount))
       return invalid();
     const size_t unit_start = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])))
-      ++i;
+    while (i < text.size() && !is_number_char(text[i])) ++i;
     const absl::string_view unit = text.substr(unit_start, i - unit_start);
     if (unit == "h") {
       total += amount * 3600;
@@ -292,7 +331,11 @@ absl::StatusOr<double> ParseDurationSeconds(absl::string_view text) {
     } else if (unit == "s") {
       total += amount;
     } else if (unit == "ms") {
-      total += amount / 1000;
+      total += amount / 1e3;
+    } else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") {
+      total += amount / 1e6;
+    } else if (unit == "ns") {
+      total += amount / 1e9;
     } else {
       return invalid();
     }

@@ -38,9 +38,13 @@ schema::Validator IsLabelMap();
 schema::Validator IsDockerBridgeCidr(int max_prefix = 30);
 // A Docker image reference (name[:tag][@digest]).
 schema::Validator IsImageReference();
-// An absolute path without ',' or ':' (CODER_MOUNTS separators).
+// An absolute path below / without ',' or ':' (CODER_MOUNTS separators),
+// in plain form: no empty, '.' or '..' components and no trailing '/', so
+// prefix rules (/tmp, envbox's private paths) cannot be sidestepped.
 schema::Validator IsMountPath();
-// A Go duration ("30s", "5m", "1h30m").
+// A non-negative Go duration with units ("30s", "5m", "1h30m"; units h, m,
+// s, ms, us, µs, ns). A bare "0", which Go accepts, is refused: a zero
+// timeout fails every operation at once.
 schema::Validator IsDuration();
 // A POSIX user name of at most 32 characters.
 schema::Validator IsPosixUsername();
