@@ -1,12 +1,16 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/cluster_settings.h"
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "provider/framework/value_access.h"
@@ -39,9 +43,12 @@ Type HostPathType() {
 
 std::vector<Attribute> HostPathAttributes() {
   return {
-      Attribute("path", Type::String()).Computed()
-          .Describe("Host path, mounted at the same path in the outer container."),
-      Attribute("read_only", Type::Bool()).Computed()
+      Attribute("path", Type::String())
+          .Computed()
+          .Describe(
+              "Host path, mounted at the same path in the outer container."),
+      Attribute("read_only", Type::Bool())
+          .Computed()
           .Describe("Whether the mount is read-only."),
   };
 }
@@ -61,89 +68,144 @@ schema::Schema BuildSchema(bool data_source) {
             "templates kept in another Terraform state."
           : "How CVM workspaces run in one namespace: caching, shiftfs "
             "auto-loading, GPUs, the Docker bridge network, the Sysbox "
-            "RuntimeClass and the namespace's Pod Security labels. The settings "
-            "are stored in the ConfigMap `cvm-cluster-settings` of the namespace "
-            "so workspaces planned from other states read the same truth. Import "
+            "RuntimeClass and the namespace's Pod Security labels. The "
+            "settings "
+            "are stored in the ConfigMap `cvm-cluster-settings` of the "
+            "namespace "
+            "so workspaces planned from other states read the same truth. "
+            "Import "
             "with the namespace name.";
   // In the data source everything but the namespace is read from the cluster.
-  auto setting = [data_source](Attribute a, Value default_value) {
+  // `read_back` describes the attribute as the data source reports it.
+  auto setting = [data_source](Attribute a, Value default_value,
+                               const char* read_back) {
     if (data_source) {
       a.computed = true;
-      return a;
+      return a.DescribeMarkdown(read_back);
     }
     return a.Default(std::move(default_value));
   };
   s.block.attributes = {
-      Attribute("id", Type::String()).Computed().UseStateForUnknown()
-          .Describe("The namespace (the import ID)."),
-      Attribute("namespace", Type::String()).Required().RequiresReplace()
+      Attribute("id", Type::String())
+          .Computed()
+          .UseStateForUnknown()
+          .Describe(data_source ? "The namespace."
+                                : "The namespace (the import ID)."),
+      Attribute("namespace", Type::String())
+          .Required()
+          .RequiresReplace()
           .Validate(IsDnsLabel())
-          .Describe("Namespace whose CVM workspaces these settings govern."),
-      setting(Attribute("manage_namespace", Type::Bool()).DescribeMarkdown(
-                  "Create the namespace if it is missing and label it "
-                  "`pod-security.kubernetes.io/enforce` (and `warn`, `audit`) with "
-                  "`pod_security`. A namespace this resource did not create is never "
-                  "deleted; on destroy only its labels are removed."),
-              Value::Bool(false)),
+          .Describe(data_source
+                        ? "Namespace whose CVM settings to read."
+                        : "Namespace whose CVM workspaces these settings "
+                          "govern. Changing it replaces the resource."),
+      setting(Attribute("manage_namespace", Type::Bool())
+                  .DescribeMarkdown(
+                      "Create the namespace if it is missing and label it "
+                      "`pod-security.kubernetes.io/enforce` (and `warn`, "
+                      "`audit`) with "
+                      "`pod_security`. A namespace this resource did not "
+                      "create is never "
+                      "deleted; on destroy only its labels are removed."),
+              Value::Bool(false),
+              "Whether the settings resource manages the namespace and its Pod "
+              "Security labels."),
       setting(Attribute("pod_security", Type::String())
                   .Validate(OneOf({"privileged", "baseline", "restricted"}))
                   .DescribeMarkdown(
                       "Pod Security level set on the namespace when "
-                      "`manage_namespace` is true. envbox workspaces run privileged "
+                      "`manage_namespace` is true. envbox workspaces run "
+                      "privileged "
                       "pods with hostPath mounts and need `privileged`."),
-              Value::String("privileged")),
-      setting(Attribute("caching", Type::Bool()).DescribeMarkdown(
-                  "Cached CVMs use the node's container image cache: the outer pod "
+              Value::String("privileged"),
+              "Pod Security level the settings resource sets on the namespace "
+              "when it manages it."),
+      setting(
+          Attribute("caching", Type::Bool())
+              .DescribeMarkdown(
+                  "Cached CVMs use the node's container image cache: the outer "
+                  "pod "
                   "also mounts the node runtime's `/var/run` (read-only) and "
                   "`/var/lib` (read-write). Needs shiftfs on the nodes."),
-              Value::Bool(false)),
-      setting(Attribute("auto_load_shiftfs", Type::Bool()).DescribeMarkdown(
-                  "Build and load the shiftfs kernel module from the workspace pod "
+          Value::Bool(false),
+          "Whether cached CVMs are on: workspaces use the node's image cache "
+          "and also mount `/var/run` (read-only) and `/var/lib` (read-write)."),
+      setting(
+          Attribute("auto_load_shiftfs", Type::Bool())
+              .DescribeMarkdown(
+                  "Build and load the shiftfs kernel module from the workspace "
+                  "pod "
                   "(only with `caching`): `/usr/src` and `/lib/modules` become "
-                  "read-write. Needs kernel headers on the nodes and Secure Boot off."),
-              Value::Bool(false)),
+                  "read-write. Needs kernel headers on the nodes and Secure "
+                  "Boot off."),
+          Value::Bool(false),
+          "Whether workspaces build and load the shiftfs kernel module "
+          "(`/usr/src` and `/lib/modules` read-write)."),
       setting(Attribute("gpu_vendor", Type::String())
                   .Validate(OneOf({"none", "nvidia"}, {{"amd", kAmdReason}}))
                   .DescribeMarkdown(
                       "`none` or `nvidia`. NVIDIA GPUs work only on bare-metal "
-                      "clusters and not with `caching`; AMD GPUs are not supported."),
-              Value::String("none")),
-      setting(Attribute("docker_bridge_cidr", Type::String())
-                  .Validate(IsDockerBridgeCidr(30))
-                  .DescribeMarkdown(
-                      "IPv4 network of the Docker bridge inside envbox, a /30 or "
-                      "larger, outside 172.17.0.0/16."),
-              Value::String(kDefaultBridgeCidr)),
-      setting(Attribute("tun", Type::Bool()).DescribeMarkdown(
-                  "Default for workspaces: add a TUN device (`/dev/net/tun`) to the "
-                  "inner container."),
-              Value::Bool(false)),
-      setting(Attribute("fuse", Type::Bool()).DescribeMarkdown(
-                  "Default for workspaces: add a FUSE device (`/dev/fuse`) to the "
-                  "inner container."),
-              Value::Bool(false)),
-      Attribute("host_path_mounts", Type::List(HostPathType())).Computed()
+                      "clusters and not with `caching`; AMD GPUs are not "
+                      "supported."),
+              Value::String("none"),
+              "`none` or `nvidia`: the GPU vendor workspaces may use."),
+      setting(
+          Attribute("docker_bridge_cidr", Type::String())
+              .Validate(IsDockerBridgeCidr(30))
+              .DescribeMarkdown(
+                  "IPv4 network of the Docker bridge inside envbox, a /30 or "
+                  "larger, outside 172.17.0.0/16."),
+          Value::String(kDefaultBridgeCidr),
+          "IPv4 network of the Docker bridge inside envbox."),
+      setting(
+          Attribute("tun", Type::Bool())
+              .DescribeMarkdown("Default for workspaces: add a TUN device "
+                                "(`/dev/net/tun`) to the "
+                                "inner container."),
+          Value::Bool(false),
+          "Default for workspaces: a TUN device (`/dev/net/tun`) in the inner "
+          "container."),
+      setting(
+          Attribute("fuse", Type::Bool())
+              .DescribeMarkdown("Default for workspaces: add a FUSE device "
+                                "(`/dev/fuse`) to the "
+                                "inner container."),
+          Value::Bool(false),
+          "Default for workspaces: a FUSE device (`/dev/fuse`) in the inner "
+          "container."),
+      Attribute("host_path_mounts", Type::List(HostPathType()))
+          .Computed()
           .Nested(NestedObject::Nesting::kList, HostPathAttributes())
           .DescribeMarkdown(
-              "Host paths every envbox workspace in the namespace mounts, derived "
+              "Host paths every envbox workspace in the namespace mounts, "
+              "derived "
               "from `caching` and `auto_load_shiftfs` (known at plan time)."),
-      Attribute("kubernetes_version", Type::String()).Computed()
+      Attribute("kubernetes_version", Type::String())
+          .Computed()
           .Describe("Version of the API server, e.g. v1.29.4."),
-      Attribute("sysbox_ready_nodes", Type::Number()).Computed()
-          .DescribeMarkdown("Nodes labelled `sysbox-runtime=running` and not tainted "
-                            "`sysbox-runtime=not-running`."),
-      Attribute("platform", Type::String()).Computed()
-          .DescribeMarkdown("`bare-metal`, or the cloud read from node `providerID`s "
-                            "(e.g. `aws`, `gce`, `azure`)."),
-      Attribute("warnings", Type::List(Type::String())).Computed()
-          .Describe("Problems found in the cluster that do not stop the settings "
-                    "from applying, e.g. SELinux-family node images."),
+      Attribute("sysbox_ready_nodes", Type::Number())
+          .Computed()
+          .DescribeMarkdown(
+              "Nodes labelled `sysbox-runtime=running` and not tainted "
+              "`sysbox-runtime=not-running`."),
+      Attribute("platform", Type::String())
+          .Computed()
+          .DescribeMarkdown(
+              "`bare-metal`, or the cloud read from node `providerID`s "
+              "(e.g. `aws`, `gce`, `azure`)."),
+      Attribute("warnings", Type::List(Type::String()))
+          .Computed()
+          .Describe(
+              "Problems found in the cluster that do not stop the settings "
+              "from applying, e.g. SELinux-family node images."),
   };
   if (!data_source) {
     s.block.attributes.push_back(
-        Attribute("force_destroy", Type::Bool()).Default(Value::Bool(false))
-            .DescribeMarkdown("Allow destroying the settings while workspaces in "
-                              "the namespace still use them."));
+        Attribute("force_destroy", Type::Bool())
+            .Default(Value::Bool(false))
+            .DescribeMarkdown(
+                "Allow destroying the settings while workspaces in "
+                "the namespace still use them."));
   }
   NestedBlock rc;
   rc.type_name = "runtime_class";
@@ -151,22 +213,32 @@ schema::Schema BuildSchema(bool data_source) {
   rc.block.markdown_description =
       "The Sysbox RuntimeClass used by `sysbox`-mode workspaces.";
   rc.block.attributes = {
-      setting(Attribute("name", Type::String()).Validate(IsDnsSubdomain())
+      setting(Attribute("name", Type::String())
+                  .Validate(IsDnsSubdomain())
                   .Describe("RuntimeClass name."),
-              Value::String(kDefaultRuntimeClass)),
-      setting(Attribute("handler", Type::String()).Validate(IsDnsLabel())
+              Value::String(kDefaultRuntimeClass), "RuntimeClass name."),
+      setting(Attribute("handler", Type::String())
+                  .Validate(IsDnsLabel())
                   .DescribeMarkdown("CRI handler; must match the runtime name "
                                     "configured on the nodes (`sysbox-runc`)."),
-              Value::String(kDefaultRuntimeClass)),
+              Value::String(kDefaultRuntimeClass),
+              "CRI handler of the RuntimeClass."),
       setting(Attribute("node_selector", Type::Map(Type::String()))
                   .Validate(IsLabelMap())
                   .DescribeMarkdown("Nodes the RuntimeClass schedules onto."),
-              Value::Map(Type::String(), {{"sysbox-runtime", Value::String("running")}})),
-      setting(Attribute("manage", Type::Bool()).DescribeMarkdown(
-                  "Whether this resource owns the RuntimeClass (creates, updates and, "
-                  "if it created it, deletes it) or only checks that it exists with "
-                  "this handler."),
-              Value::Bool(false)),
+              Value::Map(Type::String(),
+                         {{"sysbox-runtime", Value::String("running")}}),
+              "Nodes the RuntimeClass schedules onto."),
+      setting(
+          Attribute("manage", Type::Bool())
+              .DescribeMarkdown("Whether this resource owns the RuntimeClass "
+                                "(creates, updates and, "
+                                "if it created it, deletes it) or only checks "
+                                "that it exists with "
+                                "this handler."),
+          Value::Bool(false),
+          "Whether the settings resource owns the RuntimeClass or only checks "
+          "it."),
   };
   s.block.block_types.push_back(std::move(rc));
   return s;
@@ -185,15 +257,17 @@ const schema::Schema& DataSourceSchema() {
 Value HostPathsValue(const std::vector<HostPathMount>& mounts) {
   std::vector<Value> items;
   for (const HostPathMount& m : mounts) {
-    items.push_back(Value::Object(
-        {{"path", Value::String(m.path)}, {"read_only", Value::Bool(m.read_only)}}));
+    items.push_back(Value::Object({{"path", Value::String(m.path)},
+                                   {"read_only", Value::Bool(m.read_only)}}));
   }
   return Value::List(HostPathType(), std::move(items));
 }
 
 Value FactsValue(const ClusterFacts& facts, Value object) {
-  object = object.WithAttr("kubernetes_version", Value::String(facts.kubernetes_version));
-  object = object.WithAttr("sysbox_ready_nodes", Value::Int(facts.sysbox_ready_nodes));
+  object = object.WithAttr("kubernetes_version",
+                           Value::String(facts.kubernetes_version));
+  object = object.WithAttr("sysbox_ready_nodes",
+                           Value::Int(facts.sysbox_ready_nodes));
   object = object.WithAttr("platform", Value::String(facts.platform));
   return object.WithAttr("warnings", framework::StringList(facts.warnings));
 }
@@ -207,7 +281,8 @@ bool RuntimeClassIsDefault(const ClusterSettings& s) {
 }
 
 // The settings attributes of `base` replaced by `s`.
-Value WithSettings(const ClusterSettings& s, Value base, bool keep_runtime_block) {
+Value WithSettings(const ClusterSettings& s, Value base,
+                   bool keep_runtime_block) {
   base = base.WithAttr("id", Value::String(s.namespace_name));
   base = base.WithAttr("namespace", Value::String(s.namespace_name));
   base = base.WithAttr("manage_namespace", Value::Bool(s.manage_namespace));
@@ -215,7 +290,8 @@ Value WithSettings(const ClusterSettings& s, Value base, bool keep_runtime_block
   base = base.WithAttr("caching", Value::Bool(s.caching));
   base = base.WithAttr("auto_load_shiftfs", Value::Bool(s.auto_load_shiftfs));
   base = base.WithAttr("gpu_vendor", Value::String(s.gpu_vendor));
-  base = base.WithAttr("docker_bridge_cidr", Value::String(s.docker_bridge_cidr));
+  base =
+      base.WithAttr("docker_bridge_cidr", Value::String(s.docker_bridge_cidr));
   base = base.WithAttr("tun", Value::Bool(s.tun));
   base = base.WithAttr("fuse", Value::Bool(s.fuse));
   base = base.WithAttr("host_path_mounts", HostPathsValue(s.HostPaths()));
@@ -253,7 +329,9 @@ nlohmann::json NamespaceManifest(const ClusterSettings& s) {
 // An apply with only the name gives up every field our manager owned (here
 // the Pod Security labels), leaving other managers' fields alone.
 nlohmann::json BareNamespace(const std::string& ns) {
-  return {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
+  return {{"apiVersion", "v1"},
+          {"kind", "Namespace"},
+          {"metadata", {{"name", ns}}}};
 }
 
 nlohmann::json RuntimeClassManifest(const ClusterSettings& s) {
@@ -296,19 +374,61 @@ std::string StringField(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// j[key] when it is an object, else an empty object (never throws).
+const nlohmann::json& ObjectField(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json* const kEmpty =
+      new nlohmann::json(nlohmann::json::object());
+  if (!j.is_object()) return *kEmpty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : *kEmpty;
+}
+
+std::map<std::string, std::string> StringMapField(const nlohmann::json& j) {
+  std::map<std::string, std::string> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
+  }
+  return out;
+}
+
+// The Pod Security level the namespace's labels give, as pod_security reads
+// back: the enforce label, unless warn or audit differ from it (then that
+// differing value, or null when one is missing), so a hand edit of any of
+// the three shows up as a change of pod_security.
+Value PodSecurityFromLabels(const nlohmann::json& labels) {
+  const std::string enforce = StringField(labels, kPodSecurityEnforce);
+  if (enforce.empty()) return Value::Null(Type::String());
+  for (const char* key : {kPodSecurityWarn, kPodSecurityAudit}) {
+    const std::string other = StringField(labels, key);
+    if (other.empty()) return Value::Null(Type::String());
+    if (other != enforce) return Value::String(other);
+  }
+  return Value::String(enforce);
+}
+
+bool IsTerminating(const nlohmann::json& object) {
+  const nlohmann::json& metadata = ObjectField(object, "metadata");
+  return metadata.contains("deletionTimestamp") &&
+         !metadata["deletionTimestamp"].is_null();
+}
+
 // Workspaces (by their label) that still have objects in `ns`.
-absl::StatusOr<std::vector<std::string>> WorkspacesIn(kube::Client& client,
-                                                      const std::string& ns,
-                                                      const kube::RequestOptions& opts) {
+absl::StatusOr<std::vector<std::string>> WorkspacesIn(
+    kube::Client& client, const std::string& ns,
+    const kube::RequestOptions& opts) {
   std::set<std::string> names;
   kube::ListOptions list;
   list.label_selector = absl::StrCat(kComponentLabel, "=workspace");
   for (const char* kind : {"Pod", "PersistentVolumeClaim"}) {
-    absl::StatusOr<kube::ListResult> items = client.List("v1", kind, ns, list, opts);
+    absl::StatusOr<kube::ListResult> items =
+        client.List("v1", kind, ns, list, opts);
     if (!items.ok()) return items.status();
     for (const nlohmann::json& item : items->items) {
-      const nlohmann::json& labels = item["metadata"].value("labels", nlohmann::json::object());
-      names.insert(labels.value(kWorkspaceLabel, StringField(item["metadata"], "name")));
+      const nlohmann::json& metadata = ObjectField(item, "metadata");
+      const nlohmann::json& labels = ObjectField(metadata, "labels");
+      const std::string workspace = StringField(labels, kWorkspaceLabel);
+      names.insert(workspace.empty() ? StringField(metadata, "name")
+                                     : workspace);
     }
   }
   return std::vector<std::string>(names.begin(), names.end());
@@ -316,7 +436,8 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(kube::Client& client,
 
 class ClusterSettingsResource final : public framework::Resource {
  public:
-  explicit ClusterSettingsResource(const CvmProvider* provider) : provider_(provider) {}
+  explicit ClusterSettingsResource(const CvmProvider* provider)
+      : provider_(provider) {}
 
   std::string TypeName() const override { return kTypeName; }
   const schema::Schema& GetSchema() const override { return ResourceSchema(); }
@@ -328,15 +449,18 @@ class ClusterSettingsResource final : public framework::Resource {
     if (shiftfs.value_or(false) && !Attr(config, "caching").IsUnknown() &&
         !caching.value_or(false)) {
       diags->AddAttributeError(
-          Path::FromAttr("auto_load_shiftfs"), "auto_load_shiftfs Requires Caching",
+          Path::FromAttr("auto_load_shiftfs"),
+          "auto_load_shiftfs Requires Caching",
           "shiftfs is only auto-loaded for cached CVMs (Coder's CVM matrix has "
-          "auto-load as a sub-option of caching). Set caching = true, or remove "
+          "auto-load as a sub-option of caching). Set caching = true, or "
+          "remove "
           "auto_load_shiftfs.");
     }
     if (shiftfs.value_or(false) && caching.value_or(false)) {
       diags->AddAttributeWarning(
           Path::FromAttr("auto_load_shiftfs"), "Kernel Headers and Secure Boot",
-          "Auto-loading shiftfs builds a kernel module on the node: the nodes need "
+          "Auto-loading shiftfs builds a kernel module on the node: the nodes "
+          "need "
           "kernel headers under /usr/src and Secure Boot disabled.");
     }
     if (gpu == "nvidia" && caching.value_or(false)) {
@@ -349,11 +473,13 @@ class ClusterSettingsResource final : public framework::Resource {
     if (BoolAttr(config, "manage_namespace").value_or(false) && level &&
         *level != "privileged") {
       diags->AddAttributeWarning(
-          Path::FromAttr("pod_security"), "envbox Workspaces Need Privileged Pods",
-          absl::StrCat("Pod Security level \"", *level,
-                       "\" forbids privileged pods and hostPath volumes, so envbox "
-                       "workspaces in this namespace will be rejected; only "
-                       "sysbox-mode workspaces can run."));
+          Path::FromAttr("pod_security"),
+          "envbox Workspaces Need Privileged Pods",
+          absl::StrCat(
+              "Pod Security level \"", *level,
+              "\" forbids privileged pods and hostPath volumes, so envbox "
+              "workspaces in this namespace will be rejected; only "
+              "sysbox-mode workspaces can run."));
     }
   }
 
@@ -367,13 +493,15 @@ class ClusterSettingsResource final : public framework::Resource {
     const std::optional<bool> caching = BoolAttr(planned, "caching");
     const std::optional<bool> shiftfs = BoolAttr(planned, "auto_load_shiftfs");
     if (caching && shiftfs) {
-      planned = planned.WithAttr("host_path_mounts",
-                                 HostPathsValue(HostPathMounts(*caching, *shiftfs)));
+      planned =
+          planned.WithAttr("host_path_mounts",
+                           HostPathsValue(HostPathMounts(*caching, *shiftfs)));
     }
     response->planned_state = planned;
     if (!config.IsWhollyKnown() || !provider_->HasConnection()) return;
-    CheckCluster(SettingsFromValue(planned), !Attr(config, "runtime_class").IsNull(),
-                 &response->diagnostics);
+    CheckCluster(
+        SettingsFromValue(planned), !Attr(config, "runtime_class").IsNull(),
+        Ownership::Parse(request.prior_private), &response->diagnostics);
   }
 
   void PlanDestroy(const framework::PlanRequest& request,
@@ -390,85 +518,112 @@ class ClusterSettingsResource final : public framework::Resource {
 
   void Update(const framework::UpdateRequest& request,
               framework::ApplyResponse* response) override {
-    Ownership owned = Ownership::Parse(request.planned_private);
-    ApplySettings(request.planned_state, &owned, response);
-    // Stopping to manage the namespace gives its labels back.
     const ClusterSettings prior = SettingsFromValue(request.prior_state);
     const ClusterSettings next = SettingsFromValue(request.planned_state);
-    if (prior.manage_namespace && !next.manage_namespace &&
-        !response->diagnostics.HasError()) {
-      Connection conn;
-      if (!provider_->GetConnection("Unable to Update Cluster Settings", &conn,
-                                    &response->diagnostics)) {
-        return;
+    Ownership owned = Ownership::Parse(request.planned_private);
+    // A RuntimeClass we created under another name is deleted once the new
+    // one exists. Stopping to manage the namespace or the RuntimeClass hands
+    // it over: it stays on destroy.
+    const bool drop_old_runtime_class =
+        prior.manage_runtime_class && owned.created_runtime_class &&
+        next.manage_runtime_class &&
+        prior.runtime_class_name != next.runtime_class_name;
+    if (drop_old_runtime_class || !next.manage_runtime_class) {
+      owned.created_runtime_class = false;
+    }
+    if (!next.manage_namespace) owned.created_namespace = false;
+    ApplySettings(request.planned_state, &owned, response);
+    if (response->diagnostics.HasError()) return;
+    if (!drop_old_runtime_class &&
+        !(prior.manage_namespace && !next.manage_namespace)) {
+      return;
+    }
+    const char* summary = "Unable to Update Cluster Settings";
+    Connection conn;
+    if (!provider_->GetConnection(summary, &conn, &response->diagnostics))
+      return;
+    if (drop_old_runtime_class) {
+      const absl::Time deadline = absl::Now() + kOperationTimeout;
+      const kube::ObjectRef old = RuntimeClassRef(prior.runtime_class_name);
+      absl::Status st =
+          conn.client->Delete(old, {}, {deadline, conn.cancel.get()});
+      if (st.ok())
+        st = conn.client->WaitForDeletion(old, deadline, conn.cancel.get());
+      if (!st.ok() && !absl::IsNotFound(st)) {
+        response->diagnostics.AddStatus(summary, st);
       }
+    }
+    // Stopping to manage the namespace gives its labels back.
+    if (prior.manage_namespace && !next.manage_namespace) {
       ReleaseNamespaceLabels(conn, next.namespace_name, &response->diagnostics);
     }
   }
 
   void Read(const framework::ReadRequest& request,
             framework::ReadResponse* response) override {
+    const char* summary = "Unable to Read Cluster Settings";
     Connection conn;
-    if (!provider_->GetConnection("Unable to Read Cluster Settings", &conn,
-                                  &response->diagnostics)) {
+    if (!provider_->GetConnection(summary, &conn, &response->diagnostics)) {
       return;
     }
-    const std::string ns = StringAttr(request.current_state, "namespace").value_or("");
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
-    absl::StatusOr<nlohmann::json> cm = conn.client->Get(ConfigMapRef(ns), opts);
+    const std::string ns =
+        StringAttr(request.current_state, "namespace").value_or("");
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
+                                    conn.cancel.get()};
     Value state = request.current_state;
-    if (absl::IsNotFound(cm.status())) {
-      absl::StatusOr<nlohmann::json> namespace_object =
-          conn.client->Get(NamespaceRef(ns), opts);
-      if (absl::IsNotFound(namespace_object.status())) {
-        response->new_state = Value::Null(ResourceSchema().ImpliedType());
-        return;
+    absl::StatusOr<nlohmann::json> namespace_object =
+        conn.client->Get(NamespaceRef(ns), opts);
+    if (absl::IsNotFound(namespace_object.status()) ||
+        (namespace_object.ok() && IsTerminating(*namespace_object))) {
+      // The namespace is gone (or going): so are the settings.
+      response->new_state = Value::Null(ResourceSchema().ImpliedType());
+      return;
+    }
+    if (!namespace_object.ok()) {
+      response->diagnostics.AddStatus(summary, namespace_object.status());
+      return;
+    }
+    absl::StatusOr<nlohmann::json> cm =
+        conn.client->Get(ConfigMapRef(ns), opts);
+    absl::StatusOr<ClusterSettings> stored = absl::NotFoundError("");
+    if (cm.ok()) {
+      stored = SettingsFromConfigMap(*cm);
+      if (!stored.ok()) {
+        response->diagnostics.AddAttributeWarning(
+            Path::FromAttr("namespace"),
+            "Cluster Settings Edited Outside Terraform",
+            absl::StrCat(
+                stored.status().message(),
+                ". The next apply writes the configured settings again."));
       }
-      if (!namespace_object.ok()) {
-        response->diagnostics.AddStatus("Unable to Read Cluster Settings",
-                                        namespace_object.status());
-        return;
-      }
-      // The ConfigMap was deleted by hand: settings read as unset, so the
-      // next plan shows them being written again.
+    } else if (!absl::IsNotFound(cm.status())) {
+      response->diagnostics.AddStatus(summary, cm.status());
+      return;
+    }
+    if (!stored.ok()) {
+      // The ConfigMap was deleted (or mangled) by hand: the settings it held
+      // read as unset, so the next plan shows them being written again.
       for (const char* key : {"caching", "auto_load_shiftfs", "gpu_vendor",
                               "docker_bridge_cidr", "tun", "fuse"}) {
         state = state.WithAttr(key, Value::Null(Attr(state, key).type()));
       }
-      response->new_state = state;
-      return;
+    } else {
+      ClusterSettings s = *stored;
+      s.namespace_name = ns;
+      const bool had_runtime_block = !Attr(state, "runtime_class").IsNull();
+      state = WithSettings(s, state, had_runtime_block);
+      state = state.WithAttr("force_destroy", Value::Bool(s.force_destroy));
     }
-    if (!cm.ok()) {
-      response->diagnostics.AddStatus("Unable to Read Cluster Settings", cm.status());
-      return;
-    }
-    absl::StatusOr<ClusterSettings> stored = SettingsFromConfigMap(*cm);
-    if (!stored.ok()) {
-      response->diagnostics.AddStatus("Unable to Read Cluster Settings", stored.status());
-      return;
-    }
-    ClusterSettings s = *stored;
-    s.namespace_name = ns;
-    const bool had_runtime_block = !Attr(state, "runtime_class").IsNull();
-    state = WithSettings(s, state, had_runtime_block);
-    state = state.WithAttr("force_destroy", Value::Bool(s.force_destroy));
+    const ClusterSettings s = SettingsFromValue(state);
+    state = state.WithAttr("id", Value::String(ns));
+    state = state.WithAttr("namespace", Value::String(ns));
     if (s.manage_namespace) {
-      absl::StatusOr<nlohmann::json> namespace_object =
-          conn.client->Get(NamespaceRef(ns), opts);
-      if (!namespace_object.ok()) {
-        response->diagnostics.AddStatus("Unable to Read Cluster Settings",
-                                        namespace_object.status());
-        return;
-      }
-      const nlohmann::json labels = (*namespace_object)["metadata"].value(
-          "labels", nlohmann::json::object());
-      state = state.WithAttr("pod_security",
-                             labels.contains(kPodSecurityEnforce) &&
-                                     labels[kPodSecurityEnforce].is_string()
-                                 ? Value::String(labels[kPodSecurityEnforce])
-                                 : Value::Null(Type::String()));
+      state = state.WithAttr(
+          "pod_security",
+          PodSecurityFromLabels(ObjectField(
+              ObjectField(*namespace_object, "metadata"), "labels")));
     }
-    if (s.manage_runtime_class) {
+    if (s.manage_runtime_class && !Attr(state, "runtime_class").IsNull()) {
       absl::StatusOr<nlohmann::json> rc =
           conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
       Value block = Attr(state, "runtime_class");
@@ -476,16 +631,21 @@ class ClusterSettingsResource final : public framework::Resource {
         // Deleted by hand: the plan shows the handler being set again.
         block = block.WithAttr("handler", Value::Null(Type::String()));
       } else if (!rc.ok()) {
-        response->diagnostics.AddStatus("Unable to Read Cluster Settings", rc.status());
+        response->diagnostics.AddStatus(summary, rc.status());
         return;
       } else {
-        block = block.WithAttr("handler", Value::String(StringField(*rc, "handler")));
+        block = block.WithAttr("handler",
+                               Value::String(StringField(*rc, "handler")));
+        block = block.WithAttr(
+            "node_selector",
+            framework::StringMap(StringMapField(
+                ObjectField(ObjectField(*rc, "scheduling"), "nodeSelector"))));
       }
       state = state.WithAttr("runtime_class", block);
     }
     absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
     if (!facts.ok()) {
-      response->diagnostics.AddStatus("Unable to Read Cluster Settings", facts.status());
+      response->diagnostics.AddStatus(summary, facts.status());
       return;
     }
     response->new_state = FactsValue(*facts, state);
@@ -506,12 +666,14 @@ class ClusterSettingsResource final : public framework::Resource {
     auto remove = [&](const kube::ObjectRef& ref) -> bool {
       absl::Status st = conn.client->Delete(ref, {}, opts);
       if (!st.ok() && !absl::IsNotFound(st)) {
-        response->diagnostics.AddStatus("Unable to Delete Cluster Settings", st);
+        response->diagnostics.AddStatus("Unable to Delete Cluster Settings",
+                                        st);
         return false;
       }
       st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
       if (!st.ok()) {
-        response->diagnostics.AddStatus("Unable to Delete Cluster Settings", st);
+        response->diagnostics.AddStatus("Unable to Delete Cluster Settings",
+                                        st);
         return false;
       }
       return true;
@@ -536,11 +698,38 @@ class ClusterSettingsResource final : public framework::Resource {
     if (!IsDnsLabel()(id).ok()) {
       response->diagnostics.AddError(
           "Invalid Import ID",
-          absl::StrCat("Import cvm_cluster_settings by namespace name, e.g. "
-                       "`terraform import cvm_cluster_settings.main workspaces`; got \"",
-                       request.id, "\"."));
+          absl::StrCat(
+              "Import cvm_cluster_settings by namespace name, e.g. "
+              "`terraform import cvm_cluster_settings.main workspaces`; got \"",
+              request.id, "\"."));
       return;
     }
+    // Only settings that exist can be imported; Read does the rest.
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Import Cluster Settings", &conn,
+                                  &response->diagnostics)) {
+      return;
+    }
+    absl::StatusOr<nlohmann::json> cm =
+        conn.client->Get(ConfigMapRef(request.id),
+                         {absl::Now() + kOperationTimeout, conn.cancel.get()});
+    if (absl::IsNotFound(cm.status())) {
+      response->diagnostics.AddError(
+          "Cannot Import Cluster Settings",
+          absl::StrCat(
+              "Namespace ", request.id, " has no ", kSettingsConfigMapName,
+              " ConfigMap, so there are no CVM settings to import. Apply a "
+              "cvm_cluster_settings resource for it instead."));
+      return;
+    }
+    if (!cm.ok()) {
+      response->diagnostics.AddStatus("Unable to Import Cluster Settings",
+                                      cm.status());
+      return;
+    }
+    // Nothing was created by this resource: destroy keeps the namespace and
+    // the RuntimeClass and only gives back what it applied.
+    response->private_state = Ownership().Serialize();
     response->state = Value::Object({{"id", id}, {"namespace", id}});
   }
 
@@ -548,51 +737,26 @@ class ClusterSettingsResource final : public framework::Resource {
   // Plan-time checks that need the cluster. Adds diagnostics; never writes.
   // `sysbox_wanted`: the configuration has a runtime_class block, so a
   // missing RuntimeClass deserves a warning (envbox-only users need none).
-  void CheckCluster(const ClusterSettings& s, bool sysbox_wanted, Diagnostics* diags) {
+  void CheckCluster(const ClusterSettings& s, bool sysbox_wanted,
+                    const Ownership& owned, Diagnostics* diags) {
     Connection conn;
-    if (!provider_->GetConnection("Unable to Check Cluster", &conn, diags)) return;
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
+    if (!provider_->GetConnection("Unable to Check Cluster", &conn, diags))
+      return;
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
+                                    conn.cancel.get()};
     absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
     if (!facts.ok()) {
       diags->AddStatus("Unable to Check Cluster", facts.status());
       return;
     }
-    if (facts->major == 1 && facts->minor < kMinKubernetesMinor) {
-      diags->AddError("Kubernetes Version Not Supported",
-                      absl::StrCat("The cluster runs Kubernetes ",
-                                   facts->kubernetes_version,
-                                   "; CVMs need Kubernetes 1.18 or newer."));
-    }
-    if (s.gpu_vendor == "nvidia" && facts->platform != kBareMetal) {
-      diags->AddAttributeError(
-          Path::FromAttr("gpu_vendor"), "GPUs Need a Bare-Metal Cluster",
-          absl::StrCat("NVIDIA GPUs in CVMs are supported on bare-metal clusters "
-                       "only, and this cluster's nodes run on \"",
-                       facts->platform, "\". Set gpu_vendor = \"none\"."));
-    }
-    for (const std::string& w : facts->warnings) {
-      diags->AddWarning("Cluster Check", w);
-    }
     absl::StatusOr<nlohmann::json> rc =
         conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
-    if (rc.ok() && !s.manage_runtime_class &&
-        StringField(*rc, "handler") != s.runtime_class_handler) {
-      diags->AddAttributeError(
-          Path::FromAttr("runtime_class").Attr("handler"), "RuntimeClass Handler Mismatch",
-          absl::StrCat("RuntimeClass ", s.runtime_class_name, " exists with handler \"",
-                       StringField(*rc, "handler"), "\", not \"",
-                       s.runtime_class_handler,
-                       "\". Set runtime_class.handler to match it, or set "
-                       "runtime_class.manage = true to let this resource own it."));
-    } else if (absl::IsNotFound(rc.status()) && !s.manage_runtime_class && sysbox_wanted) {
-      diags->AddAttributeWarning(
-          Path::FromAttr("runtime_class"), "Sysbox RuntimeClass Missing",
-          absl::StrCat("RuntimeClass ", s.runtime_class_name,
-                       " does not exist: sysbox-mode workspaces will fail until "
-                       "Sysbox is installed or runtime_class.manage = true."));
-    } else if (!rc.ok() && !absl::IsNotFound(rc.status())) {
+    if (!rc.ok() && !absl::IsNotFound(rc.status())) {
       diags->AddStatus("Unable to Check Cluster", rc.status());
+      return;
     }
+    CheckAgainstCluster(s, *facts, rc, sysbox_wanted,
+                        owned.created_runtime_class, diags);
   }
 
   // Adds an error and returns false while workspaces use the namespace and
@@ -631,6 +795,11 @@ class ClusterSettingsResource final : public framework::Resource {
     }
   }
 
+  // Applies the namespace labels, the RuntimeClass and the ConfigMap. Our
+  // objects are applied with force: they are ours, and a hand edit (which
+  // makes kubectl or another client co-own the field) must not stop the
+  // next apply from restoring them. Only the fields in our manifests are
+  // touched; other labels and annotations stay.
   void ApplySettings(const Value& planned, Ownership* owned,
                      framework::ApplyResponse* response) {
     Diagnostics* diags = &response->diagnostics;
@@ -641,26 +810,41 @@ class ClusterSettingsResource final : public framework::Resource {
       return;
     }
     ClusterSettings s = SettingsFromValue(planned);
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
-    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
+    const absl::Time deadline = absl::Now() + kOperationTimeout;
+    const kube::RequestOptions opts{deadline, conn.cancel.get()};
+    const kube::ApplyOptions apply{conn.field_manager, /*force=*/true, false};
     bool wrote_anything = false;
     auto finish = [&]() {
       response->private_state = owned->Serialize();
-      if (!wrote_anything && diags->HasError()) {
+      if (!diags->HasError()) return;
+      if (!wrote_anything) {
         response->new_state = Value::Null(ResourceSchema().ImpliedType());
+      } else {
+        // Some objects exist: keep them in state so nothing is orphaned.
+        response->new_state =
+            response->new_state.WithAttr("id", Value::String(s.namespace_name));
       }
     };
 
-    absl::StatusOr<nlohmann::json> ns = conn.client->Get(NamespaceRef(s.namespace_name), opts);
+    absl::StatusOr<nlohmann::json> ns =
+        conn.client->Get(NamespaceRef(s.namespace_name), opts);
     if (absl::IsNotFound(ns.status()) && !s.manage_namespace) {
       diags->AddAttributeError(
           Path::FromAttr("namespace"), "Namespace Not Found",
-          absl::StrCat("Namespace ", s.namespace_name,
-                       " does not exist. Create it, or set manage_namespace = true."));
+          absl::StrCat(
+              "Namespace ", s.namespace_name,
+              " does not exist. Create it, or set manage_namespace = true."));
       return finish();
     }
     if (!ns.ok() && !absl::IsNotFound(ns.status())) {
       diags->AddStatus(summary, ns.status());
+      return finish();
+    }
+    if (ns.ok() && IsTerminating(*ns)) {
+      diags->AddAttributeError(
+          Path::FromAttr("namespace"), "Namespace Is Being Deleted",
+          absl::StrCat("Namespace ", s.namespace_name,
+                       " is being deleted; apply again once it is gone."));
       return finish();
     }
     if (s.manage_namespace) {
@@ -674,8 +858,32 @@ class ClusterSettingsResource final : public framework::Resource {
       wrote_anything = true;
     }
     if (s.manage_runtime_class) {
-      absl::StatusOr<nlohmann::json> rc =
-          conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
+      const kube::ObjectRef ref = RuntimeClassRef(s.runtime_class_name);
+      absl::StatusOr<nlohmann::json> rc = conn.client->Get(ref, opts);
+      if (rc.ok() && StringField(*rc, "handler") != s.runtime_class_handler) {
+        // The handler is immutable: a RuntimeClass we created is replaced;
+        // anyone else's is left alone (the plan already said so).
+        if (!owned->created_runtime_class) {
+          diags->AddAttributeError(
+              Path::FromAttr("runtime_class").Attr("handler"),
+              "RuntimeClass Handler Mismatch",
+              absl::StrCat("RuntimeClass ", s.runtime_class_name,
+                           " exists with handler \"",
+                           StringField(*rc, "handler"),
+                           "\" and was not created by this resource; a "
+                           "RuntimeClass handler cannot be changed."));
+          return finish();
+        }
+        absl::Status st = conn.client->Delete(ref, {}, opts);
+        if (st.ok() || absl::IsNotFound(st)) {
+          st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
+        }
+        if (!st.ok()) {
+          diags->AddStatus(summary, st);
+          return finish();
+        }
+        rc = absl::NotFoundError("replaced");
+      }
       if (absl::IsNotFound(rc.status())) owned->created_runtime_class = true;
       absl::StatusOr<nlohmann::json> applied =
           conn.client->Apply(RuntimeClassManifest(s), apply, opts);
@@ -698,7 +906,8 @@ class ClusterSettingsResource final : public framework::Resource {
       return finish();
     }
     response->new_state = FactsValue(
-        *facts, response->new_state.WithAttr("id", Value::String(s.namespace_name)));
+        *facts,
+        response->new_state.WithAttr("id", Value::String(s.namespace_name)));
     finish();
   }
 
@@ -707,9 +916,12 @@ class ClusterSettingsResource final : public framework::Resource {
 
 class ClusterSettingsDataSource final : public framework::DataSource {
  public:
-  explicit ClusterSettingsDataSource(const CvmProvider* provider) : provider_(provider) {}
+  explicit ClusterSettingsDataSource(const CvmProvider* provider)
+      : provider_(provider) {}
   std::string TypeName() const override { return kTypeName; }
-  const schema::Schema& GetSchema() const override { return DataSourceSchema(); }
+  const schema::Schema& GetSchema() const override {
+    return DataSourceSchema();
+  }
 
   void Read(const framework::DataReadRequest& request,
             framework::DataReadResponse* response) override {
@@ -719,29 +931,35 @@ class ClusterSettingsDataSource final : public framework::DataSource {
       return;
     }
     const std::string ns = StringAttr(request.config, "namespace").value_or("");
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout, conn.cancel.get()};
-    absl::StatusOr<nlohmann::json> cm = conn.client->Get(ConfigMapRef(ns), opts);
+    const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
+                                    conn.cancel.get()};
+    absl::StatusOr<nlohmann::json> cm =
+        conn.client->Get(ConfigMapRef(ns), opts);
     if (absl::IsNotFound(cm.status())) {
       response->diagnostics.AddAttributeError(
           Path::FromAttr("namespace"), "No Cluster Settings",
           absl::StrCat("Namespace ", ns, " has no ", kSettingsConfigMapName,
-                       " ConfigMap: apply a cvm_cluster_settings resource for it first."));
+                       " ConfigMap: apply a cvm_cluster_settings resource for "
+                       "it first."));
       return;
     }
     if (!cm.ok()) {
-      response->diagnostics.AddStatus("Unable to Read Cluster Settings", cm.status());
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings",
+                                      cm.status());
       return;
     }
     absl::StatusOr<ClusterSettings> s = SettingsFromConfigMap(*cm);
     if (!s.ok()) {
-      response->diagnostics.AddStatus("Unable to Read Cluster Settings", s.status());
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings",
+                                      s.status());
       return;
     }
     s->namespace_name = ns;
     Value state = WithSettings(*s, request.config, /*keep_runtime_block=*/true);
     absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
     if (!facts.ok()) {
-      response->diagnostics.AddStatus("Unable to Read Cluster Settings", facts.status());
+      response->diagnostics.AddStatus("Unable to Read Cluster Settings",
+                                      facts.status());
       return;
     }
     response->state = FactsValue(*facts, state);
@@ -753,31 +971,95 @@ class ClusterSettingsDataSource final : public framework::DataSource {
 
 }  // namespace
 
+void CheckAgainstCluster(const ClusterSettings& s, const ClusterFacts& facts,
+                         const absl::StatusOr<nlohmann::json>& rc,
+                         bool sysbox_wanted, bool owns_runtime_class,
+                         Diagnostics* diags) {
+  if (facts.major < 1 ||
+      (facts.major == 1 && facts.minor < kMinKubernetesMinor)) {
+    diags->AddError(
+        "Kubernetes Version Not Supported",
+        absl::StrCat("The cluster runs Kubernetes ", facts.kubernetes_version,
+                     "; CVM workspaces need Kubernetes 1.18 or newer (Coder's "
+                     "CVM requirement). Upgrade the cluster."));
+  }
+  if (s.gpu_vendor == "nvidia" && facts.platform != kBareMetal) {
+    diags->AddAttributeError(
+        Path::FromAttr("gpu_vendor"), "GPUs Need a Bare-Metal Cluster",
+        absl::StrCat("NVIDIA GPUs in CVMs are supported on bare-metal clusters "
+                     "only, and this cluster's nodes run on \"",
+                     facts.platform,
+                     "\" (from their providerID). Set gpu_vendor = "
+                     "\"none\"."));
+  }
+  for (const std::string& w : facts.warnings) {
+    diags->AddWarning("Cluster Check", w);
+  }
+  if (rc.ok()) {
+    const std::string handler = StringField(*rc, "handler");
+    if (handler != s.runtime_class_handler &&
+        !(s.manage_runtime_class && owns_runtime_class)) {
+      diags->AddAttributeError(
+          Path::FromAttr("runtime_class").Attr("handler"),
+          "RuntimeClass Handler Mismatch",
+          s.manage_runtime_class
+              ? absl::StrCat("RuntimeClass ", s.runtime_class_name,
+                             " exists with handler \"", handler, "\", not \"",
+                             s.runtime_class_handler,
+                             "\", and was not created by this resource; a "
+                             "RuntimeClass handler cannot be changed. Set "
+                             "runtime_class.handler = \"",
+                             handler, "\", or use another runtime_class.name.")
+              : absl::StrCat(
+                    "RuntimeClass ", s.runtime_class_name,
+                    " exists with handler \"", handler, "\", not \"",
+                    s.runtime_class_handler,
+                    "\": pods using it would not run under Sysbox. Set "
+                    "runtime_class.handler to match the nodes' runtime, or "
+                    "use another runtime_class.name."));
+    }
+  } else if (absl::IsNotFound(rc.status()) && !s.manage_runtime_class &&
+             sysbox_wanted) {
+    diags->AddAttributeWarning(
+        Path::FromAttr("runtime_class"), "Sysbox RuntimeClass Missing",
+        absl::StrCat("RuntimeClass ", s.runtime_class_name,
+                     " does not exist: sysbox-mode workspaces will fail until "
+                     "Sysbox is installed or runtime_class.manage = true."));
+  }
+}
+
 ClusterSettings SettingsFromValue(const Value& o) {
   ClusterSettings s;
   s.namespace_name = StringAttr(o, "namespace").value_or("");
-  s.manage_namespace = BoolAttr(o, "manage_namespace").value_or(s.manage_namespace);
+  s.manage_namespace =
+      BoolAttr(o, "manage_namespace").value_or(s.manage_namespace);
   s.pod_security = StringAttr(o, "pod_security").value_or(s.pod_security);
   s.caching = BoolAttr(o, "caching").value_or(s.caching);
-  s.auto_load_shiftfs = BoolAttr(o, "auto_load_shiftfs").value_or(s.auto_load_shiftfs);
+  s.auto_load_shiftfs =
+      BoolAttr(o, "auto_load_shiftfs").value_or(s.auto_load_shiftfs);
   s.gpu_vendor = StringAttr(o, "gpu_vendor").value_or(s.gpu_vendor);
-  s.docker_bridge_cidr = StringAttr(o, "docker_bridge_cidr").value_or(s.docker_bridge_cidr);
+  s.docker_bridge_cidr =
+      StringAttr(o, "docker_bridge_cidr").value_or(s.docker_bridge_cidr);
   s.tun = BoolAttr(o, "tun").value_or(s.tun);
   s.fuse = BoolAttr(o, "fuse").value_or(s.fuse);
   s.force_destroy = BoolAttr(o, "force_destroy").value_or(s.force_destroy);
   const Value& rc = Attr(o, "runtime_class");
   if (rc.IsKnown()) {
-    s.runtime_class_name = StringAttr(rc, "name").value_or(s.runtime_class_name);
-    s.runtime_class_handler = StringAttr(rc, "handler").value_or(s.runtime_class_handler);
+    s.runtime_class_name =
+        StringAttr(rc, "name").value_or(s.runtime_class_name);
+    s.runtime_class_handler =
+        StringAttr(rc, "handler").value_or(s.runtime_class_handler);
     if (auto sel = framework::StringMapAttr(rc, "node_selector")) {
       s.runtime_class_node_selector = *sel;
     }
-    s.manage_runtime_class = BoolAttr(rc, "manage").value_or(s.manage_runtime_class);
+    s.manage_runtime_class =
+        BoolAttr(rc, "manage").value_or(s.manage_runtime_class);
   }
   return s;
 }
 
-std::unique_ptr<framework::Resource> NewClusterSettingsResource(const CvmProvider* provider) {
+std::unique_ptr<framework::Resource> NewClusterSettingsResource(
+    const CvmProvider* provider) {
   return std::make_unique<ClusterSettingsResource>(provider);
 }
 
