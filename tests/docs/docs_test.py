@@ -10,6 +10,7 @@ import difflib
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -80,6 +81,23 @@ class DocsMatchSchemaTest(unittest.TestCase):
         for env in sorted(read):
             self.assertIn(f"`{env}`", index, f"{env} is read by the provider but not documented")
 
+    def test_terraform_snippets_are_formatted(self):
+        """Every ```terraform block in docs/ parses and is `terraform fmt` clean."""
+        bad = []
+        for dirpath, _, files in os.walk(os.path.join(ROOT, "docs")):
+            for name in sorted(files):
+                if not name.endswith(".md"):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path) as f:
+                    text = f.read()
+                for block in re.findall(r"```(?:terraform|hcl)\n(.*?)```", text, re.S):
+                    proc = subprocess.run(["terraform", "fmt", "-no-color", "-"], input=block,
+                                          capture_output=True, text=True, timeout=60)
+                    if proc.returncode != 0 or proc.stdout != block:
+                        bad.append(f"{os.path.relpath(path, ROOT)}:\n{block}\n{proc.stderr}")
+        self.assertFalse(bad, "unformatted or invalid HCL in docs:\n" + "\n".join(bad))
+
     def test_guides_have_the_required_topics(self):
         guides = os.path.join(ROOT, "docs", "guides")
         with open(os.path.join(guides, "coder-templates.md")) as f:
@@ -98,6 +116,26 @@ class DocsMatchSchemaTest(unittest.TestCase):
         for topic in ("aws", "eks", "get-token", "gke-gcloud-auth-plugin", "kubelogin",
                       "In-cluster", "Version compatibility", "OpenTofu", "Sysbox", "envbox"):
             self.assertIn(topic, index)
+
+
+class ChangelogTest(unittest.TestCase):
+    def test_top_section_is_the_current_version(self):
+        with open(os.path.join(ROOT, "release", "VERSION")) as f:
+            version = f.read().strip()
+        with open(os.path.join(ROOT, "CHANGELOG.md")) as f:
+            text = f.read()
+        headings = re.findall(r"^## (\S+) \((.*)\)$", text, re.M)
+        self.assertTrue(headings, "CHANGELOG.md has no '## X.Y.Z (...)' section")
+        self.assertEqual(headings[0][0], version, "CHANGELOG.md's top section is not "
+                         "release/VERSION")
+        month = (r"(January|February|March|April|May|June|July|August|September|October|"
+                 r"November|December) \d{1,2}, \d{4}")
+        for _, when in headings:
+            self.assertRegex(when, rf"^(Unreleased|{month})$")
+        sections = re.findall(r"^([A-Z][A-Z ]+):$", text, re.M)
+        for s in sections:
+            self.assertIn(s, ("BREAKING CHANGES", "NOTES", "FEATURES", "ENHANCEMENTS",
+                              "BUG FIXES", "DEPRECATIONS"))
 
 
 # ---------------------------------------------------------------------------
