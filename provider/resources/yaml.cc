@@ -3,23 +3,66 @@
 #include "provider/resources/yaml.h"
 
 #include <regex>
+#include <set>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace cvm::resources {
 namespace {
 
+// The JSON text of `v`. A string becomes a JSON string literal, which is a
+// valid YAML double-quoted scalar once the characters YAML does not allow
+// raw (DEL, C1 controls, BOM, U+FFFE/U+FFFF) or reads as line breaks
+// (NEL, U+2028, U+2029 in YAML 1.1) are escaped too. Invalid UTF-8 becomes
+// U+FFFD instead of throwing.
 std::string Scalar(const nlohmann::json& v) {
-  // dump() of a string is a JSON string literal, valid YAML double-quoted.
-  return v.dump();
+  const std::string json =
+      v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!v.is_string()) return json;
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(json[i]);
+    const auto next = [&](size_t k) {
+      return i + k < json.size() ? static_cast<unsigned char>(json[i + k]) : 0;
+    };
+    if (c == 0x7F) {
+      out += "\\u007f";
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      absl::StrAppend(&out, "\\u00", absl::Hex(next(1), absl::kZeroPad2));
+      i += 1;
+    } else if (c == 0xE2 && next(1) == 0x80 &&
+               (next(2) == 0xA8 || next(2) == 0xA9)) {
+      out += next(2) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else if (c == 0xEF && next(1) == 0xBB && next(2) == 0xBF) {
+      out += "\\ufeff";
+      i += 2;
+    } else if (c == 0xEF && next(1) == 0xBF &&
+               (next(2) == 0xBE || next(2) == 0xBF)) {
+      out += next(2) == 0xBE ? "\\ufffe" : "\\uffff";
+      i += 2;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+// YAML 1.1 reads these plain scalars as booleans or null (as y, Y, yes,
+// Yes, YES, ...), so keys spelled like them in any case are quoted.
+bool IsYaml11Special(const std::string& key) {
+  static const std::set<std::string> kSpecial = {
+      "y", "yes", "n", "no", "true", "false", "on", "off", "null"};
+  return kSpecial.count(absl::AsciiStrToLower(key)) > 0;
 }
 
 std::string Key(const std::string& key) {
   static const std::regex kPlain("^[A-Za-z_][A-Za-z0-9_./-]*$");
-  if (std::regex_match(key, kPlain) && key != "true" && key != "false" &&
-      key != "null" && key != "yes" && key != "no" && key != "on" &&
-      key != "off") {
-    return key;
-  }
-  return nlohmann::json(key).dump();
+  if (std::regex_match(key, kPlain) && !IsYaml11Special(key)) return key;
+  return Scalar(nlohmann::json(key));
 }
 
 bool IsEmptyCollection(const nlohmann::json& v) {
@@ -73,6 +116,8 @@ void Emit(const nlohmann::json& v, int indent, std::string* out) {
 }  // namespace
 
 std::string ToYaml(const nlohmann::json& value) {
+  // An empty document would read as null.
+  if (IsEmptyCollection(value)) return value.is_object() ? "{}\n" : "[]\n";
   std::string out;
   Emit(value, 0, &out);
   return out;
