@@ -63,6 +63,9 @@ def run_release(out, build_dir, env=None, cwd=ROOT, script=BUILD):
 
 
 def source_date_epoch():
+    """The last commit's time, as build-release.sh takes it (or SOURCE_DATE_EPOCH)."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
     return int(subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%ct"],
                               capture_output=True, text=True, check=True).stdout.strip())
 
@@ -74,7 +77,9 @@ class ReleaseTest(unittest.TestCase):
             prefix="cvm-release-test-")
         os.makedirs(cls.work, exist_ok=True)
         cls.out = os.path.join(cls.work, "a", "out")
-        proc, cls.seconds = run_release(cls.out, os.path.join(cls.work, "a", "build"))
+        cls.epoch = source_date_epoch()
+        proc, cls.seconds = run_release(cls.out, os.path.join(cls.work, "a", "build"),
+                                        env={"SOURCE_DATE_EPOCH": str(cls.epoch)})
         cls.log = proc.stderr
         print(f"\nrelease build A: {cls.seconds:.0f} s", file=sys.stderr)
         cls.zip = os.path.join(cls.out, f"{NAME}_{VERSION}_linux_amd64.zip")
@@ -101,7 +106,7 @@ class ReleaseTest(unittest.TestCase):
             self.assertEqual(info.create_system, 3)  # Unix, so the mode bits count
             self.assertEqual((info.external_attr >> 16) & 0o777, 0o755)
             self.assertEqual(info.extra, b"")  # zip -X
-            want = datetime.datetime.fromtimestamp(source_date_epoch(), datetime.timezone.utc)
+            want = datetime.datetime.fromtimestamp(self.epoch, datetime.timezone.utc)
             self.assertEqual(info.date_time[:5], want.timetuple()[:5])
             self.assertLessEqual(abs(info.date_time[5] - want.second), 1)  # DOS: 2 s steps
             data = z.read(info)
@@ -204,7 +209,7 @@ class ReleaseTest(unittest.TestCase):
             binary = os.path.join(self.out, "binaries", "linux_amd64", f"{NAME}_v{VERSION}")
             run_release(out, os.path.join(self.work, "a", "build"), env=dict(
                 env, CVM_GPG_KEY_ID="release-test@example.invalid", CVM_RELEASE_ARCHES="amd64",
-                CVM_RELEASE_BINARY_AMD64=binary))
+                CVM_RELEASE_BINARY_AMD64=binary, SOURCE_DATE_EPOCH=str(self.epoch)))
             sums = os.path.join(out, os.path.basename(self.sums))
             sig = sums + ".sig"
             self.assertTrue(os.path.exists(sig))
@@ -239,7 +244,7 @@ class ReleaseTest(unittest.TestCase):
         out_b = os.path.join(b, "out")
         _, seconds = run_release(out_b, os.path.join(b, "build"), cwd=src,
                                  script=os.path.join(src, "release", "build-release.sh"),
-                                 env={"SOURCE_DATE_EPOCH": str(source_date_epoch()),
+                                 env={"SOURCE_DATE_EPOCH": str(self.epoch),
                                       "CVM_RELEASE_ARCHES": "amd64"})
         print(f"\nrelease build B: {seconds:.0f} s", file=sys.stderr)
         zip_b = os.path.join(out_b, os.path.basename(self.zip))
