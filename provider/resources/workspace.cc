@@ -6,13 +6,16 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "provider/framework/value_access.h"
 #include "provider/kube/errors.h"
+#include "provider/resources/cluster_probe.h"
 #include "provider/resources/provider.h"
 #include "provider/resources/quantity.h"
 #include "provider/resources/validators.h"
@@ -20,6 +23,7 @@
 #include "provider/resources/workspace_schema.h"
 #include "provider/resources/yaml.h"
 #include "provider/values/json.h"
+#include "provider/values/path.h"
 
 namespace cvm::resources {
 namespace {
@@ -37,7 +41,19 @@ constexpr char kTypeName[] = "cvm_workspace";
 // Attributes that describe the live pod rather than the configuration.
 constexpr const char* kVolatileAttributes[] = {"node_name", "phase"};
 
-absl::Duration Timeout(const Value& object, const char* which, absl::Duration fallback) {
+// Container waiting reasons that no amount of waiting fixes.
+constexpr const char* kPermanentWaitReasons[] = {
+    "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError"};
+
+// The namespace's settings as read at plan or apply time.
+struct LoadedSettings {
+  ClusterSettings settings;
+  bool stored = false;   // false: no ConfigMap, the defaults
+  std::string platform;  // ConfigMap key "platform" when recorded there
+};
+
+absl::Duration Timeout(const Value& object, const char* which,
+                       absl::Duration fallback) {
   if (auto text = StringAttr(Attr(object, "timeouts"), which)) {
     absl::StatusOr<double> seconds = ParseDurationSeconds(*text);
     if (seconds.ok()) return absl::Seconds(*seconds);
@@ -48,13 +64,15 @@ absl::Duration Timeout(const Value& object, const char* which, absl::Duration fa
 Value HostPathsValue(const std::vector<HostPathMount>& mounts) {
   std::vector<Value> items;
   for (const HostPathMount& m : mounts) {
-    items.push_back(Value::Object(
-        {{"path", Value::String(m.path)}, {"read_only", Value::Bool(m.read_only)}}));
+    items.push_back(Value::Object({{"path", Value::String(m.path)},
+                                   {"read_only", Value::Bool(m.read_only)}}));
   }
   return Value::List(HostPathObjectType(), std::move(items));
 }
 
-kube::ObjectRef PodRef(const WorkspaceSpec& s) { return {"v1", "Pod", s.namespace_name, s.PodName()}; }
+kube::ObjectRef PodRef(const WorkspaceSpec& s) {
+  return {"v1", "Pod", s.namespace_name, s.PodName()};
+}
 kube::ObjectRef ClaimRef(const WorkspaceSpec& s) {
   return {"v1", "PersistentVolumeClaim", s.namespace_name, s.ClaimName()};
 }
@@ -62,7 +80,8 @@ kube::ObjectRef SecretRef(const WorkspaceSpec& s) {
   return {"v1", "Secret", s.namespace_name, s.SecretName()};
 }
 
-std::string JsonString(const nlohmann::json& j, std::initializer_list<const char*> path) {
+std::string JsonString(const nlohmann::json& j,
+                       std::initializer_list<const char*> path) {
   const nlohmann::json* cur = &j;
   for (const char* key : path) {
     if (!cur->is_object()) return "";
@@ -73,34 +92,99 @@ std::string JsonString(const nlohmann::json& j, std::initializer_list<const char
   return cur->is_string() ? cur->get<std::string>() : "";
 }
 
+// The elements of the array at `key` of object `j` (empty when absent).
+const nlohmann::json& ArrayAt(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json* const kEmpty =
+      new nlohmann::json(nlohmann::json::array());
+  if (!j.is_object()) return *kEmpty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() ? *it : *kEmpty;
+}
+
+const nlohmann::json& ObjectAt(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json* const kEmpty =
+      new nlohmann::json(nlohmann::json::object());
+  if (!j.is_object()) return *kEmpty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : *kEmpty;
+}
+
 std::string ContainerImage(const nlohmann::json& pod) {
-  if (!pod.contains("spec") || !pod["spec"].contains("containers")) return "";
-  for (const nlohmann::json& c : pod["spec"]["containers"]) {
-    if (c.is_object() && c.value("name", "") == "dev") return c.value("image", "");
+  for (const nlohmann::json& c : ArrayAt(ObjectAt(pod, "spec"), "containers")) {
+    if (JsonString(c, {"name"}) == "dev") return JsonString(c, {"image"});
   }
   return "";
 }
 
-// Returns true when the pod is Ready; an error when it can never become
-// Ready (terminated) or waits on an image that cannot be pulled.
-absl::StatusOr<bool> PodReady(const nlohmann::json& pod) {
+bool PodTerminated(const nlohmann::json& pod) {
   const std::string phase = JsonString(pod, {"status", "phase"});
-  if (phase == "Failed" || phase == "Succeeded") {
+  return phase == "Failed" || phase == "Succeeded";
+}
+
+bool PodDeleting(const nlohmann::json& pod) {
+  return !JsonString(pod, {"metadata", "deletionTimestamp"}).empty();
+}
+
+// Returns true when the pod is Ready; an error when it can never become
+// Ready (terminated, being deleted, or a container waits for a reason that
+// waiting does not fix, such as an invalid image name).
+absl::StatusOr<bool> PodReady(const nlohmann::json& pod) {
+  if (PodTerminated(pod)) {
+    const std::string message = JsonString(pod, {"status", "message"});
     return absl::FailedPreconditionError(absl::StrCat(
-        "the pod terminated (phase ", phase, ")",
-        JsonString(pod, {"status", "message"}).empty()
-            ? ""
-            : absl::StrCat(": ", JsonString(pod, {"status", "message"}))));
+        "the pod terminated (phase ", JsonString(pod, {"status", "phase"}), ")",
+        message.empty() ? "" : absl::StrCat(": ", message)));
   }
-  if (pod.contains("status") && pod["status"].contains("conditions") &&
-      pod["status"]["conditions"].is_array()) {
-    for (const nlohmann::json& c : pod["status"]["conditions"]) {
-      if (c.is_object() && c.value("type", "") == "Ready" && c.value("status", "") == "True") {
-        return true;
+  if (PodDeleting(pod)) {
+    return absl::AbortedError("the pod is being deleted (by someone else)");
+  }
+  const nlohmann::json& status = ObjectAt(pod, "status");
+  for (const nlohmann::json& c : ArrayAt(status, "containerStatuses")) {
+    const std::string reason = JsonString(c, {"state", "waiting", "reason"});
+    for (const char* permanent : kPermanentWaitReasons) {
+      if (reason == permanent) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "container ", JsonString(c, {"name"}), " cannot start: ", reason,
+            ": ", JsonString(c, {"state", "waiting", "message"})));
       }
     }
   }
+  for (const nlohmann::json& c : ArrayAt(status, "conditions")) {
+    if (JsonString(c, {"type"}) == "Ready" &&
+        JsonString(c, {"status"}) == "True") {
+      return true;
+    }
+  }
   return false;
+}
+
+// The map attribute `name` of `state` with each of its keys valued as the
+// live object has it (keys gone there removed), so a label or annotation
+// changed behind Terraform's back shows in the plan. Keys in `ours` are the
+// provider's own and always win over the configuration; they are skipped.
+Value MapDrift(const Value& state, const char* name, const nlohmann::json& live,
+               std::initializer_list<const char*> ours) {
+  const std::optional<std::map<std::string, std::string>> mine =
+      framework::StringMapAttr(state, name);
+  if (!mine || mine->empty()) return Attr(state, name);
+  std::map<std::string, std::string> seen;
+  bool changed = false;
+  for (const auto& [key, value] : *mine) {
+    bool own = false;
+    for (const char* o : ours) own = own || key == o;
+    if (own) {
+      seen[key] = value;
+      continue;
+    }
+    auto it = live.find(key);
+    if (it == live.end() || !it->is_string()) {
+      changed = true;
+      continue;
+    }
+    if (it->get<std::string>() != value) changed = true;
+    seen[key] = it->get<std::string>();
+  }
+  return changed ? framework::StringMap(seen) : Attr(state, name);
 }
 
 // The config recorded on the claim, so an import restores the arguments:
@@ -117,7 +201,8 @@ std::string ConfigAnnotation(const Value& planned) {
   // when known.
   for (const char* name : {"inner_hostname", "tun", "fuse"}) {
     if (Attr(recorded, name).IsUnknown()) {
-      recorded = recorded.WithAttr(name, Value::Null(Attr(recorded, name).type()));
+      recorded =
+          recorded.WithAttr(name, Value::Null(Attr(recorded, name).type()));
     }
   }
   absl::StatusOr<std::string> json =
@@ -125,15 +210,75 @@ std::string ConfigAnnotation(const Value& planned) {
   return json.ok() ? *json : "";
 }
 
+// Terraform points a diagnostic at the configuration only along blocks and
+// then one attribute, plus one index or key into that attribute's value
+// (tfdiags ElaborateFromConfigBody). A path into the object of a nested
+// attribute (mounts[0].target) would point at the whole resource instead,
+// so such paths are cut after the index (Terraform then shows the list
+// element) and the detail starts with the full path.
+Diagnostics PointableDiagnostics(const schema::Block& root,
+                                 const Diagnostics& in) {
+  Diagnostics out;
+  for (const framework::Diagnostic& d : in.items()) {
+    std::optional<Path> path = d.path;
+    std::string detail = d.detail;
+    if (path) {
+      const std::vector<values::PathStep>& steps = path->steps();
+      const schema::Block* block = &root;
+      size_t i = 0;
+      while (i < steps.size() && block != nullptr) {
+        const auto* step = std::get_if<values::AttributeStep>(&steps[i]);
+        if (step == nullptr) break;
+        const schema::NestedBlock* nested = nullptr;
+        for (const schema::NestedBlock& b : block->block_types) {
+          if (b.type_name == step->name) nested = &b;
+        }
+        ++i;
+        const bool keyed =
+            i < steps.size() &&
+            !std::holds_alternative<values::AttributeStep>(steps[i]);
+        if (nested != nullptr) {
+          if (keyed) ++i;
+          block = &nested->block;
+          continue;
+        }
+        if (keyed) ++i;
+        if (i < steps.size()) {
+          detail = absl::StrCat(path->ToString(), ": ", detail);
+          path = Path(
+              std::vector<values::PathStep>(steps.begin(), steps.begin() + i));
+        }
+        break;
+      }
+    }
+    const bool error = d.severity == framework::Diagnostic::Severity::kError;
+    if (!path && error) {
+      out.AddError(d.summary, detail);
+    } else if (!path) {
+      out.AddWarning(d.summary, detail);
+    } else if (error) {
+      out.AddAttributeError(*path, d.summary, detail);
+    } else {
+      out.AddAttributeWarning(*path, d.summary, detail);
+    }
+  }
+  return out;
+}
+
 class WorkspaceResource final : public framework::Resource {
  public:
-  explicit WorkspaceResource(const CvmProvider* provider) : provider_(provider) {}
+  explicit WorkspaceResource(const CvmProvider* provider)
+      : provider_(provider) {}
 
   std::string TypeName() const override { return kTypeName; }
-  const schema::Schema& GetSchema() const override { return WorkspaceResourceSchema(); }
+  const schema::Schema& GetSchema() const override {
+    return WorkspaceResourceSchema();
+  }
 
+  // `diags` already holds the attribute validators' findings.
   void ValidateConfig(const Value& config, Diagnostics* diags) override {
     ValidateWorkspaceConfig(config, diags);
+    *diags = PointableDiagnostics(GetSchema().block, *diags);
   }
 
   void ModifyPlan(const framework::PlanRequest& request,
@@ -142,89 +287,126 @@ class WorkspaceResource final : public framework::Resource {
     const Value& prior = request.prior_state;
     Value planned = response->planned_state;
     const WorkspaceSpec spec = SpecFromValue(planned);
-    const bool names_known = Attr(planned, "name").IsKnown() &&
-                             Attr(planned, "namespace").IsKnown();
+    const bool names_known =
+        Attr(planned, "name").IsKnown() && Attr(planned, "namespace").IsKnown();
     if (names_known) {
       planned = planned.WithAttr("id", Value::String(spec.Id()));
       planned = planned.WithAttr("pod_name", Value::String(spec.PodName()));
-      planned = planned.WithAttr("home_claim_name", Value::String(spec.ClaimName()));
+      planned =
+          planned.WithAttr("home_claim_name", Value::String(spec.ClaimName()));
     }
     const Value& token = Attr(config, "agent_token");
     if (token.IsUnknown()) {
-      planned = planned.WithAttr("agent_token_sha256", Value::Unknown(Type::String()));
+      planned = planned.WithAttr("agent_token_sha256",
+                                 Value::Unknown(Type::String()));
       planned = planned.WithAttr("secret_name", Value::Unknown(Type::String()));
     } else if (token.IsNull()) {
-      planned = planned.WithAttr("agent_token_sha256", Value::Null(Type::String()));
+      planned =
+          planned.WithAttr("agent_token_sha256", Value::Null(Type::String()));
       planned = planned.WithAttr("secret_name", Value::Null(Type::String()));
     } else {
       planned = planned.WithAttr("agent_token_sha256",
                                  Value::String(Sha256Hex(token.AsString())));
       if (names_known) {
-        planned = planned.WithAttr("secret_name", Value::String(spec.SecretName()));
+        planned =
+            planned.WithAttr("secret_name", Value::String(spec.SecretName()));
       }
     }
-    if (Attr(config, "inner_hostname").IsNull() && Attr(planned, "name").IsKnown()) {
+    if (Attr(config, "inner_hostname").IsNull() &&
+        Attr(planned, "name").IsKnown()) {
       planned = planned.WithAttr("inner_hostname", Value::String(spec.name));
     }
 
     // The namespace's cluster settings: from the reference when it is not
     // known yet (settings created in the same apply), else from the cluster.
-    std::optional<ClusterSettings> settings;
-    bool settings_stored = false;
+    std::optional<LoadedSettings> settings;
     if (!Attr(config, "cluster_settings_id").IsUnknown() && names_known &&
         provider_->HasConnection()) {
-      settings = LoadSettings(spec.namespace_name, &settings_stored, &response->diagnostics);
+      settings = LoadSettings(spec.namespace_name, &response->diagnostics);
       if (response->diagnostics.HasError()) return;
     }
     const bool mode_known = Attr(planned, "mode").IsKnown();
     for (const char* device : {"tun", "fuse"}) {
       if (!Attr(config, device).IsNull()) continue;
       planned = planned.WithAttr(
-          device, settings ? Value::Bool(std::string(device) == "tun" ? settings->tun
-                                                                      : settings->fuse)
+          device, settings ? Value::Bool(std::string(device) == "tun"
+                                             ? settings->settings.tun
+                                             : settings->settings.fuse)
                            : Value::Unknown(Type::Bool()));
     }
     if (settings && mode_known && Attr(config, "gpu").IsWhollyKnown()) {
-      RenderedWorkspace rendered = Render(SpecFromValue(planned), *settings, std::nullopt, "");
-      planned = planned.WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
-    } else {
+      RenderedWorkspace rendered =
+          Render(SpecFromValue(planned), settings->settings, std::nullopt, "");
       planned = planned.WithAttr("host_path_mounts",
-                                 Value::Unknown(Type::List(HostPathObjectType())));
+                                 HostPathsValue(rendered.host_paths));
+    } else {
+      planned = planned.WithAttr(
+          "host_path_mounts", Value::Unknown(Type::List(HostPathObjectType())));
     }
     if (settings && config.IsWhollyKnown()) {
-      RenderedWorkspace rendered = Render(SpecFromValue(planned), *settings, std::nullopt, "");
+      RenderedWorkspace rendered =
+          Render(SpecFromValue(planned), settings->settings, std::nullopt, "");
       planned = planned.WithAttr("pod_spec_hash",
                                  Value::String(PodHash(rendered, planned)));
-      CheckAgainstSettings(spec, *settings, settings_stored, &response->diagnostics);
+      CheckAgainstSettings(spec, *settings, &response->diagnostics);
     } else {
-      planned = planned.WithAttr("pod_spec_hash", Value::Unknown(Type::String()));
+      planned =
+          planned.WithAttr("pod_spec_hash", Value::Unknown(Type::String()));
     }
 
-    // What the live pod will look like.
+    // What the live pod will look like. A new pod (create, changed hash,
+    // start, or a pod that is gone) has no node and phase yet; a pod that
+    // stays keeps them unless apply will wait for it to change.
     const std::optional<bool> running = BoolAttr(planned, "running");
-    const bool pod_replaced =
-        prior.IsNull() || !Attr(planned, "pod_spec_hash").EqualIgnoringRefinements(
-                              Attr(prior, "pod_spec_hash")) ||
-        BoolAttr(prior, "running") != running ||
-        StringAttr(prior, "phase") != std::optional<std::string>("Running");
+    const bool new_pod =
+        prior.IsNull() ||
+        !Attr(planned, "pod_spec_hash")
+             .EqualIgnoringRefinements(Attr(prior, "pod_spec_hash")) ||
+        BoolAttr(prior, "running") != std::optional<bool>(true);
+    const bool prior_running_phase =
+        StringAttr(prior, "phase") == std::optional<std::string>("Running");
     for (const char* name : kVolatileAttributes) {
       if (running == std::optional<bool>(false)) {
         planned = planned.WithAttr(
             name, Value::String(std::string(name) == "phase" ? "Stopped" : ""));
-      } else if (pod_replaced || !running.has_value()) {
+      } else if (new_pod || !running.has_value() ||
+                 (std::string(name) == "phase" && !prior_running_phase)) {
         planned = planned.WithAttr(name, Value::Unknown(Type::String()));
       } else {
         planned = planned.WithAttr(name, Attr(prior, name));
       }
     }
-    if (!prior.IsNull() && running.value_or(false) && BoolAttr(prior, "running").value_or(false) &&
+    // Nothing else changes: no apply runs, so the live values stay as read
+    // (a pod still starting after wait_for_ready = false is no change).
+    if (!prior.IsNull()) {
+      Value same = planned;
+      for (const char* name : kVolatileAttributes) {
+        same = same.WithAttr(name, Attr(prior, name));
+      }
+      if (same.EqualIgnoringRefinements(prior)) planned = same;
+    }
+    if (!prior.IsNull() && running.value_or(false) &&
+        BoolAttr(prior, "running").value_or(false) &&
         Attr(planned, "pod_spec_hash").IsKnown() &&
-        !Attr(planned, "pod_spec_hash").EqualIgnoringRefinements(Attr(prior, "pod_spec_hash"))) {
+        !Attr(planned, "pod_spec_hash")
+             .EqualIgnoringRefinements(Attr(prior, "pod_spec_hash"))) {
       response->diagnostics.AddWarning(
           "Workspace Pod Will Be Recreated",
-          absl::StrCat("Pod ", spec.Id(), " must be recreated to apply changes of: ",
+          absl::StrCat("Pod ", spec.Id(),
+                       " must be recreated to apply changes of: ",
                        ChangedArguments(prior, planned),
-                       ". The home volume and the Secret are kept."));
+                       ". Kubernetes cannot change these in a running pod; the "
+                       "home volume and the Secret are kept."));
+    } else if (!prior.IsNull() && running.value_or(false) &&
+               Attr(config, "cluster_settings_id").IsUnknown()) {
+      response->diagnostics.AddWarning(
+          "Workspace Pod May Be Recreated",
+          absl::StrCat(
+              "The cluster settings of namespace ", spec.namespace_name,
+              " change in this apply; if they change what the pod mounts or "
+              "runs, pod ",
+              spec.Id(),
+              " is recreated (the home volume and the Secret are kept)."));
     }
     response->planned_state = planned;
   }
@@ -238,9 +420,10 @@ class WorkspaceResource final : public framework::Resource {
       return;
     }
     const absl::Time deadline =
-        absl::Now() + Timeout(request.planned_state, "create", absl::Minutes(10));
-    ApplyWorkspace(conn, Value(), request.planned_state, request.config, deadline,
-                   "Unable to Create Workspace", response);
+        absl::Now() +
+        Timeout(request.planned_state, "create", absl::Minutes(10));
+    ApplyWorkspace(conn, Value(), request.planned_state, request.config,
+                   deadline, "Unable to Create Workspace", response);
   }
 
   void Update(const framework::UpdateRequest& request,
@@ -252,9 +435,11 @@ class WorkspaceResource final : public framework::Resource {
       return;
     }
     const absl::Time deadline =
-        absl::Now() + Timeout(request.planned_state, "update", absl::Minutes(10));
-    ApplyWorkspace(conn, request.prior_state, request.planned_state, request.config,
-                   deadline, "Unable to Update Workspace", response);
+        absl::Now() +
+        Timeout(request.planned_state, "update", absl::Minutes(10));
+    ApplyWorkspace(conn, request.prior_state, request.planned_state,
+                   request.config, deadline, "Unable to Update Workspace",
+                   response);
   }
 
   void Read(const framework::ReadRequest& request,
@@ -266,10 +451,15 @@ class WorkspaceResource final : public framework::Resource {
     }
     Value state = request.current_state;
     WorkspaceSpec spec = SpecFromValue(state);
-    const kube::RequestOptions opts{absl::Now() + absl::Minutes(2), conn.cancel.get()};
-    absl::StatusOr<nlohmann::json> claim = conn.client->Get(ClaimRef(spec), opts);
+    const kube::RequestOptions opts{absl::Now() + absl::Minutes(2),
+                                    conn.cancel.get()};
+    absl::StatusOr<nlohmann::json> claim =
+        conn.client->Get(ClaimRef(spec), opts);
     absl::StatusOr<nlohmann::json> pod = conn.client->Get(PodRef(spec), opts);
-    for (const absl::Status& st : {claim.status(), pod.status()}) {
+    absl::StatusOr<nlohmann::json> secret =
+        conn.client->Get(SecretRef(spec), opts);
+    for (const absl::Status& st :
+         {claim.status(), pod.status(), secret.status()}) {
       if (!st.ok() && !absl::IsNotFound(st)) {
         response->diagnostics.AddStatus("Unable to Read Workspace", st);
         return;
@@ -279,59 +469,103 @@ class WorkspaceResource final : public framework::Resource {
       response->new_state = Value::Null(GetSchema().ImpliedType());
       return;
     }
-    if (Attr(state, "inner_image").IsNull() && claim.ok()) {
+    const bool imported = Attr(state, "inner_image").IsNull();
+    if (imported) {
       // Imported: restore the arguments recorded on the claim.
       const std::string recorded =
-          JsonString(*claim, {"metadata", "annotations", kConfigAnnotation});
-      absl::StatusOr<Value> restored = values::DecodeJson(
-          recorded, GetSchema().ImpliedType(), /*ignore_unknown_attributes=*/true);
+          claim.ok() ? JsonString(*claim, {"metadata", "annotations",
+                                           kConfigAnnotation})
+                     : "";
+      absl::StatusOr<Value> restored =
+          values::DecodeJson(recorded, GetSchema().ImpliedType(),
+                             /*ignore_unknown_attributes=*/true);
       if (recorded.empty() || !restored.ok()) {
         response->diagnostics.AddError(
             "Unable to Import Workspace",
-            absl::StrCat("PersistentVolumeClaim ", spec.ClaimName(),
-                         " has no readable ", kConfigAnnotation,
-                         " annotation; only workspaces created by this provider can "
-                         "be imported."));
+            absl::StrCat(
+                "PersistentVolumeClaim ", spec.ClaimName(), " in namespace ",
+                spec.namespace_name,
+                claim.ok() ? " has no readable " : " (with its ",
+                kConfigAnnotation,
+                claim.ok() ? " annotation" : " annotation) does not exist",
+                "; only workspaces created by this provider can be imported."));
         return;
       }
       state = schema::Conform(GetSchema().block, *restored);
       spec = SpecFromValue(state);
     }
+    state = state.WithAttr("id", Value::String(spec.Id()))
+                .WithAttr("pod_name", Value::String(spec.PodName()))
+                .WithAttr("home_claim_name", Value::String(spec.ClaimName()));
+    // The token's hash as the Secret holds it: a Secret edited or deleted
+    // behind Terraform's back shows in the plan.
+    if (secret.ok()) {
+      std::string token;
+      absl::Base64Unescape(JsonString(*secret, {"data", kAgentTokenKey}),
+                           &token);
+      state =
+          state.WithAttr("agent_token_sha256", Value::String(Sha256Hex(token)))
+              .WithAttr("secret_name", Value::String(spec.SecretName()));
+    } else {
+      state = state.WithAttr("agent_token_sha256", Value::Null(Type::String()))
+                  .WithAttr("secret_name", Value::Null(Type::String()));
+    }
     if (claim.ok()) {
-      const std::string size = JsonString(*claim, {"spec", "resources", "requests", "storage"});
+      const std::string size =
+          JsonString(*claim, {"spec", "resources", "requests", "storage"});
       const Value& home = Attr(state, "home");
       if (home.IsKnown() && !size.empty() &&
           !QuantitiesEqual(size, StringAttr(home, "size").value_or(""))) {
-        state = state.WithAttr("home", home.WithAttr("size", Value::String(size)));
+        state =
+            state.WithAttr("home", home.WithAttr("size", Value::String(size)));
       }
     }
-    if (!pod.ok()) {
-      // Deleted behind Terraform's back (or stopped): the plan shows it
-      // coming back when running = true.
-      state = state.WithAttr("running", Value::Bool(false));
-      state = state.WithAttr("node_name", Value::String(""));
-      state = state.WithAttr("phase", Value::String("Stopped"));
+    if (!pod.ok() || PodTerminated(*pod) || PodDeleting(*pod)) {
+      // Stopped, or deleted or terminated behind Terraform's back: the plan
+      // shows the pod coming back when running = true.
+      state = state.WithAttr("running", Value::Bool(false))
+                  .WithAttr("node_name", Value::String(""))
+                  .WithAttr("phase", Value::String("Stopped"));
+      if (imported) {
+        // What a new pod would get (the hash only needs to be stable).
+        std::optional<LoadedSettings> loaded =
+            LoadSettings(spec.namespace_name, &response->diagnostics);
+        if (!loaded) return;
+        WorkspaceSpec running_spec = spec;
+        running_spec.running = true;
+        RenderedWorkspace rendered =
+            Render(running_spec, loaded->settings, std::nullopt, "");
+        state = state
+                    .WithAttr("host_path_mounts",
+                              HostPathsValue(rendered.host_paths))
+                    .WithAttr("pod_spec_hash",
+                              Value::String(PodHash(rendered, state)));
+      }
     } else {
-      state = state.WithAttr("running", Value::Bool(true));
-      state = state.WithAttr("node_name", Value::String(JsonString(*pod, {"spec", "nodeName"})));
-      state = state.WithAttr("phase", Value::String(JsonString(*pod, {"status", "phase"})));
-      state = state.WithAttr("host_path_mounts", HostPathsValue(HostPathsOfPod(*pod)));
-      state = state.WithAttr(
-          "pod_spec_hash",
-          Value::String(JsonString(*pod, {"metadata", "annotations", kSpecHashAnnotation})));
+      const nlohmann::json& metadata = ObjectAt(*pod, "metadata");
+      state =
+          state.WithAttr("running", Value::Bool(true))
+              .WithAttr("node_name",
+                        Value::String(JsonString(*pod, {"spec", "nodeName"})))
+              .WithAttr("phase",
+                        Value::String(JsonString(*pod, {"status", "phase"})))
+              .WithAttr("host_path_mounts",
+                        HostPathsValue(HostPathsOfPod(*pod)))
+              .WithAttr("pod_spec_hash",
+                        Value::String(JsonString(
+                            metadata, {"annotations", kSpecHashAnnotation})))
+              .WithAttr(
+                  "labels",
+                  MapDrift(state, "labels", ObjectAt(metadata, "labels"),
+                           {kManagedByLabel, kComponentLabel, kWorkspaceLabel}))
+              .WithAttr("annotations",
+                        MapDrift(state, "annotations",
+                                 ObjectAt(metadata, "annotations"),
+                                 {kSpecHashAnnotation, kCrioUsernsAnnotation}));
       const std::string image = ContainerImage(*pod);
       if (!image.empty()) {
         state = state.WithAttr(spec.mode == "sysbox" ? "inner_image" : "image",
                                Value::String(image));
-      }
-    }
-    if (!Attr(state, "secret_name").IsNull()) {
-      absl::StatusOr<nlohmann::json> secret = conn.client->Get(SecretRef(spec), opts);
-      if (absl::IsNotFound(secret.status())) {
-        state = state.WithAttr("agent_token_sha256", Value::Null(Type::String()));
-      } else if (!secret.ok()) {
-        response->diagnostics.AddStatus("Unable to Read Workspace", secret.status());
-        return;
       }
     }
     response->new_state = state;
@@ -351,14 +585,16 @@ class WorkspaceResource final : public framework::Resource {
     if (!spec.keep_home_on_destroy) refs.push_back(ClaimRef(spec));
     // Delete all first, then wait, so the objects go away in parallel.
     for (const kube::ObjectRef& ref : refs) {
-      absl::Status st = conn.client->Delete(ref, {}, {deadline, conn.cancel.get()});
+      absl::Status st =
+          conn.client->Delete(ref, {}, {deadline, conn.cancel.get()});
       if (!st.ok() && !absl::IsNotFound(st)) {
         response->diagnostics.AddStatus("Unable to Delete Workspace", st);
         return;
       }
     }
     for (const kube::ObjectRef& ref : refs) {
-      absl::Status st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
+      absl::Status st =
+          conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
       if (!st.ok()) {
         response->diagnostics.AddStatus("Unable to Delete Workspace", st);
         return;
@@ -373,9 +609,10 @@ class WorkspaceResource final : public framework::Resource {
         !IsDnsLabel(57)(Value::String(parts[1])).ok()) {
       response->diagnostics.AddError(
           "Invalid Import ID",
-          absl::StrCat("Import cvm_workspace as namespace/name, e.g. "
-                       "`terraform import cvm_workspace.dev coder/dev-1`; got \"",
-                       request.id, "\"."));
+          absl::StrCat(
+              "Import cvm_workspace as namespace/name, e.g. "
+              "`terraform import cvm_workspace.dev coder/dev-1`; got \"",
+              request.id, "\"."));
       return;
     }
     response->state = Value::Object({{"id", Value::String(request.id)},
@@ -385,22 +622,20 @@ class WorkspaceResource final : public framework::Resource {
 
  private:
   // Reads the namespace's settings ConfigMap; defaults when there is none
-  // (`*stored` false). Adds an error diagnostic for other failures.
-  std::optional<ClusterSettings> LoadSettings(const std::string& ns, bool* stored,
-                                              Diagnostics* diags) const {
+  // (`stored` false). Adds an error diagnostic for other failures.
+  std::optional<LoadedSettings> LoadSettings(const std::string& ns,
+                                             Diagnostics* diags) const {
     Connection conn;
-    if (!provider_->GetConnection("Unable to Read Cluster Settings", &conn, diags)) {
+    if (!provider_->GetConnection("Unable to Read Cluster Settings", &conn,
+                                  diags)) {
       return std::nullopt;
     }
-    absl::StatusOr<nlohmann::json> cm = conn.client->Get(
-        {"v1", "ConfigMap", ns, kSettingsConfigMapName},
-        {absl::Now() + absl::Minutes(1), conn.cancel.get()});
-    if (absl::IsNotFound(cm.status())) {
-      ClusterSettings defaults;
-      defaults.namespace_name = ns;
-      *stored = false;
-      return defaults;
-    }
+    absl::StatusOr<nlohmann::json> cm =
+        conn.client->Get({"v1", "ConfigMap", ns, kSettingsConfigMapName},
+                         {absl::Now() + absl::Minutes(1), conn.cancel.get()});
+    LoadedSettings out;
+    out.settings.namespace_name = ns;
+    if (absl::IsNotFound(cm.status())) return out;
     if (!cm.ok()) {
       diags->AddStatus("Unable to Read Cluster Settings", cm.status());
       return std::nullopt;
@@ -410,149 +645,234 @@ class WorkspaceResource final : public framework::Resource {
       diags->AddStatus("Unable to Read Cluster Settings", s.status());
       return std::nullopt;
     }
-    s->namespace_name = ns;
-    *stored = true;
-    return *s;
+    out.settings = *s;
+    out.settings.namespace_name = ns;
+    out.stored = true;
+    out.platform = JsonString(*cm, {"data", "platform"});
+    return out;
   }
 
   // The pod hash also covers the agent token, whose change needs a new pod
   // to reach the workspace.
-  static std::string PodHash(const RenderedWorkspace& rendered, const Value& planned) {
-    const std::optional<std::string> token = StringAttr(planned, "agent_token_sha256");
+  static std::string PodHash(const RenderedWorkspace& rendered,
+                             const Value& planned) {
+    const std::optional<std::string> token =
+        StringAttr(planned, "agent_token_sha256");
     if (!token) return rendered.pod_spec_hash;
     return Sha256Hex(rendered.pod_spec_hash + *token).substr(0, 16);
   }
 
-  static std::string ChangedArguments(const Value& prior, const Value& planned) {
+  static std::string ChangedArguments(const Value& prior,
+                                      const Value& planned) {
     std::vector<std::string> changed;
-    for (const schema::Attribute& a : WorkspaceResourceSchema().block.attributes) {
-      if (a.computed && !a.optional) continue;
-      if (!Attr(prior, a.name).EqualIgnoringRefinements(Attr(planned, a.name))) {
+    // Arguments that never reach the pod.
+    auto skip = [](const std::string& name) {
+      return name == "timeouts" || name == "wait_for_ready" ||
+             name == "running" || name == "cluster_settings_id" ||
+             name == "home";
+    };
+    for (const schema::Attribute& a :
+         WorkspaceResourceSchema().block.attributes) {
+      if ((a.computed && !a.optional) || skip(a.name)) continue;
+      if (!Attr(prior, a.name)
+               .EqualIgnoringRefinements(Attr(planned, a.name))) {
         changed.push_back(a.name);
       }
     }
-    for (const schema::NestedBlock& b : WorkspaceResourceSchema().block.block_types) {
-      if (!Attr(prior, b.type_name).EqualIgnoringRefinements(Attr(planned, b.type_name))) {
+    for (const schema::NestedBlock& b :
+         WorkspaceResourceSchema().block.block_types) {
+      if (skip(b.type_name)) continue;
+      if (!Attr(prior, b.type_name)
+               .EqualIgnoringRefinements(Attr(planned, b.type_name))) {
         changed.push_back(b.type_name);
       }
     }
-    if (!Attr(prior, "host_path_mounts").EqualIgnoringRefinements(
-            Attr(planned, "host_path_mounts"))) {
-      changed.push_back("host_path_mounts (the namespace's cluster settings changed)");
+    if (!Attr(prior, "host_path_mounts")
+             .EqualIgnoringRefinements(Attr(planned, "host_path_mounts"))) {
+      changed.push_back(
+          "host_path_mounts (the namespace's cluster settings changed)");
     }
-    if (!Attr(prior, "agent_token_sha256").EqualIgnoringRefinements(
-            Attr(planned, "agent_token_sha256"))) {
+    if (!Attr(prior, "agent_token_sha256")
+             .EqualIgnoringRefinements(Attr(planned, "agent_token_sha256"))) {
       changed.push_back("agent_token");
     }
-    return changed.empty() ? "the pod specification" : absl::StrJoin(changed, ", ");
+    return changed.empty() ? "the pod specification"
+                           : absl::StrJoin(changed, ", ");
   }
 
-  // Plan-time rules that depend on the namespace's settings.
-  void CheckAgainstSettings(const WorkspaceSpec& spec, const ClusterSettings& settings,
-                            bool settings_stored, Diagnostics* diags) const {
+  // Plan-time rules that depend on the namespace's settings and on the
+  // cluster. API calls: the Namespace (unless the settings manage its Pod
+  // Security level), the RuntimeClass in sysbox mode, and for GPU
+  // workspaces the nodes when the settings do not record the platform.
+  void CheckAgainstSettings(const WorkspaceSpec& spec,
+                            const LoadedSettings& loaded,
+                            Diagnostics* diags) const {
+    const ClusterSettings& settings = loaded.settings;
+    Connection conn;
+    if (!provider_->GetConnection("Unable to Check Workspace", &conn, diags))
+      return;
+    const kube::RequestOptions opts{absl::Now() + absl::Minutes(1),
+                                    conn.cancel.get()};
     if (spec.gpu_count > 0) {
       if (settings.caching) {
         diags->AddAttributeError(
             Path::FromAttr("gpu"), "GPUs Are Not Supported With Caching",
-            absl::StrCat("Namespace ", spec.namespace_name,
-                         " uses cached CVMs, and GPUs are not supported with cached "
-                         "CVMs. Remove the gpu block or turn caching off."));
+            absl::StrCat(
+                "Namespace ", spec.namespace_name,
+                " uses cached CVMs (caching = true in its cluster settings), "
+                "and "
+                "GPUs are not supported with cached CVMs. Remove the gpu block "
+                "or turn caching off."));
       }
       if (settings.gpu_vendor != "nvidia") {
         diags->AddAttributeError(
             Path::FromAttr("gpu"), "GPUs Not Enabled for the Namespace",
-            absl::StrCat("The cluster settings of namespace ", spec.namespace_name,
-                         " have gpu_vendor = \"", settings.gpu_vendor,
-                         "\". Set gpu_vendor = \"nvidia\" in its cvm_cluster_settings "
-                         "(bare-metal clusters only)."));
+            absl::StrCat(
+                "The cluster settings of namespace ", spec.namespace_name,
+                loaded.stored ? "" : " (none stored: the defaults)",
+                " have gpu_vendor = \"", settings.gpu_vendor,
+                "\". CVMs support NVIDIA GPUs only: set gpu_vendor = "
+                "\"nvidia\" "
+                "in its cvm_cluster_settings (bare-metal clusters only)."));
+      }
+      std::string platform = loaded.platform;
+      if (platform.empty()) {
+        absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
+        if (facts.ok()) platform = facts->platform;
+      }
+      if (!platform.empty() && platform != kBareMetal) {
+        diags->AddAttributeError(
+            Path::FromAttr("gpu"), "GPUs Need a Bare-Metal Cluster",
+            absl::StrCat(
+                "The cluster runs on ", platform,
+                " (node providerID). GPUs in CVMs are supported on bare-metal "
+                "clusters only; remove the gpu block or use a bare-metal "
+                "cluster."));
       }
     }
-    Connection conn;
-    if (!provider_->GetConnection("Unable to Check Workspace", &conn, diags)) return;
-    const kube::RequestOptions opts{absl::Now() + absl::Minutes(1), conn.cancel.get()};
-    if (spec.mode == "envbox") {
-      std::string level;
-      if (settings_stored && settings.manage_namespace) {
-        level = settings.pod_security;
-      } else if (!settings_stored) {
-        absl::StatusOr<nlohmann::json> ns =
-            conn.client->Get({"v1", "Namespace", "", spec.namespace_name}, opts);
-        if (absl::IsNotFound(ns.status())) {
-          diags->AddAttributeError(
-              Path::FromAttr("namespace"), "Namespace Not Found",
-              absl::StrCat("Namespace ", spec.namespace_name,
-                           " does not exist. Create it (or let a cvm_cluster_settings "
-                           "with manage_namespace = true create it)."));
-          return;
-        }
-        if (ns.ok()) level = JsonString(*ns, {"metadata", "labels", kPodSecurityEnforce});
+    // The Pod Security level enforced on the namespace.
+    std::string level;
+    if (loaded.stored && settings.manage_namespace) {
+      level = settings.pod_security;
+    } else {
+      absl::StatusOr<nlohmann::json> ns =
+          conn.client->Get({"v1", "Namespace", "", spec.namespace_name}, opts);
+      if (absl::IsNotFound(ns.status())) {
+        diags->AddAttributeError(
+            Path::FromAttr("namespace"), "Namespace Not Found",
+            absl::StrCat(
+                "Namespace ", spec.namespace_name,
+                " does not exist. Create it (or let a cvm_cluster_settings "
+                "with manage_namespace = true create it, and set "
+                "cluster_settings_id to its id)."));
+        return;
       }
+      // Unreadable (no permission): the API server decides at apply.
+      if (ns.ok())
+        level = JsonString(*ns, {"metadata", "labels", kPodSecurityEnforce});
+    }
+    if (spec.mode == "envbox") {
       if (level == "baseline" || level == "restricted") {
         diags->AddAttributeError(
-            Path::FromAttr("mode"), "Namespace Forbids Privileged Pods",
-            absl::StrCat("Namespace ", spec.namespace_name, " enforces Pod Security \"",
-                         level, "\", which rejects the privileged pod and hostPath "
-                         "volumes envbox needs. Label it pod-security.kubernetes.io/"
-                         "enforce=privileged (cvm_cluster_settings with "
-                         "manage_namespace = true does), or use mode = \"sysbox\"."));
+            Path::FromAttr("namespace"), "Namespace Forbids Privileged Pods",
+            absl::StrCat(
+                "Namespace ", spec.namespace_name, " enforces Pod Security \"",
+                level,
+                "\", which rejects the privileged pod and hostPath "
+                "volumes envbox needs. Label it pod-security.kubernetes.io/"
+                "enforce=privileged (cvm_cluster_settings with "
+                "manage_namespace = true does), or use mode = \"sysbox\"."));
       }
-    } else {
-      absl::StatusOr<nlohmann::json> rc = conn.client->Get(
-          {"node.k8s.io/v1", "RuntimeClass", "", settings.runtime_class_name}, opts);
-      if (absl::IsNotFound(rc.status())) {
-        diags->AddAttributeError(
-            Path::FromAttr("mode"), "Sysbox RuntimeClass Missing",
-            absl::StrCat("sysbox mode needs the RuntimeClass ", settings.runtime_class_name,
-                         ", which does not exist. Install Sysbox on the nodes "
-                         "(sysbox-deploy-k8s) or set runtime_class.manage = true in "
-                         "the namespace's cvm_cluster_settings."));
-      } else if (!rc.ok()) {
-        diags->AddStatus("Unable to Check Workspace", rc.status());
-      }
+      return;
+    }
+    if (level == "restricted") {
+      diags->AddAttributeError(
+          Path::FromAttr("namespace"), "Namespace Forbids Root Pods",
+          absl::StrCat(
+              "Namespace ", spec.namespace_name,
+              " enforces Pod Security \"restricted\", which rejects the "
+              "root (systemd) pod of a sysbox workspace. Use \"baseline\" or "
+              "\"privileged\" for the namespace."));
+    }
+    absl::StatusOr<nlohmann::json> rc = conn.client->Get(
+        {"node.k8s.io/v1", "RuntimeClass", "", settings.runtime_class_name},
+        opts);
+    if (absl::IsNotFound(rc.status())) {
+      diags->AddAttributeError(
+          Path::FromAttr("mode"), "Sysbox RuntimeClass Missing",
+          absl::StrCat(
+              "sysbox mode needs the RuntimeClass ",
+              settings.runtime_class_name,
+              " (from the cluster settings of namespace ", spec.namespace_name,
+              "), which does not exist. Install Sysbox on the nodes "
+              "(sysbox-deploy-k8s) or set runtime_class { manage = true } in "
+              "the namespace's cvm_cluster_settings."));
+    } else if (!rc.ok() && !absl::IsPermissionDenied(rc.status())) {
+      diags->AddStatus("Unable to Check Workspace", rc.status());
     }
   }
 
-  // Brings the cluster to `planned` (create when `prior` is null).
-  void ApplyWorkspace(const Connection& conn, const Value& prior, const Value& planned,
-                      const Value& config, absl::Time deadline, const char* summary,
+  // Brings the cluster to `planned` (create when `prior` is null). On
+  // failure the state names what exists, so nothing is orphaned: null
+  // when a create made nothing, otherwise the planned objects (Terraform
+  // taints a failed create; the next refresh reads what is really there).
+  void ApplyWorkspace(const Connection& conn, const Value& prior,
+                      const Value& planned, const Value& config,
+                      absl::Time deadline, const char* summary,
                       framework::ApplyResponse* response) {
     Diagnostics* diags = &response->diagnostics;
     const WorkspaceSpec spec = SpecFromValue(planned);
-    bool stored = false;
-    std::optional<ClusterSettings> settings =
-        LoadSettings(spec.namespace_name, &stored, diags);
-    // Nothing exists yet on a failed create; on update the prior objects do.
-    Value state = prior.IsNull() ? Value::Null(GetSchema().ImpliedType()) : prior;
-    auto fail = [&]() { response->new_state = state; };
-    if (!settings) return fail();
+    bool touched = !prior.IsNull();  // objects may exist
+    Value state =
+        prior.IsNull() ? Value::Null(GetSchema().ImpliedType()) : prior;
+    auto fail = [&]() {
+      response->new_state =
+          touched ? state : Value::Null(GetSchema().ImpliedType());
+    };
+    std::optional<LoadedSettings> loaded =
+        LoadSettings(spec.namespace_name, diags);
+    if (!loaded) return fail();
     const Value& token = Attr(config, "agent_token");
     std::optional<std::string> token_text;
     if (token.IsKnown()) token_text = token.AsString();
     RenderedWorkspace rendered =
-        Render(spec, *settings, token_text, ConfigAnnotation(planned));
+        Render(spec, loaded->settings, token_text, ConfigAnnotation(planned));
     const Value planned_mounts = Attr(planned, "host_path_mounts");
-    if (planned_mounts.IsWhollyKnown() &&
-        planned_mounts != HostPathsValue(rendered.host_paths)) {
-      diags->AddError(summary,
-                      absl::StrCat("The cluster settings of namespace ", spec.namespace_name,
-                                   " changed between plan and apply; run terraform "
-                                   "plan again."));
+    const std::string pod_hash = PodHash(rendered, planned);
+    if ((planned_mounts.IsWhollyKnown() &&
+         planned_mounts != HostPathsValue(rendered.host_paths)) ||
+        (Attr(planned, "pod_spec_hash").IsKnown() &&
+         StringAttr(planned, "pod_spec_hash") !=
+             std::optional<std::string>(pod_hash))) {
+      diags->AddError(
+          summary,
+          absl::StrCat("The cluster settings of namespace ",
+                       spec.namespace_name,
+                       " changed between plan and apply (ConfigMap ",
+                       kSettingsConfigMapName,
+                       "); run terraform plan again to see what they change."));
       return fail();
     }
-    const std::string pod_hash = PodHash(rendered, planned);
     if (rendered.pod.is_object()) {
       rendered.pod["metadata"]["annotations"][kSpecHashAnnotation] = pod_hash;
     }
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
-    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
+    // The workspace's objects are the provider's alone (their names derive
+    // from the workspace), so apply takes back fields someone changed by
+    // hand instead of failing on the conflict: that is the drift repair.
+    const kube::ApplyOptions apply{conn.field_manager, /*force=*/true,
+                                   /*dry_run=*/false};
 
-    // What exists is recorded as we go, so a failure leaves a state that
-    // still names every object.
-    state = planned.WithAttr("node_name", Value::String(""))
-                .WithAttr("phase", Value::String("Pending"))
-                .WithAttr("pod_spec_hash", Value::String(pod_hash))
-                .WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
-    if (!spec.has_agent_token && !prior.IsNull() && !Attr(prior, "secret_name").IsNull()) {
+    // From here on the state names every planned object; live fields are
+    // filled in as they become known.
+    state =
+        planned.WithAttr("node_name", Value::String(""))
+            .WithAttr("phase",
+                      Value::String(spec.running ? "Pending" : "Stopped"))
+            .WithAttr("pod_spec_hash", Value::String(pod_hash))
+            .WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
+    if (!spec.has_agent_token && !prior.IsNull() &&
+        !Attr(prior, "secret_name").IsNull()) {
       absl::Status st = conn.client->Delete(SecretRef(spec), {}, opts);
       if (!st.ok() && !absl::IsNotFound(st)) {
         diags->AddStatus(summary, st);
@@ -560,85 +880,100 @@ class WorkspaceResource final : public framework::Resource {
       }
     }
     if (rendered.secret.is_object()) {
-      absl::StatusOr<nlohmann::json> st = conn.client->Apply(rendered.secret, apply, opts);
+      absl::StatusOr<nlohmann::json> st =
+          conn.client->Apply(rendered.secret, apply, opts);
       if (!st.ok()) {
         diags->AddStatus(summary, st.status());
         return fail();
       }
+      touched = true;
     }
-    absl::StatusOr<nlohmann::json> claim = conn.client->Apply(rendered.claim, apply, opts);
+    absl::StatusOr<nlohmann::json> claim =
+        conn.client->Apply(rendered.claim, apply, opts);
     if (!claim.ok()) {
       diags->AddStatus(summary, claim.status());
       return fail();
     }
+    touched = true;
     absl::StatusOr<nlohmann::json> live = conn.client->Get(PodRef(spec), opts);
     if (!live.ok() && !absl::IsNotFound(live.status())) {
       diags->AddStatus(summary, live.status());
       return fail();
     }
+    // Kubernetes changes labels, annotations and images of a running pod
+    // in place; anything else needs a new pod.
     const bool replace =
-        live.ok() && (!spec.running ||
-                      JsonString(*live, {"metadata", "annotations", kSpecHashAnnotation}) !=
-                          pod_hash ||
-                      !JsonString(*live, {"metadata", "deletionTimestamp"}).empty());
+        live.ok() &&
+        (!spec.running || PodTerminated(*live) || PodDeleting(*live) ||
+         JsonString(*live, {"metadata", "annotations", kSpecHashAnnotation}) !=
+             pod_hash);
     if (replace) {
       kube::DeleteOptions only_this_pod;
       only_this_pod.uid = JsonString(*live, {"metadata", "uid"});
       absl::Status st = conn.client->Delete(PodRef(spec), only_this_pod, opts);
-      if (!st.ok() && !absl::IsNotFound(st)) {
+      if (!st.ok() && !absl::IsNotFound(st) && !absl::IsAborted(st)) {
         diags->AddStatus(summary, st);
         return fail();
       }
-      st = conn.client->WaitForDeletion(PodRef(spec), deadline, conn.cancel.get());
+      st = conn.client->WaitForDeletion(PodRef(spec), deadline,
+                                        conn.cancel.get());
       if (!st.ok()) {
         diags->AddStatus(summary, st);
         return fail();
       }
     }
     if (!spec.running) {
-      state = state.WithAttr("node_name", Value::String(""))
-                  .WithAttr("phase", Value::String("Stopped"));
       response->new_state = state;
       return;
     }
-    absl::StatusOr<nlohmann::json> pod = conn.client->Apply(rendered.pod, apply, opts);
+    absl::StatusOr<nlohmann::json> pod =
+        conn.client->Apply(rendered.pod, apply, opts);
     if (!pod.ok()) {
       diags->AddStatus(summary, pod.status());
       return fail();
     }
-    state = state.WithAttr("node_name", Value::String(JsonString(*pod, {"spec", "nodeName"})))
-                .WithAttr("phase", Value::String(JsonString(*pod, {"status", "phase"})));
+    auto with_pod = [&](const nlohmann::json& p) {
+      const std::string phase = JsonString(p, {"status", "phase"});
+      state = state
+                  .WithAttr("node_name",
+                            Value::String(JsonString(p, {"spec", "nodeName"})))
+                  .WithAttr("phase",
+                            Value::String(phase.empty() ? "Pending" : phase));
+    };
+    with_pod(*pod);
     if (spec.wait_for_ready) {
-      absl::StatusOr<nlohmann::json> ready =
-          conn.client->WaitFor(PodRef(spec), PodReady, deadline, conn.cancel.get());
+      absl::StatusOr<nlohmann::json> ready = conn.client->WaitFor(
+          PodRef(spec), PodReady, deadline, conn.cancel.get());
       if (!ready.ok()) {
-        diags->AddError(summary, WaitFailure(conn, spec, ready.status()));
-        absl::StatusOr<nlohmann::json> now = conn.client->Get(PodRef(spec), {});
-        if (now.ok()) {
-          state = state.WithAttr("node_name",
-                                 Value::String(JsonString(*now, {"spec", "nodeName"})))
-                      .WithAttr("phase", Value::String(JsonString(*now, {"status", "phase"})));
-        }
+        diags->AddError(
+            summary, WaitFailure(conn, spec, prior.IsNull(), ready.status()));
+        absl::StatusOr<nlohmann::json> now = conn.client->Get(
+            PodRef(spec), {absl::Now() + absl::Seconds(10), nullptr});
+        if (now.ok()) with_pod(*now);
         return fail();
       }
-      pod = ready;
+      with_pod(*ready);
     }
-    response->new_state =
-        state.WithAttr("node_name", Value::String(JsonString(*pod, {"spec", "nodeName"})))
-            .WithAttr("phase", Value::String(JsonString(*pod, {"status", "phase"}).empty()
-                                                 ? "Pending"
-                                                 : JsonString(*pod, {"status", "phase"})));
+    response->new_state = state;
   }
 
   // The error of a failed wait, with the pod's last Warning events.
-  static std::string WaitFailure(const Connection& conn, const WorkspaceSpec& spec,
+  static std::string WaitFailure(const Connection& conn,
+                                 const WorkspaceSpec& spec, bool create,
                                  const absl::Status& status) {
-    std::string text = absl::StrCat("Pod ", spec.Id(), " did not become Ready: ",
-                                    status.message());
-    absl::StatusOr<std::vector<kube::Event>> events =
-        conn.client->Events(PodRef(spec), {absl::Now() + absl::Seconds(10), nullptr});
+    std::string text =
+        absl::IsDeadlineExceeded(status)
+            ? absl::StrCat(
+                  "Pod ", spec.Id(), " did not become Ready within timeouts.",
+                  create ? "create (default 10m)" : "update (default 10m)",
+                  ": ", status.message())
+            : absl::StrCat("Pod ", spec.Id(),
+                           " did not become Ready: ", status.message());
+    absl::StatusOr<std::vector<kube::Event>> events = conn.client->Events(
+        PodRef(spec), {absl::Now() + absl::Seconds(10), nullptr});
     if (events.ok()) {
-      std::vector<kube::Event> warnings = kube::FilterEvents(*events, "Warning");
+      std::vector<kube::Event> warnings =
+          kube::FilterEvents(*events, "Warning");
       if (!warnings.empty()) {
         absl::StrAppend(&text, "\nLast warning events:");
         const size_t first = warnings.size() > 3 ? warnings.size() - 3 : 0;
@@ -647,8 +982,9 @@ class WorkspaceResource final : public framework::Resource {
         }
       }
     }
-    absl::StrAppend(&text, "\nThe workspace's objects exist and are recorded in the "
-                           "state; fix the cause and apply again.");
+    absl::StrAppend(&text,
+                    "\nThe workspace's objects exist and are recorded in the "
+                    "state; fix the cause and apply again.");
     return text;
   }
 
@@ -659,10 +995,14 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
  public:
   explicit WorkspaceManifestDataSource(const CvmProvider*) {}
   std::string TypeName() const override { return "cvm_workspace_manifest"; }
-  const schema::Schema& GetSchema() const override { return WorkspaceManifestSchema(); }
+  const schema::Schema& GetSchema() const override {
+    return WorkspaceManifestSchema();
+  }
 
+  // `diags` already holds the attribute validators' findings.
   void ValidateConfig(const Value& config, Diagnostics* diags) override {
     ValidateWorkspaceConfig(config, diags);
+    *diags = PointableDiagnostics(GetSchema().block, *diags);
   }
 
   void Read(const framework::DataReadRequest& request,
@@ -680,7 +1020,8 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
     settings.namespace_name = spec.namespace_name;
     const Value& cs = Attr(state, "cluster_settings");
     settings.caching = BoolAttr(cs, "caching").value_or(false);
-    settings.auto_load_shiftfs = BoolAttr(cs, "auto_load_shiftfs").value_or(false);
+    settings.auto_load_shiftfs =
+        BoolAttr(cs, "auto_load_shiftfs").value_or(false);
     settings.docker_bridge_cidr =
         StringAttr(cs, "docker_bridge_cidr").value_or(kDefaultBridgeCidr);
     settings.runtime_class_name =
@@ -696,7 +1037,8 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
     }
     RenderedWorkspace rendered = Render(spec, settings, std::nullopt, "");
     if (rendered.pod.is_object()) {
-      rendered.pod["metadata"]["annotations"][kSpecHashAnnotation] = rendered.pod_spec_hash;
+      rendered.pod["metadata"]["annotations"][kSpecHashAnnotation] =
+          rendered.pod_spec_hash;
     }
     std::vector<nlohmann::json> objects;
     if (rendered.pod.is_object()) objects.push_back(rendered.pod);
@@ -711,19 +1053,20 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
     }
     state = state.WithAttr("yaml", Value::String(yaml));
     state = state.WithAttr("json", Value::String(array.dump(2)));
-    state = state.WithAttr("pod_yaml", Value::String(rendered.pod.is_object()
-                                                         ? ToYaml(rendered.pod)
-                                                         : ""));
+    state = state.WithAttr(
+        "pod_yaml",
+        Value::String(rendered.pod.is_object() ? ToYaml(rendered.pod) : ""));
     state = state.WithAttr("objects", framework::StringList(compact));
-    state = state.WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
+    state =
+        state.WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
     if (Attr(state, "inner_hostname").IsNull()) {
       state = state.WithAttr("inner_hostname", Value::String(spec.name));
     }
     for (const char* device : {"tun", "fuse"}) {
       if (Attr(state, device).IsNull()) {
-        state = state.WithAttr(device, Value::Bool(std::string(device) == "tun"
-                                                       ? settings.tun
-                                                       : settings.fuse));
+        state = state.WithAttr(
+            device, Value::Bool(std::string(device) == "tun" ? settings.tun
+                                                             : settings.fuse));
       }
     }
     response->state = state;
@@ -732,7 +1075,8 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
 
 }  // namespace
 
-std::unique_ptr<framework::Resource> NewWorkspaceResource(const CvmProvider* provider) {
+std::unique_ptr<framework::Resource> NewWorkspaceResource(
+    const CvmProvider* provider) {
   return std::make_unique<WorkspaceResource>(provider);
 }
 
