@@ -392,18 +392,19 @@ std::map<std::string, std::string> StringMapField(const nlohmann::json& j) {
 }
 
 // The Pod Security level the namespace's labels give, as pod_security reads
-// back: the enforce label, unless warn or audit differ from it (then that
-// differing value, or null when one is missing), so a hand edit of any of
-// the three shows up as a change of pod_security.
-Value PodSecurityFromLabels(const nlohmann::json& labels) {
-  const std::string enforce = StringField(labels, kPodSecurityEnforce);
-  if (enforce.empty()) return Value::Null(Type::String());
-  for (const char* key : {kPodSecurityWarn, kPodSecurityAudit}) {
-    const std::string other = StringField(labels, key);
-    if (other.empty()) return Value::Null(Type::String());
-    if (other != enforce) return Value::String(other);
+// back: `applied` (the level in state) while the enforce, warn and audit
+// labels all carry it; otherwise the first of them that differs (null when
+// it is missing), so a hand edit of any of the three shows up as a change
+// of pod_security.
+Value PodSecurityFromLabels(const nlohmann::json& labels,
+                            const std::string& applied) {
+  for (const char* key :
+       {kPodSecurityEnforce, kPodSecurityWarn, kPodSecurityAudit}) {
+    const std::string level = StringField(labels, key);
+    if (level.empty()) return Value::Null(Type::String());
+    if (level != applied) return Value::String(level);
   }
-  return Value::String(enforce);
+  return Value::String(applied);
 }
 
 bool IsTerminating(const nlohmann::json& object) {
@@ -620,8 +621,9 @@ class ClusterSettingsResource final : public framework::Resource {
     if (s.manage_namespace) {
       state = state.WithAttr(
           "pod_security",
-          PodSecurityFromLabels(ObjectField(
-              ObjectField(*namespace_object, "metadata"), "labels")));
+          PodSecurityFromLabels(
+              ObjectField(ObjectField(*namespace_object, "metadata"), "labels"),
+              s.pod_security));
     }
     if (s.manage_runtime_class && !Attr(state, "runtime_class").IsNull()) {
       absl::StatusOr<nlohmann::json> rc =
