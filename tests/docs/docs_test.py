@@ -98,6 +98,41 @@ class DocsMatchSchemaTest(unittest.TestCase):
                         bad.append(f"{os.path.relpath(path, ROOT)}:\n{block}\n{proc.stderr}")
         self.assertFalse(bad, "unformatted or invalid HCL in docs:\n" + "\n".join(bad))
 
+    def test_relative_links_resolve(self):
+        """Links between docs pages point at existing pages and headings (GitHub slugs)."""
+        def slugs(text):
+            found = set(re.findall(r'<a id="([^"]+)"></a>', text))
+            for heading in re.findall(r"^#+ (.+)$", text, re.M):
+                slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+                found.add(slug)
+            return found
+
+        bad = []
+        docs = os.path.join(ROOT, "docs")
+        for dirpath, _, files in os.walk(docs):
+            for name in sorted(files):
+                if not name.endswith(".md"):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path) as f:
+                    text = f.read()
+                prose = re.sub(r"```.*?```", "", text, flags=re.S)
+                for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+                    if re.match(r"^[a-z]+:", target):
+                        continue
+                    file_part, _, anchor = target.partition("#")
+                    dest = os.path.normpath(os.path.join(dirpath, file_part)) if file_part \
+                        else path
+                    if not os.path.isfile(dest):
+                        bad.append(f"{os.path.relpath(path, ROOT)}: {target} (no such file)")
+                        continue
+                    if anchor:
+                        with open(dest) as f:
+                            if anchor not in slugs(f.read()):
+                                bad.append(f"{os.path.relpath(path, ROOT)}: {target} "
+                                           "(no such heading)")
+        self.assertFalse(bad, "broken links in docs:\n" + "\n".join(bad))
+
     def test_guides_have_the_required_topics(self):
         guides = os.path.join(ROOT, "docs", "guides")
         with open(os.path.join(guides, "coder-templates.md")) as f:
