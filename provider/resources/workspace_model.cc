@@ -79,10 +79,16 @@ nlohmann::json HomeMount(const std::string& path, const std::string& sub_path,
   return m;
 }
 
+// "host" + the path as a DNS label: "/usr/src" -> "host-usr-src".
 std::string HostPathVolumeName(const std::string& path) {
   std::string name = "host";
-  for (char c : path)
-    name.push_back(c == '/' || c == '_' || c == '.' ? '-' : c);
+  for (char c : path) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    name.push_back(keep ? c : '-');
+  }
+  if (name.size() > 63) name.resize(63);
+  while (name.back() == '-') name.pop_back();
   return name;
 }
 
@@ -213,6 +219,13 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
         {"annotations", Annotations(spec)}}},
       {"spec", {{"containers", {container}}, {"volumes", volumes}}},
   };
+  if (spec.host_network) {
+    pod["spec"]["hostNetwork"] = true;
+    // Keep cluster DNS (the agent URL may be a Service name).
+    pod["spec"]["dnsPolicy"] = "ClusterFirstWithHostNet";
+  }
+  if (spec.host_pid) pod["spec"]["hostPID"] = true;
+  if (spec.host_ipc) pod["spec"]["hostIPC"] = true;
   AddCommonPodFields(spec, &pod);
   return pod;
 }
@@ -480,6 +493,9 @@ WorkspaceSpec SpecFromValue(const Value& o) {
   s.labels = framework::StringMapAttr(o, "labels").value_or(s.labels);
   s.annotations =
       framework::StringMapAttr(o, "annotations").value_or(s.annotations);
+  s.host_network = BoolAttr(o, "host_network").value_or(false);
+  s.host_pid = BoolAttr(o, "host_pid").value_or(false);
+  s.host_ipc = BoolAttr(o, "host_ipc").value_or(false);
   s.systemd = BoolAttr(o, "systemd").value_or(true);
   s.user_namespace = StringAttr(o, "user_namespace").value_or(s.user_namespace);
   s.wait_for_ready = BoolAttr(o, "wait_for_ready").value_or(true);

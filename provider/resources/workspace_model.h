@@ -72,6 +72,8 @@ struct WorkspaceSpec {
   std::map<std::string, std::string> node_selector;
   std::vector<Toleration> tolerations;
   std::map<std::string, std::string> labels, annotations;
+  // envbox mode only (rejected for sysbox at plan time).
+  bool host_network = false, host_pid = false, host_ipc = false;
   bool systemd = true;  // sysbox mode
   std::string user_namespace =
       "annotation";  // sysbox: "host_users" or "annotation"
