@@ -3,6 +3,7 @@
 #include "provider/resources/workspace_schema.h"
 
 #include <cmath>
+#include <set>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -437,6 +438,38 @@ constexpr const char* kPrivateTargets[] = {
     "/var/lib/docker", "/var/lib/containers", "/var/lib/sysbox", "/lib/modules",
     "/usr/src",        "/var/lib/coder"};
 
+// Environment variables the provider renders itself, and the argument that
+// sets each. A user value would shadow ours (and CODER_AGENT_TOKEN would put
+// the token into the pod spec in clear).
+struct ReservedEnv {
+  const char* name;
+  const char* argument;
+};
+constexpr ReservedEnv kReservedEnvAlways[] = {
+    {"CODER_AGENT_TOKEN", "agent_token"},
+    {"CODER_AGENT_URL", "agent_url"},
+};
+constexpr ReservedEnv kReservedEnvEnvbox[] = {
+    {"CODER_INNER_IMAGE", "inner_image"},
+    {"CODER_INNER_USERNAME", "inner_username"},
+    {"CODER_INNER_HOSTNAME", "inner_hostname"},
+    {"CODER_BOOTSTRAP_SCRIPT", "bootstrap_script"},
+    {"CODER_MOUNTS", "mounts"},
+    {"CODER_INNER_ENVS", "env_passthrough"},
+    {"CODER_DOCKER_BRIDGE_CIDR",
+     "docker_bridge_cidr of the namespace's cvm_cluster_settings"},
+    {"CODER_ADD_TUN", "tun"},
+    {"CODER_ADD_FUSE", "fuse"},
+    {"CODER_ADD_GPU", "the gpu block"},
+    {"CODER_USR_LIB_DIR", "gpu.host_lib_dir"},
+    {"CODER_CPUS", "cpu.limit"},
+    {"CODER_MEMORY", "memory.limit"},
+    {"CODER_IMAGE_PULL_SECRET", "image_pull_secret"},
+};
+constexpr ReservedEnv kReservedEnvSysbox[] = {
+    {"CVM_BOOTSTRAP", "bootstrap_script"},
+};
+
 bool UnderPath(const std::string& path, const std::string& root) {
   return path == root || absl::StartsWith(path, root + "/");
 }
@@ -524,6 +557,12 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
   }
   const Value& mounts = Attr(config, "mounts");
   if (mounts.IsKnown()) {
+    const Value& user = Attr(config, "inner_username");
+    std::optional<std::string> home;
+    if (user.IsNull()) home = "/home/coder";
+    if (auto name = StringAttr(config, "inner_username"))
+      home = "/home/" + *name;
+    std::set<std::string> seen;
     for (size_t i = 0; i < mounts.Elements().size(); ++i) {
       const std::optional<std::string> target =
           StringAttr(mounts.Elements()[i], "target");
@@ -531,6 +570,21 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
       const Path path = Path::FromAttr("mounts")
                             .Index(static_cast<int64_t>(i))
                             .Attr("target");
+      if (!seen.insert(*target).second) {
+        diags->AddAttributeError(
+            path, "Duplicate Mount Target",
+            absl::StrCat("Another mount already targets \"", *target,
+                         "\"; give each mount its own target."));
+      }
+      if (home && *target == *home) {
+        diags->AddAttributeError(
+            path, "Mount Target Is the Home Directory",
+            absl::StrCat(
+                *home,
+                " is the workspace's home, already mounted from the home "
+                "volume; mount below it (e.g. \"",
+                *home, "/projects\") or elsewhere."));
+      }
       if (UnderPath(*target, "/tmp")) {
         diags->AddAttributeError(
             path, "Mount Target Under /tmp",
@@ -549,6 +603,22 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
                            *target, "\"."));
         }
       }
+    }
+  }
+  if (auto env = framework::StringMapAttr(config, "env")) {
+    auto check = [&](const ReservedEnv& r) {
+      if (env->count(r.name) == 0) return;
+      diags->AddAttributeError(
+          Path::FromAttr("env").Key(r.name), "Reserved Environment Variable",
+          absl::StrCat(r.name, " is set by the provider; use ", r.argument,
+                       " instead and remove it from env."));
+    };
+    for (const ReservedEnv& r : kReservedEnvAlways) check(r);
+    if (envbox && mode_known) {
+      for (const ReservedEnv& r : kReservedEnvEnvbox) check(r);
+    }
+    if (sysbox) {
+      for (const ReservedEnv& r : kReservedEnvSysbox) check(r);
     }
   }
   CheckQuantities(config, "cpu", /*cpu=*/true, envbox, diags);
