@@ -531,7 +531,7 @@ class WorkspaceResource final : public framework::Resource {
         std::optional<LoadedSettings> loaded =
             LoadSettings(spec.namespace_name, &response->diagnostics);
         if (!loaded) return;
-        WorkspaceSpec running_spec = spec;
+        WorkspaceSpec running_spec = SpecFromValue(state);  // with the token's hash
         running_spec.running = true;
         RenderedWorkspace rendered =
             Render(running_spec, loaded->settings, std::nullopt, "");

@@ -136,6 +136,10 @@ class WorkspaceTestBase(unittest.TestCase):
     def setUpClass(cls):
         cls.cluster = Cluster()
 
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.api.close()
+
     def namespace(self, prefix, labels=None):
         ns = f"{prefix}-{suffix()}"
         self.cluster.create_namespace(ns, labels)
@@ -235,10 +239,10 @@ class WorkspaceTestBase(unittest.TestCase):
                 f'  client_certificate = file("{crt}")\n'
                 f'  client_key = file("{key}")\n}}\n')
 
-    def audit_lines(self, user):
+    def audit_lines(self, user, contains=""):
         with open(self.cluster.env["CVM_AUDIT_LOG"]) as f:
             return [json.loads(line) for line in f
-                    if f'"username":"{user}"' in line]
+                    if f'"username":"{user}"' in line and contains in line]
 
 
 @unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
@@ -292,6 +296,13 @@ resource "cvm_cluster_settings" "sysbox" {{
         plan = d.plan()
         self.assertEqual(plan.code, 0, plan)
         self.assertIn("Plan: 7 to add", plan.stdout)
+        # Settings created in the same apply: planned from the reference, the
+        # mounts known after apply. Settings already stored: known now.
+        planned = {b.split(" ", 1)[0]: b for b in re.split(r"\n  # ", plan.stdout)[1:]}
+        for label in ("off", "cached", "sysbox"):
+            self.assertRegex(planned[f"cvm_workspace.{label}"],
+                             r"host_path_mounts\s+= \(known after apply\)")
+        self.assertIn('path      = "/var/run"', planned["cvm_workspace.shiftfs"])
         d.apply()
 
         for label, ns, row in (("off", ns_off, ROW_OFF), ("cached", ns_cached, ROW_CACHED),
@@ -387,6 +398,13 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
         pod = self.pod(ns, name)
         claim_uid = self.claim(ns, name)["metadata"]["uid"]
         self.assert_token_absent(json.dumps(pod), "the pod")
+        # Apply waited for Ready by watch, not by polling.
+        pod_calls = [(line["verb"], line["requestURI"])
+                     for line in self.audit_lines("cvm-admin", f'"namespace":"{ns}"')
+                     if line["stage"] == "ResponseComplete"
+                     and line["objectRef"].get("resource") == "pods"]
+        self.assertIn("watch", [verb for verb, _ in pod_calls], pod_calls)
+        self.assertLessEqual(len([v for v, _ in pod_calls if v == "get"]), 4, pod_calls)
         state_json = d.run("show", "-json", check=True).stdout
         self.assert_token_absent(state_json, "terraform show -json")
         with open(os.path.join(d.path, "terraform.tfstate")) as f:
@@ -406,6 +424,10 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
             self.assertIsNotNone(self.secret(ns, name))
             values = d.resource("cvm_workspace.dev")
             self.assertEqual((values["phase"], values["node_name"]), ("Stopped", ""))
+            self.assert_plan_empty(d)
+            # A stopped workspace imports too (no pod to read the hash from).
+            d.run("state", "rm", "cvm_workspace.dev", check=True)
+            d.run("import", "-no-color", "cvm_workspace.dev", f"{ns}/{name}", check=True)
             self.assert_plan_empty(d)
 
         with self.subTest("start brings the pod back on the same claim"):
@@ -681,10 +703,10 @@ output "host_path_mounts" {
         self.assertEqual(self.audit_lines(user), [],
                          "cvm_workspace_manifest made API calls")
         # The count is real: one request with that identity shows up.
-        probe = ApiClient(self.cluster.env["KUBE_HOST"], self.cluster.env["KUBE_CA_FILE"],
-                          cert_file=crt, key_file=key)
-        with self.assertRaises(ApiError):
-            probe.request("GET", f"/api/v1/namespaces/{ns}/pods")
+        with ApiClient(self.cluster.env["KUBE_HOST"], self.cluster.env["KUBE_CA_FILE"],
+                       cert_file=crt, key_file=key) as probe:
+            with self.assertRaises(ApiError):
+                probe.request("GET", f"/api/v1/namespaces/{ns}/pods")
         self.cluster.wait("audit line of the probe", lambda: self.audit_lines(user), timeout=10)
 
         outputs = json.loads(d.run("output", "-json", check=True).stdout)
