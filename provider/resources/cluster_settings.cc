@@ -272,6 +272,20 @@ Value FactsValue(const ClusterFacts& facts, Value object) {
   return object.WithAttr("warnings", framework::StringList(facts.warnings));
 }
 
+// `object` with only its unknown fact attributes filled from `facts`. A plan
+// carries the facts read at plan time, so an update shows just what the
+// configuration or the drift changes; apply keeps them (the next refresh
+// brings newer ones without a diff).
+Value FillUnknownFacts(const ClusterFacts& facts, Value object) {
+  const Value all = FactsValue(facts, object);
+  for (const char* key :
+       {"kubernetes_version", "sysbox_ready_nodes", "platform", "warnings"}) {
+    if (!Attr(object, key).IsKnown())
+      object = object.WithAttr(key, Attr(all, key));
+  }
+  return object;
+}
+
 bool RuntimeClassIsDefault(const ClusterSettings& s) {
   ClusterSettings d;
   return s.runtime_class_name == d.runtime_class_name &&
@@ -500,9 +514,12 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     response->planned_state = planned;
     if (!config.IsWhollyKnown() || !provider_->HasConnection()) return;
-    CheckCluster(
+    std::optional<ClusterFacts> facts = CheckCluster(
         SettingsFromValue(planned), !Attr(config, "runtime_class").IsNull(),
         Ownership::Parse(request.prior_private), &response->diagnostics);
+    if (facts) {
+      response->planned_state = FillUnknownFacts(*facts, planned);
+    }
   }
 
   void PlanDestroy(const framework::PlanRequest& request,
@@ -739,26 +756,30 @@ class ClusterSettingsResource final : public framework::Resource {
   // Plan-time checks that need the cluster. Adds diagnostics; never writes.
   // `sysbox_wanted`: the configuration has a runtime_class block, so a
   // missing RuntimeClass deserves a warning (envbox-only users need none).
-  void CheckCluster(const ClusterSettings& s, bool sysbox_wanted,
-                    const Ownership& owned, Diagnostics* diags) {
+  // Returns the facts it read, or nullopt (with an error) when it could not.
+  std::optional<ClusterFacts> CheckCluster(const ClusterSettings& s,
+                                           bool sysbox_wanted,
+                                           const Ownership& owned,
+                                           Diagnostics* diags) {
     Connection conn;
     if (!provider_->GetConnection("Unable to Check Cluster", &conn, diags))
-      return;
+      return std::nullopt;
     const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
                                     conn.cancel.get()};
     absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
     if (!facts.ok()) {
       diags->AddStatus("Unable to Check Cluster", facts.status());
-      return;
+      return std::nullopt;
     }
     absl::StatusOr<nlohmann::json> rc =
         conn.client->Get(RuntimeClassRef(s.runtime_class_name), opts);
     if (!rc.ok() && !absl::IsNotFound(rc.status())) {
       diags->AddStatus("Unable to Check Cluster", rc.status());
-      return;
+      return std::nullopt;
     }
     CheckAgainstCluster(s, *facts, rc, sysbox_wanted,
                         owned.created_runtime_class, diags);
+    return *std::move(facts);
   }
 
   // Adds an error and returns false while workspaces use the namespace and
@@ -902,14 +923,17 @@ class ClusterSettingsResource final : public framework::Resource {
       return finish();
     }
     wrote_anything = true;
-    absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
-    if (!facts.ok()) {
-      diags->AddStatus(summary, facts.status());
-      return finish();
+    response->new_state =
+        response->new_state.WithAttr("id", Value::String(s.namespace_name))
+            .WithAttr("host_path_mounts", HostPathsValue(s.HostPaths()));
+    if (!response->new_state.IsWhollyKnown()) {  // facts not read at plan time
+      absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
+      if (!facts.ok()) {
+        diags->AddStatus(summary, facts.status());
+        return finish();
+      }
+      response->new_state = FillUnknownFacts(*facts, response->new_state);
     }
-    response->new_state = FactsValue(
-        *facts,
-        response->new_state.WithAttr("id", Value::String(s.namespace_name)));
     finish();
   }
 

@@ -59,7 +59,6 @@ ROWS = {
                              {"path": "/var/run", "read_only": True},
                              {"path": "/var/lib", "read_only": False}]),
 }
-FACTS = ("kubernetes_version", "sysbox_ready_nodes", "platform", "warnings")
 SETTINGS = ("caching", "auto_load_shiftfs", "gpu_vendor", "docker_bridge_cidr", "tun",
             "fuse")
 
@@ -230,7 +229,7 @@ class ClusterTestCase(unittest.TestCase):
         self.assertEqual(change["actions"], actions)
         if actions == ["update"]:
             self.assertEqual(changed_attributes(change), sorted(changed))
-            self.assertLessEqual(set(unknown_attributes(change)), set(FACTS))
+            self.assertEqual(unknown_attributes(change), [])
             self.assertFalse(changes[0].get("action_reason"), changes[0])
         return change
 
@@ -276,9 +275,12 @@ class HostPathTableTest(ClusterTestCase):
             with self.subTest(row):
                 self.assertEqual(changes[row]["actions"], ["create"])
                 self.assertEqual(changes[row]["after"]["host_path_mounts"], mounts)
-                self.assertNotIn("host_path_mounts", unknown_attributes(changes[row]))
-                # Cluster facts are read at apply.
-                self.assertIn("kubernetes_version", unknown_attributes(changes[row]))
+                # Only the id waits for the apply; the cluster facts are read
+                # by the plan.
+                self.assertEqual(unknown_attributes(changes[row]), ["id"])
+                self.assertEqual(changes[row]["after"]["kubernetes_version"],
+                                 "v" + self.cluster.env["CVM_KUBE_VERSION"])
+                self.assertEqual(changes[row]["after"]["platform"], "bare-metal")
 
     def test_each_row_lands_in_the_cluster(self):
         for row, (caching, shiftfs, mounts) in ROWS.items():
@@ -417,6 +419,8 @@ class UpdateAndDriftTest(ClusterTestCase):
         self.assertEqual(change["after"]["host_path_mounts"], ROWS["cached"][2])
         result = self.tf.run("show", "-no-color", "tfplan", check=True)
         self.assertIn("updated in-place", result.stdout)
+        self.assertIn("~ caching ", result.stdout)
+        self.assertNotIn("known after apply", result.stdout)
         self.assertIn("0 to add, 1 to change, 0 to destroy", result.stdout)
         self.assertNotIn("must be replaced", result.stdout)
         self.tf.apply()
