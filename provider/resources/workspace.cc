@@ -158,6 +158,13 @@ absl::StatusOr<bool> PodReady(const nlohmann::json& pod) {
   return false;
 }
 
+// "timeouts.create (10m)": the limit of an operation, as configured.
+std::string TimeoutName(const Value& planned, const char* which) {
+  return absl::StrCat(
+      "timeouts.", which, " (",
+      StringAttr(Attr(planned, "timeouts"), which).value_or("10m"), ")");
+}
+
 // The map attribute `name` of `state` with each of its keys valued as the
 // live object has it (keys gone there removed), so a label or annotation
 // changed behind Terraform's back shows in the plan. Keys in `ours` are the
@@ -531,7 +538,8 @@ class WorkspaceResource final : public framework::Resource {
         std::optional<LoadedSettings> loaded =
             LoadSettings(spec.namespace_name, &response->diagnostics);
         if (!loaded) return;
-        WorkspaceSpec running_spec = SpecFromValue(state);  // with the token's hash
+        // From the state as restored, with the token's hash.
+        WorkspaceSpec running_spec = SpecFromValue(state);
         running_spec.running = true;
         RenderedWorkspace rendered =
             Render(running_spec, loaded->settings, std::nullopt, "");
@@ -945,8 +953,10 @@ class WorkspaceResource final : public framework::Resource {
       absl::StatusOr<nlohmann::json> ready = conn.client->WaitFor(
           PodRef(spec), PodReady, deadline, conn.cancel.get());
       if (!ready.ok()) {
-        diags->AddError(
-            summary, WaitFailure(conn, spec, prior.IsNull(), ready.status()));
+        const std::string timeout =
+            TimeoutName(planned, prior.IsNull() ? "create" : "update");
+        diags->AddError(summary,
+                        WaitFailure(conn, spec, timeout, ready.status()));
         absl::StatusOr<nlohmann::json> now = conn.client->Get(
             PodRef(spec), {absl::Now() + absl::Seconds(10), nullptr});
         if (now.ok()) with_pod(*now);
@@ -958,15 +968,15 @@ class WorkspaceResource final : public framework::Resource {
   }
 
   // The error of a failed wait, with the pod's last Warning events.
+  // `timeout` names the limit, e.g. "timeouts.create (15m)".
   static std::string WaitFailure(const Connection& conn,
-                                 const WorkspaceSpec& spec, bool create,
+                                 const WorkspaceSpec& spec,
+                                 const std::string& timeout,
                                  const absl::Status& status) {
     std::string text =
         absl::IsDeadlineExceeded(status)
-            ? absl::StrCat(
-                  "Pod ", spec.Id(), " did not become Ready within timeouts.",
-                  create ? "create (default 10m)" : "update (default 10m)",
-                  ": ", status.message())
+            ? absl::StrCat("Pod ", spec.Id(), " did not become Ready within ",
+                           timeout, ": ", status.message())
             : absl::StrCat("Pod ", spec.Id(),
                            " did not become Ready: ", status.message());
     absl::StatusOr<std::vector<kube::Event>> events = conn.client->Events(
