@@ -267,6 +267,13 @@ TEST_F(PlanTest, RequiresReplace) {
                            Volumes({Value::Object({{"gib", N(10)}})})),
        Config().WithAttr("volume", Volumes({Value::Object({{"gib", N(10)}})})),
        {Path::FromAttr("volume")}},
+      {"block unknown (dynamic block) counts as a change",
+       Prior(),
+       Proposed().WithAttr(
+           "volume", Value::Unknown(block_.FindBlock("volume")->ImpliedType())),
+       Config().WithAttr(
+           "volume", Value::Unknown(block_.FindBlock("volume")->ImpliedType())),
+       {Path::FromAttr("volume")}},
       {"attribute inside a list block",
        Prior(),
        Proposed().WithAttr("rule", Rules({Rule(N(81), S("tcp"), S("r1"))})),
