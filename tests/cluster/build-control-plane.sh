@@ -10,6 +10,12 @@
 # directory on stdout (messages go to stderr), so
 # `bin=$(tests/cluster/build-control-plane.sh)` works.
 #
+# Usage: tests/cluster/build-control-plane.sh [--kubectl]
+#   --kubectl   build only `kubectl` from the same source tree (same reflect2
+#               fix), cached separately in <cache>/kube-1.20.2/kubectl-bin/ and
+#               printed as a path to the binary; used by bench/run.sh, not by
+#               the tests. Reuses the unpacked source when it is there.
+#
 # Needs root the first time, to add a deb-src entry of its own
 # (/etc/apt/sources.list.d/cvm-deb-src.sources; existing sources are never
 # edited) and to install the packages of `release/deps.sh --cluster`.
@@ -116,7 +122,8 @@ replace_reflect2() {
 
 # Offline build: everything comes from vendor/.
 make_binaries() {
-  cvm_log "make WHAT=\"cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler\" ($go_version; log: $build_log)"
+  local what=${1:-cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler}
+  cvm_log "make WHAT=\"$what\" ($go_version; log: $build_log)"
   if ! (
     cd "$tree"
     # hack/lib sets GO111MODULE=off and its own GOPATH/GOCACHE under _output;
@@ -124,13 +131,13 @@ make_binaries() {
     export GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0
     KUBE_BUILD_PLATFORMS=linux/$(go env GOARCH)
     export KUBE_BUILD_PLATFORMS
-    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler"
+    make WHAT="$what"
   ) >"$build_log" 2>&1; then
     tail -n 40 "$build_log" >&2
     cvm_die "the Kubernetes build failed; full log: $build_log"
   fi
   # Lets a rerun skip the build if installing the binaries fails.
-  printf '%s\n' "$deb_version" >"$tree/.cvm-make-done"
+  [[ -n "${1:-}" ]] || printf '%s\n' "$deb_version" >"$tree/.cvm-make-done"
 }
 
 # Copies the binaries into $bin_dir atomically, with a BUILD-INFO file.
@@ -164,9 +171,67 @@ EOF
   cvm_log "done in ${elapsed}s: $bin_dir"
 }
 
+# --kubectl: kubectl alone from the same tree, cached in its own directory so
+# the control-plane cache (and the CI path) is untouched.
+build_kubectl() {
+  work=$(cvm_cache_root)/kube-${CVM_KUBE_VERSION}
+  local kubectl_dir=$work/kubectl-bin
+  if [[ -x "$kubectl_dir/kubectl" ]]; then
+    cvm_log "kubectl cached in $kubectl_dir ($("$kubectl_dir/kubectl" version --client --short 2>/dev/null || true))"
+    printf '%s\n' "$kubectl_dir/kubectl"
+    return 0
+  fi
+  mkdir -p "$work"
+  exec 9>"$work/.build.lock"
+  if ! flock -n 9; then
+    cvm_log "another build holds $work/.build.lock; waiting for it"
+    flock 9
+  fi
+  started=$(cvm_now)
+  reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2
+  src_root=$work/src
+  build_log=$work/build-kubectl.log
+  ensure_tools
+  tree=$(find_tree)
+  if [[ -z "$tree" ]]; then
+    ensure_deb_src
+    deb_version=$(apt-cache showsrc kubernetes | awk '/^Version:/ { print $2; exit }')
+    case "$deb_version" in
+      *"${CVM_KUBE_VERSION}"*) ;;
+      *) cvm_die "Debian's kubernetes source is $deb_version, not ${CVM_KUBE_VERSION}" ;;
+    esac
+    fetch_source
+  fi
+  [[ -f "$tree/vendor/github.com/modern-go/reflect2/go_above_118.go" ]] || replace_reflect2
+  go_version=$(go version)
+  cvm_log "building kubectl ${CVM_KUBE_VERSION} from $tree (a few minutes)"
+  make_binaries cmd/kubectl
+  local out=$tree/_output/bin/kubectl staging=$kubectl_dir.tmp.$$ reported
+  [[ -x "$out" ]] || cvm_die "the build did not produce $out; see $build_log"
+  rm -rf "$staging"
+  mkdir -p "$staging"
+  cp "$out" "$staging/kubectl"
+  reported=$("$staging/kubectl" version --client --short 2>/dev/null || "$staging/kubectl" version --client)
+  [[ "$reported" == *"v${CVM_KUBE_VERSION}"* ]] \
+    || cvm_die "built kubectl reports '$reported', expected v${CVM_KUBE_VERSION}"
+  printf '%s (from %s; %s; built in %ss)\n' "$reported" "$tree" "$go_version" "$(cvm_elapsed "$started")" \
+    >"$staging/BUILD-INFO"
+  rm -rf "$kubectl_dir"
+  mv "$staging" "$kubectl_dir"
+  # A finished but not yet installed control-plane build keeps its output.
+  if [[ "${CVM_KEEP_KUBE_BUILD:-0}" != 1 && ! -f "$tree/.cvm-make-done" ]]; then
+    cvm_log "removing $tree/_output (set CVM_KEEP_KUBE_BUILD=1 to keep it)"
+    chmod -R u+w "$tree/_output" 2>/dev/null || true
+    rm -rf "$tree/_output"
+  fi
+  cvm_log "done in $(cvm_elapsed "$started")s: $kubectl_dir/kubectl"
+  printf '%s\n' "$kubectl_dir/kubectl"
+}
+
 main() {
   case "${1:-}" in
     -h|--help) usage 0 ;;
+    --kubectl) build_kubectl; return 0 ;;
     "") ;;
     *) cvm_log "unknown argument: $1"; usage 2 ;;
   esac
