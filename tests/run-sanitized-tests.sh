@@ -35,7 +35,7 @@ cmake --build "$build_dir" -j "$jobs"
 # being fatal to the process, so a report from a child process (the
 # provider a process test starts) fails the run even when the test itself
 # passes.
-reports="$root/$build_dir/sanitizer-reports"
+reports="$(cd "$build_dir" && pwd)/sanitizer-reports"
 rm -rf "$reports"
 mkdir -p "$reports"
 supp="$root/tests/sanitizers"

@@ -2,10 +2,15 @@
 # The test command (README.md and .ci/run): from nothing on a Debian bookworm
 # machine, installs the packages, builds or reuses the local Kubernetes
 # control plane, builds the provider and runs every test: unit, process,
-# Kubernetes client against the real API server, and terraform end to end.
+# Kubernetes client against the real API server, and terraform end to end;
+# then the unit and cluster suites again under ASan+UBSan
+# (tests/run-sanitized-tests.sh, build-asan/) and each libFuzzer target for
+# CVM_FUZZ_SECONDS (default 60) with clang (tests/fuzz/run-fuzzers.sh,
+# build-fuzz/). Any failure, sanitizer report or fuzzer finding fails it.
 #
 #   tests/run-tests.sh            everything
 #   CVM_BUILD_DIR=out tests/run-tests.sh
+#   CVM_SANITIZERS=0 CVM_FUZZ=0 tests/run-tests.sh   without the issue 7 runs
 # Run as root (apt), or with sudo available.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,3 +29,16 @@ cmake --build "$build_dir" -j "$jobs"
 # Every test must run: a missing cluster is a failure here, not a skip.
 export CVM_REQUIRE_CLUSTER=1
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 1500
+
+# Issue 7: the same suites under the sanitizers, then the fuzzers. Each
+# step prints its duration (CI budget: the whole suite well under 30 min).
+if [[ "${CVM_SANITIZERS:-1}" != 0 ]]; then
+  start=$SECONDS
+  CVM_JOBS="$jobs" tests/run-sanitized-tests.sh
+  echo "sanitizer suite: $((SECONDS - start)) s"
+fi
+if [[ "${CVM_FUZZ:-1}" != 0 ]]; then
+  start=$SECONDS
+  CVM_JOBS="$jobs" tests/fuzz/run-fuzzers.sh
+  echo "fuzzers: $((SECONDS - start)) s"
+fi
