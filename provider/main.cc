@@ -3,15 +3,57 @@
 // terraform-provider-cvm: wiring only. Builds the provider, wraps it in the
 // framework server and the tfplugin6 service, and hands that to the
 // go-plugin process contract.
+//
+// Benchmarking aid, off by default: with CVM_STATS_FILE=path in its
+// environment, the process appends one JSON line to that file as it exits
+// after Terraform's Shutdown (util/process_stats.h): its CPU time and peak
+// RSS (getrusage) and the Kubernetes requests it sent, by verb
+// (kube::ClientStats). bench/run.sh sums these over the provider processes
+// Terraform starts.
+
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "provider/framework/server.h"
 #include "provider/kube/config.h"
 #include "provider/plugin/serve.h"
 #include "provider/protocol/provider_service.h"
 #include "provider/resources/provider.h"
+#include "provider/util/process_stats.h"
+
+namespace {
+
+// Appends the CVM_STATS_FILE line (see the file comment); failures only go
+// to stderr, the exit code stays Serve's.
+void WriteStats(const cvm::resources::CvmProvider& provider, const char* path) {
+  cvm::kube::ClientStats stats;
+  cvm::resources::Connection connection;
+  cvm::framework::Diagnostics ignored;  // "not configured": counts stay 0
+  if (provider.GetConnection("stats", &connection, &ignored) &&
+      connection.client != nullptr) {
+    stats = connection.client->Stats();
+  }
+  std::vector<std::pair<std::string, int64_t>> requests = {
+      {"get", stats.get},         {"list", stats.list},
+      {"watch", stats.watch},     {"create", stats.create},
+      {"apply", stats.apply},     {"delete", stats.del},
+      {"other", stats.other},     {"retries", stats.retries},
+      {"throttled_us", absl::ToInt64Microseconds(stats.throttled)}};
+  absl::Status status = cvm::util::AppendLine(
+      path, cvm::util::FormatStatsLine(::getpid(), cvm::util::SelfUsage(), requests));
+  if (!status.ok()) {
+    std::fprintf(stderr, "terraform-provider-cvm: %s: %s\n",
+                 cvm::util::kStatsFileEnv, std::string(status.message()).c_str());
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   cvm::plugin::ServeOptions options;
@@ -35,5 +77,10 @@ int main(int argc, char** argv) {
   cvm::framework::Server server(&provider);
   cvm::protocol::ProviderService service(&server);
   options.on_shutdown = [&provider] { provider.Stop(); };
-  return cvm::plugin::Serve({&service}, options);
+  int code = cvm::plugin::Serve({&service}, options);
+  if (const char* path = std::getenv(cvm::util::kStatsFileEnv);
+      path != nullptr && *path != '\0') {
+    WriteStats(provider, path);
+  }
+  return code;
 }
