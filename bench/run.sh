@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+#
+# The benchmark of issue 8, in one command. Builds the provider (RelWithDebInfo:
+# -O2 -g) in its own build dir, makes sure the local control plane and a
+# kubectl of the same Kubernetes 1.20.2 source are built (cached after the
+# first run), measures start-up with bench/startup.sh, starts a private
+# control plane with the node simulator (tests/cluster/start.sh, own state
+# dir, stopped at the end), and runs bench/scale.py: for N = 10, 100, 300
+# envbox workspaces `terraform apply` (wait for Ready), `terraform plan` (no
+# changes), `terraform destroy`, and the same objects with
+# `kubectl apply --server-side` + `kubectl wait` and `kubectl delete --wait`.
+# Prints one Markdown table with every target marked met or not.
+#
+# Usage: bench/run.sh [--sizes 10,100,300] [--provider PATH] [--no-startup]
+#                     [--json FILE] [--keep]
+#   --sizes LIST     workspace counts, comma-separated (default 10,100,300;
+#                    `--sizes 3` is a quick smoke run)
+#   --provider PATH  use this provider binary instead of building one
+#   --no-startup     skip bench/startup.sh
+#   --json FILE      also write the raw figures as JSON
+#   --keep           keep the temp dirs and the cluster's logs (printed)
+# Environment: CVM_BENCH_BUILD_DIR (default <repo>/build-bench), and
+# CVM_CACHE_DIR/CVM_KUBE_BIN_DIR as for tests/cluster/build-control-plane.sh.
+# Needs: cmake, ninja, terraform (1.11) on PATH, python3; root the first time
+# (Debian packages, the Kubernetes build).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+sizes=10,100,300
+provider=
+schema_bench=
+startup=1
+json=
+keep=0
+while (($#)); do
+  case "$1" in
+    --sizes) sizes=$2; shift 2 ;;
+    --sizes=*) sizes=${1#*=}; shift ;;
+    --provider) provider=$2; shift 2 ;;
+    --no-startup) startup=0; shift ;;
+    --json) json=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "bench/run.sh: --sizes wants e.g. 10,100,300" >&2; exit 2; }
+
+say() { printf '[bench] %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+started=$SECONDS
+command -v terraform >/dev/null || { say "terraform is not on PATH"; exit 1; }
+
+# --- build ---------------------------------------------------------------------
+if [[ -z "$provider" ]]; then
+  build=${CVM_BENCH_BUILD_DIR:-$root/build-bench}
+  if [[ ! -f "$build/build.ninja" ]]; then
+    say "configuring $build"
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCVM_BUILD_BENCHMARKS=ON >&2
+  fi
+  # schema_bench (idle memory, GetProviderSchema) when this tree has it.
+  targets=(terraform-provider-cvm)
+  if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^bench/schema_bench:'; then
+    targets+=(bench/schema_bench)
+  fi
+  say "building ${targets[*]} in $build"
+  ninja -C "$build" -j"$(nproc)" "${targets[@]}" >&2
+  provider=$build/provider/terraform-provider-cvm
+  [[ -x "$build/bench/schema_bench" ]] && schema_bench=$build/bench/schema_bench
+fi
+[[ -x "$provider" ]] || { say "$provider is not an executable"; exit 1; }
+provider=$(cd "$(dirname "$provider")" && pwd)/$(basename "$provider")
+
+say "control plane and kubectl 1.20.2 (built once, then cached)"
+"$root/tests/cluster/ensure-control-plane.sh" >/dev/null
+kubectl=$("$root/tests/cluster/build-control-plane.sh" --kubectl)
+
+work=$(mktemp -d /tmp/cvm-bench-run-XXXXXX)
+cluster=$work/cluster
+cleanup() {
+  local code=$?
+  if ((keep)); then
+    CVM_KEEP_LOGS=$work/cluster-logs "$root/tests/cluster/stop.sh" "$cluster" >&2 || true
+    say "kept $work (cluster logs in $work/cluster-logs)"
+  else
+    "$root/tests/cluster/stop.sh" "$cluster" >&2 || true
+    rm -rf "$work"
+  fi
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- start-up (before the cluster runs, on a quiet machine) ---------------------
+# bench/startup.sh (exec to handshake; its --json line when it has one) and
+# schema_bench (idle memory, GetProviderSchema) belong to the start-up rows.
+startup_out=
+schema_out=
+if ((startup)); then
+  if [[ -x "$here/startup.sh" ]]; then
+    json_flag=()
+    grep -q -- '--json' "$here/startup.sh" && json_flag=(--json)
+    say "start-up: bench/startup.sh ${json_flag[*]} $provider 50"
+    startup_out=$work/startup.txt
+    if ! "$here/startup.sh" "${json_flag[@]}" "$provider" 50 >"$startup_out" 2>"$work/startup.err"; then
+      say "bench/startup.sh failed: $(tail -n 3 "$work/startup.err")"
+    fi
+  fi
+  if [[ -n "$schema_bench" ]]; then
+    say "start-up: $schema_bench $provider 20"
+    schema_out=$work/schema.txt
+    if ! "$schema_bench" "$provider" 20 >"$schema_out" 2>"$work/schema.err"; then
+      say "schema_bench failed: $(tail -n 3 "$work/schema.err")"
+    fi
+  fi
+fi
+
+# --- scale ----------------------------------------------------------------------
+say "starting the control plane in $cluster"
+"$root/tests/cluster/start.sh" --nodes "$here/nodes.json" --timeout 180 "$cluster" >&2
+scale_args=(--cluster-dir "$cluster" --provider "$provider" --kubectl "$kubectl" --sizes "$sizes")
+[[ -n "$startup_out" ]] && scale_args+=(--startup-output "$startup_out")
+[[ -n "$schema_out" ]] && scale_args+=(--schema-output "$schema_out")
+[[ -n "$json" ]] && scale_args+=(--json "$json")
+((keep)) && scale_args+=(--keep)
+status=0
+python3 "$here/scale.py" "${scale_args[@]}" || status=$?
+say "done in $((SECONDS - started)) s (sizes $sizes)"
+exit "$status"
