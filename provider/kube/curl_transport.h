@@ -5,6 +5,12 @@
 // include curl; curl_transport.cc is the only file of the project that does.
 // Part of kube/.
 //
+// libcurl is loaded at run time (dlopen of libcurl.so.4) when the first
+// transport is created, not linked: its ~30 dependent shared libraries would
+// otherwise be loaded at every provider start, including the many starts
+// that never reach Kubernetes (GetProviderSchema, validation). A process that
+// creates no transport never maps libcurl.
+//
 // What it does:
 //  * Connection reuse across calls and threads: a mutex-guarded pool of
 //    ready-configured handles (each a curl easy handle driven by its own
@@ -75,9 +81,14 @@ struct CurlTransportStats {
 // connection. REQUIRES: no Send/Stream in progress at destruction.
 class CurlTransport final : public Transport {
  public:
-  // Errors: kInvalidArgument when the server is not an http(s) URL, or
-  // tls_server_name is given with a server URL curl cannot parse;
-  // kInternal when libcurl cannot be initialized.
+  // The first call in a process loads libcurl.so.4 and runs
+  // curl_global_init; later calls reuse that (thread-safe).
+  // Errors: kFailedPrecondition when libcurl.so.4 cannot be loaded or lacks
+  // a function the transport needs (the message names the library, the
+  // package to install and the loader's error), and every later call then
+  // returns the same error; kInvalidArgument when the server is not an
+  // http(s) URL, or tls_server_name is given with a server URL curl cannot
+  // parse; kInternal when libcurl cannot be initialized.
   static absl::StatusOr<std::unique_ptr<CurlTransport>> Create(
       CurlTransportOptions options);
 
@@ -116,6 +127,15 @@ class CurlTransport final : public Transport {
   std::atomic<int64_t> http2_{0};
 };
 
+namespace curl_transport_internal {
+
+// Loads `soname` and resolves every libcurl function CurlTransport calls,
+// into a table of its own (transports keep using theirs); for tests of the
+// loading errors. The library stays loaded. Errors: kFailedPrecondition,
+// as CurlTransport::Create's.
+absl::Status LoadLibraryForTest(const char* soname);
+
+}  // namespace curl_transport_internal
 }  // namespace cvm::kube
 
 #endif  // CVM_PROVIDER_KUBE_CURL_TRANSPORT_H_

@@ -31,6 +31,7 @@ using ::cvm::testing::HttpServerResponse;
 using ::cvm::testing::IsOk;
 using ::cvm::testing::LocalHttpServer;
 using ::cvm::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
@@ -305,6 +306,26 @@ TEST(CurlTransportTest, CreateRejectsBadServers) {
   EXPECT_THAT(
       CurlTransport::Create(options),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an http")));
+}
+
+TEST(CurlTransportTest, LibcurlLoadsFromItsSoname) {
+  EXPECT_THAT(curl_transport_internal::LoadLibraryForTest("libcurl.so.4"),
+              IsOk());
+}
+
+TEST(CurlTransportTest, MissingLibcurlIsAClearError) {
+  EXPECT_THAT(
+      curl_transport_internal::LoadLibraryForTest("libcvm-no-such-curl.so.4"),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("cannot load libcvm-no-such-curl.so.4"),
+                     HasSubstr("Kubernetes"), HasSubstr("libcurl4"))));
+}
+
+TEST(CurlTransportTest, LibraryWithoutCurlFunctionsIsAClearError) {
+  EXPECT_THAT(curl_transport_internal::LoadLibraryForTest("libc.so.6"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("libc.so.6 has no curl_global_init"),
+                             HasSubstr("libcurl 7.77 or later"))));
 }
 
 TEST(CurlTransportTest, ProxyUrlIsUsed) {
