@@ -7,6 +7,7 @@
 
 #include "provider/kube/kubeconfig.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -22,27 +23,35 @@ namespace {
 using nlohmann::json;
 
 constexpr int kMaxDepth = 64;
+// Aliases make a YAML tree a graph: nine levels of ten aliases each expand
+// to 10^9 nodes ("billion laughs"). Real kubeconfigs have a few thousand
+// nodes; past this budget the file is refused (found by kubeconfig_fuzzer).
+constexpr int64_t kMaxNodes = 1 << 18;
 
-// Converts a YAML tree to JSON with every scalar as a string. Throws
+// Converts a YAML tree to JSON with every scalar as a string, expanding
+// aliases. Each node converted costs one unit of `*budget`; once it is
+// spent the result is incomplete and *budget is negative. Throws
 // YAML::Exception (caught by LoadYaml).
-json YamlToJson(const YAML::Node& node, int depth) {
-  if (depth > kMaxDepth) return nullptr;
+json YamlToJson(const YAML::Node& node, int depth, int64_t* budget) {
+  if (depth > kMaxDepth || --*budget < 0) return nullptr;
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
       return node.Scalar();
     case YAML::NodeType::Sequence: {
       json out = json::array();
       for (const YAML::Node& item : node) {
-        out.push_back(YamlToJson(item, depth + 1));
+        if (*budget < 0) break;
+        out.push_back(YamlToJson(item, depth + 1, budget));
       }
       return out;
     }
     case YAML::NodeType::Map: {
       json out = json::object();
       for (const auto& item : node) {
+        if (*budget < 0) break;
         std::string key = item.first.IsScalar() ? item.first.Scalar() : "";
         if (out.contains(key)) continue;
-        out[key] = YamlToJson(item.second, depth + 1);
+        out[key] = YamlToJson(item.second, depth + 1, budget);
       }
       return out;
     }
@@ -57,7 +66,14 @@ absl::StatusOr<json> LoadYaml(absl::string_view text,
                               absl::string_view origin) {
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    return YamlToJson(root, 0);
+    int64_t budget = kMaxNodes;
+    json out = YamlToJson(root, 0, &budget);
+    if (budget < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kubeconfig ", origin, " is too large: more than ", kMaxNodes,
+          " YAML nodes once its aliases are expanded"));
+    }
+    return out;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(
         "kubeconfig ", origin, " is not valid YAML: line ", e.mark.line + 1,

@@ -64,8 +64,9 @@ struct Kubeconfig {
 // Parses kubeconfig text (YAML or JSON). `base_dir` resolves relative paths;
 // `origin` names the file in messages. Within one file the first entry of a
 // name wins. Errors: kInvalidArgument for YAML syntax errors, wrong shapes
-// (e.g. clusters not a list), bad base64 in *-data, and exec blocks without
-// command or with an unsupported apiVersion; each message names `origin`.
+// (e.g. clusters not a list), bad base64 in *-data, exec blocks without
+// command or with an unsupported apiVersion, and files of more than 2^18
+// YAML nodes once aliases are expanded; each message names `origin`.
 absl::StatusOr<Kubeconfig> ParseKubeconfig(absl::string_view text,
                                            absl::string_view base_dir,
                                            absl::string_view origin);

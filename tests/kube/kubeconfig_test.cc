@@ -19,6 +19,7 @@ namespace {
 using ::cvm::testing::IsOk;
 using ::cvm::testing::StatusIs;
 using ::cvm::testing::TempDir;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
@@ -106,6 +107,32 @@ TEST(ParseKubeconfigTest, BareExecCommandIsLookedUpInPath) {
       "command": "aws", "args": ["eks", "get-token"]}}}]})",
                                                           "/d", "json-cfg"));
   EXPECT_EQ(kc.users.at("u").exec->command, "aws");
+}
+
+// Issue 7 (kubeconfig_fuzzer): aliases of aliases expand exponentially; the
+// parser refuses the file instead of building 10^9 nodes.
+TEST(ParseKubeconfigTest, RejectsAliasExpansionBombs) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    absl::StrAppend(&text, "a", i, ": &a", i, " [");
+    for (int j = 0; j < 10; ++j) {
+      absl::StrAppend(&text, j ? ", " : "", "*a", i - 1);
+    }
+    absl::StrAppend(&text, "]\n");
+  }
+  absl::StrAppend(&text, "clusters: *a8\n");
+  EXPECT_THAT(ParseKubeconfig(text, "/d", "bomb.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("kubeconfig bomb.yaml is too large"),
+                             HasSubstr("aliases"))));
+  // Aliases within the budget still work.
+  CVM_ASSERT_OK_AND_ASSIGN(
+      Kubeconfig kc,
+      ParseKubeconfig("c: &c {server: https://a}\n"
+                      "clusters:\n- {name: a, cluster: *c}\n"
+                      "- {name: b, cluster: *c}\n",
+                      "/d", "aliases.yaml"));
+  EXPECT_EQ(kc.clusters.at("b").server, "https://a");
 }
 
 TEST(ParseKubeconfigTest, RejectsMalformedFiles) {
