@@ -1,11 +1,23 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
 // MPL-2.0
 
+// Start-up cost (issue 8): every OpenSSL 3.0 public- or private-key
+// decode builds an OSSL_DECODER context, some 3-5 million instructions
+// each, which made TLS most of the provider's exec-to-handshake time. gRPC
+// decodes the key, our certificate and the client's when serving starts, and
+// that cannot be avoided; this file avoids the two it used to add (see
+// GenerateKey and CheckCertificatePem).
+
+// The EC_KEY API is deprecated in OpenSSL 3.0 but still supported; see
+// GenerateKey for why it is used.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "provider/plugin/certificate.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,6 +25,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -82,12 +95,29 @@ absl::Status SetRandomSerial(X509* cert) {
   return absl::OkStatus();
 }
 
+// A new ECDSA key on the named curve `nid`, or null. A legacy (EC_KEY
+// backed) key rather than EVP_EC_gen's provider-native one: X509_set_pubkey
+// encodes a provider-native key with an OSSL_ENCODER and decodes the bytes
+// again with an OSSL_DECODER (~5M instructions in OpenSSL 3.0, a sixth of
+// the provider's start-up), while a legacy key is encoded directly.
+Ptr<EVP_PKEY> GenerateKey(int nid) {
+  EC_KEY* ec = EC_KEY_new_by_curve_name(nid);
+  if (ec == nullptr) return nullptr;
+  Ptr<EVP_PKEY> key(EVP_PKEY_new());
+  if (key == nullptr || EC_KEY_generate_key(ec) != 1 ||
+      EVP_PKEY_assign_EC_KEY(key.get(), ec) != 1) {
+    EC_KEY_free(ec);
+    return nullptr;
+  }
+  return key;  // Owns `ec`.
+}
+
 }  // namespace
 
 absl::StatusOr<Certificate> GenerateCertificate(KeyType key_type) {
   const bool p521 = key_type == KeyType::kEcdsaP521;
   ERR_clear_error();
-  Ptr<EVP_PKEY> key(EVP_EC_gen(p521 ? "P-521" : "P-256"));
+  Ptr<EVP_PKEY> key = GenerateKey(p521 ? NID_secp521r1 : NID_X9_62_prime256v1);
   if (key == nullptr) return OpenSslError("cannot generate ECDSA key");
 
   Ptr<X509> cert(X509_new());
@@ -160,16 +190,40 @@ absl::StatusOr<Certificate> GenerateCertificate(KeyType key_type) {
 }
 
 absl::Status CheckCertificatePem(const std::string& pem) {
+  // Only the PEM armour and the outer DER SEQUENCE are checked: a full
+  // d2i_X509 would decode the public key (an OSSL_DECODER, see the top of
+  // the file), and gRPC parses the certificate completely anyway.
   ERR_clear_error();
   Ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return OpenSslError("cannot read certificate");
-  Ptr<X509> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  ERR_clear_error();
-  if (cert == nullptr) {
-    return absl::InvalidArgumentError(
-        "PLUGIN_CLIENT_CERT does not hold a PEM certificate");
+  while (true) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
+    bool certificate = std::strcmp(name, PEM_STRING_X509) == 0;
+    if (certificate) {
+      const unsigned char* p = data;
+      long body = 0;
+      int tag = 0;
+      int xclass = 0;
+      const int ret = ASN1_get_object(&p, &body, &tag, &xclass, len);
+      certificate = (ret & 0x80) == 0 && ret == V_ASN1_CONSTRUCTED &&
+                    tag == V_ASN1_SEQUENCE && xclass == V_ASN1_UNIVERSAL &&
+                    (p - data) + body == len;
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    if (certificate) {
+      ERR_clear_error();
+      return absl::OkStatus();
+    }
   }
-  return absl::OkStatus();
+  ERR_clear_error();
+  return absl::InvalidArgumentError(
+      "PLUGIN_CLIENT_CERT does not hold a PEM certificate");
 }
 
 }  // namespace cvm::plugin

@@ -39,8 +39,12 @@ struct Certificate {
 absl::StatusOr<Certificate> GenerateCertificate(
     KeyType key_type = KeyType::kEcdsaP256);
 
-// Returns OK if `pem` holds at least one parseable PEM certificate, else
-// kInvalidArgument. Used to check PLUGIN_CLIENT_CERT before serving.
+// Returns OK if `pem` holds at least one PEM "CERTIFICATE" block whose body
+// is one DER SEQUENCE, else kInvalidArgument. Used to check
+// PLUGIN_CLIENT_CERT before serving, so that a missing or garbled
+// certificate gets a clear message; the contents are not parsed (gRPC does
+// that when serving starts, and a full parse here would cost about a
+// millisecond of start-up).
 absl::Status CheckCertificatePem(const std::string& pem);
 
 }  // namespace cvm::plugin

@@ -200,5 +200,19 @@ TEST(CheckCertificatePemTest, RejectsGarbage) {
                        HasSubstr("PLUGIN_CLIENT_CERT")));
 }
 
+TEST(CheckCertificatePemTest, RejectsACertificateBlockThatIsNotDer) {
+  EXPECT_THAT(CheckCertificatePem("-----BEGIN CERTIFICATE-----\n"
+                                  "AAAA\n"
+                                  "-----END CERTIFICATE-----\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("PLUGIN_CLIENT_CERT")));
+}
+
+TEST(CheckCertificatePemTest, FindsTheCertificateAfterOtherBlocks) {
+  absl::StatusOr<Certificate> cert = GenerateCertificate();
+  ASSERT_THAT(cert, IsOk());
+  EXPECT_THAT(CheckCertificatePem(cert->key_pem + cert->cert_pem), IsOk());
+}
+
 }  // namespace
 }  // namespace cvm::plugin
