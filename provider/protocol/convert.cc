@@ -12,6 +12,55 @@
 namespace cvm::protocol {
 namespace {
 
+// `text` with every byte that is not part of a valid UTF-8 sequence (as Go's
+// utf8.ValidString defines it: no overlong forms, surrogates or code points
+// above U+10FFFF) replaced by U+FFFD. Protobuf string fields must be UTF-8:
+// Terraform refuses a whole response otherwise ("string field contains
+// invalid UTF-8"), and diagnostics quote configuration values, which can
+// carry raw bytes (a TF_VAR_ environment variable, for one).
+std::string ValidUtf8(const std::string& text) {
+  std::string out;
+  size_t i = 0;
+  const size_t n = text.size();
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  auto cont = [&](size_t k) { return k < n && (byte(k) & 0xC0) == 0x80; };
+  bool clean = true;
+  while (i < n) {
+    const unsigned char c = byte(i);
+    size_t len = 0;
+    if (c < 0x80) {
+      len = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = cont(i + 1) ? 2 : 0;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+      const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+      len = i + 1 < n && byte(i + 1) >= lo && byte(i + 1) <= hi && cont(i + 2)
+                ? 3
+                : 0;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+      const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+      len = i + 1 < n && byte(i + 1) >= lo && byte(i + 1) <= hi &&
+                    cont(i + 2) && cont(i + 3)
+                ? 4
+                : 0;
+    }
+    if (len == 0) {
+      if (clean) {
+        out.assign(text, 0, i);
+        clean = false;
+      }
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+      continue;
+    }
+    if (!clean) out.append(text, i, len);
+    i += len;
+  }
+  return clean ? text : out;
+}
+
 tfplugin6::StringKind DescriptionKind(const std::string& markdown) {
   return markdown.empty() ? tfplugin6::PLAIN : tfplugin6::MARKDOWN;
 }
@@ -129,9 +178,9 @@ void ToAttributePath(const values::Path& path, tfplugin6::AttributePath* out) {
   for (const values::PathStep& step : path.steps()) {
     auto* s = out->add_steps();
     if (const auto* a = std::get_if<values::AttributeStep>(&step)) {
-      s->set_attribute_name(a->name);
+      s->set_attribute_name(ValidUtf8(a->name));
     } else if (const auto* k = std::get_if<values::KeyStep>(&step)) {
-      s->set_element_key_string(k->key);
+      s->set_element_key_string(ValidUtf8(k->key));
     } else if (const auto* i = std::get_if<values::IndexStep>(&step)) {
       s->set_element_key_int(i->index);
     }
@@ -146,8 +195,8 @@ void ToDiagnostics(
     pd->set_severity(d.severity == framework::Diagnostic::Severity::kError
                          ? tfplugin6::Diagnostic::ERROR
                          : tfplugin6::Diagnostic::WARNING);
-    pd->set_summary(d.summary);
-    pd->set_detail(d.detail);
+    pd->set_summary(ValidUtf8(d.summary));
+    pd->set_detail(ValidUtf8(d.detail));
     if (d.path && !d.path->empty())
       ToAttributePath(*d.path, pd->mutable_attribute());
   }

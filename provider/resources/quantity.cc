@@ -6,14 +6,15 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "provider/resources/validators.h"
 
 namespace cvm::resources {
 namespace {
 
 absl::Status Invalid(absl::string_view text) {
   return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text,
-      "\" is not a Kubernetes quantity: use a non-negative number with an "
+      QuoteValue(text),
+      " is not a Kubernetes quantity: use a non-negative number with an "
       "optional suffix, such as 500m, 2, 4Gi or 4G"));
 }
 

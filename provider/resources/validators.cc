@@ -3,6 +3,7 @@
 #include "provider/resources/validators.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <regex>
 
@@ -58,6 +59,18 @@ bool IsQualifiedName(absl::string_view key) {
 
 }  // namespace
 
+std::string QuoteValue(absl::string_view value) {
+  constexpr size_t kShown = 300;
+  if (value.size() <= kShown) return absl::StrCat("\"", value, "\"");
+  size_t cut = kShown;
+  // Never split a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return absl::StrCat("\"", value.substr(0, cut), "...\" (", value.size(),
+                      " bytes)");
+}
+
 schema::Validator OneOf(
     std::vector<std::string> allowed,
     std::vector<std::pair<std::string, std::string>> rejected) {
@@ -70,11 +83,11 @@ schema::Validator OneOf(
     for (const auto& [value, reason] : rejected) {
       if (v.AsString() == value) {
         return absl::InvalidArgumentError(
-            absl::StrCat("\"", value, "\" is not supported: ", reason));
+            absl::StrCat(QuoteValue(value), " is not supported: ", reason));
       }
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("\"", v.AsString(), "\" is not one of: \"",
+        absl::StrCat(QuoteValue(v.AsString()), " is not one of: \"",
                      absl::StrJoin(allowed, "\", \""), "\""));
   };
 }
@@ -82,7 +95,17 @@ schema::Validator OneOf(
 schema::Validator IsQuantity() {
   return [](const Value& v) -> absl::Status {
     if (v.type() != Type::String()) return NotAString();
-    return ParseQuantity(v.AsString()).status();
+    absl::StatusOr<long double> q = ParseQuantity(v.AsString());
+    if (!q.ok()) return q.status();
+    // The kubelet and envbox read limits as 64-bit integers (bytes, or
+    // milli-cores); a larger amount is no real limit and would overflow.
+    if (!std::isfinite(*q) || *q > 9.2233720368547758e15L) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          QuoteValue(v.AsString()),
+          " is too large for a resource amount (at most 2^63-1 milli-units; "
+          "use e.g. 64 for CPU or 256Gi for memory)"));
+    }
+    return absl::OkStatus();
   };
 }
 
@@ -91,7 +114,7 @@ schema::Validator IsDnsLabel(size_t max_length) {
     if (v.type() != Type::String()) return NotAString();
     if (IsDnsLabelText(v.AsString(), max_length)) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", v.AsString(), "\" is not a valid name: use at most ", max_length,
+        QuoteValue(v.AsString()), " is not a valid name: use at most ", max_length,
         " lowercase letters, digits and '-', starting and ending with a letter "
         "or digit (RFC 1123 label), e.g. \"dev-1\""));
   };
@@ -109,8 +132,8 @@ schema::Validator IsDnsSubdomain() {
     }
     if (ok) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", s,
-        "\" is not a valid Kubernetes name: use lowercase letters, "
+        QuoteValue(s),
+        " is not a valid Kubernetes name: use lowercase letters, "
         "digits, '-' and '.', at most 253 characters (RFC 1123 subdomain)"));
   };
 }
@@ -121,8 +144,8 @@ schema::Validator IsLabelMap() {
     for (const auto& [key, value] : v.Entries()) {
       if (!IsQualifiedName(key)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "key \"", key,
-            "\" is not a valid Kubernetes label or annotation "
+            "key ", QuoteValue(key),
+            " is not a valid Kubernetes label or annotation "
             "key: use [prefix/]name with a DNS-subdomain prefix and a name of "
             "at most 63 letters, digits, '-', '_' or '.'"));
       }
@@ -137,8 +160,8 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     const std::string& s = v.AsString();
     if (s.find(':') != std::string::npos) {
       return absl::InvalidArgumentError(
-          absl::StrCat("\"", s,
-                       "\" is an IPv6 network; envbox's Docker bridge supports "
+          absl::StrCat(QuoteValue(s),
+                       " is an IPv6 network; envbox's Docker bridge supports "
                        "IPv4 only (an IPv6 value makes envbox panic). Use e.g. "
                        "\"172.19.0.0/30\""));
     }
@@ -147,7 +170,7 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     std::smatch m;
     if (!std::regex_match(s, m, kCidr)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" is not an IPv4 CIDR such as \"172.19.0.0/30\""));
+          QuoteValue(s), " is not an IPv4 CIDR such as \"172.19.0.0/30\""));
     }
     uint32_t addr = 0;
     for (int i = 1; i <= 4; ++i) {
@@ -155,33 +178,33 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
       // envbox then panics).
       if (m[i].length() > 1 && m[i].str()[0] == '0') {
         return absl::InvalidArgumentError(absl::StrCat(
-            "\"", s, "\" is not an IPv4 CIDR: octet \"", m[i].str(),
+            QuoteValue(s), " is not an IPv4 CIDR: octet \"", m[i].str(),
             "\" has a leading zero; write it without, e.g. \"172.19.0.0/30\""));
       }
       int octet = std::stoi(m[i].str());
       if (octet > 255) {
         return absl::InvalidArgumentError(
-            absl::StrCat("\"", s, "\" is not an IPv4 CIDR: octet ", octet,
+            absl::StrCat(QuoteValue(s), " is not an IPv4 CIDR: octet ", octet,
                          " exceeds 255; use e.g. \"172.19.0.0/30\""));
       }
       addr = (addr << 8) | static_cast<uint32_t>(octet);
     }
     if (m[5].length() > 1 && m[5].str()[0] == '0') {
       return absl::InvalidArgumentError(
-          absl::StrCat("\"", s,
-                       "\" is not an IPv4 CIDR: the prefix has a leading zero; "
+          absl::StrCat(QuoteValue(s),
+                       " is not an IPv4 CIDR: the prefix has a leading zero; "
                        "write it without, e.g. \"172.19.0.0/30\""));
     }
     const int prefix = std::stoi(m[5].str());
     if (prefix > 32) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" has a prefix longer than /32; use a /", max_prefix,
+          QuoteValue(s), " has a prefix longer than /32; use a /", max_prefix,
           " or larger network (e.g. \"172.19.0.0/30\")"));
     }
     if (prefix > max_prefix) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s,
-          "\" is too small: the bridge needs at least 2 hosts, so use a /",
+          QuoteValue(s),
+          " is too small: the bridge needs at least 2 hosts, so use a /",
           max_prefix, " or larger network (e.g. \"172.19.0.0/30\")"));
     }
     // Overlap with 172.17.0.0/16 (Docker's default bridge inside the CVM).
@@ -190,8 +213,8 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
     const uint32_t mask = common == 0 ? 0 : ~0u << (32 - common);
     if ((addr & mask) == (docker & mask)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s,
-          "\" overlaps 172.17.0.0/16, the default bridge of the Docker "
+          QuoteValue(s),
+          " overlaps 172.17.0.0/16, the default bridge of the Docker "
           "daemon inside the workspace; choose another range such as "
           "172.19.0.0/30"));
     }
@@ -202,7 +225,7 @@ schema::Validator IsDockerBridgeCidr(int max_prefix) {
 absl::StatusOr<ImageReference> ParseImageReference(absl::string_view text) {
   auto invalid = [&text](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\" is not a valid image reference (", why,
+        QuoteValue(text), " is not a valid image reference (", why,
         "); write registry/repository:tag or registry/repository@sha256:..., "
         "e.g. \"ghcr.io/coder/envbox:0.6.7\""));
   };
@@ -263,12 +286,12 @@ schema::Validator IsMountPath() {
     const std::string& s = v.AsString();
     if (s.empty() || s[0] != '/') {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" must be an absolute path such as \"/home/coder\""));
+          QuoteValue(s), " must be an absolute path such as \"/home/coder\""));
     }
     if (s.find_first_of(",:") != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s,
-          "\" contains ',' or ':', which separate entries in envbox's "
+          QuoteValue(s),
+          " contains ',' or ':', which separate entries in envbox's "
           "CODER_MOUNTS; rename the path"));
     }
     // Only clean paths: the /tmp and private-path rules compare prefixes,
@@ -276,11 +299,11 @@ schema::Validator IsMountPath() {
     const char kExample[] = ", e.g. \"/home/coder/projects\"";
     if (s == "/") {
       return absl::InvalidArgumentError(
-          absl::StrCat("\"", s, "\" must name a directory below /", kExample));
+          absl::StrCat(QuoteValue(s), " must name a directory below /", kExample));
     }
     if (s.back() == '/') {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s, "\" ends with '/'; write the path without it", kExample));
+          QuoteValue(s), " ends with '/'; write the path without it", kExample));
     }
     for (absl::string_view part :
          absl::StrSplit(absl::string_view(s).substr(1), '/')) {
@@ -294,7 +317,7 @@ schema::Validator IsMountPath() {
         continue;
       }
       return absl::InvalidArgumentError(
-          absl::StrCat("\"", s, "\" ", problem,
+          absl::StrCat(QuoteValue(s), " ", problem,
                        "; write the path in its plain form", kExample));
     }
     return absl::OkStatus();
@@ -304,8 +327,8 @@ schema::Validator IsMountPath() {
 absl::StatusOr<double> ParseDurationSeconds(absl::string_view text) {
   auto invalid = [&text]() {
     return absl::InvalidArgumentError(
-        absl::StrCat("\"", text,
-                     "\" is not a duration: use a number with a unit, such as "
+        absl::StrCat(QuoteValue(text),
+                     " is not a duration: use a number with a unit, such as "
                      "\"30s\", \"10m\" or \"1h30m\""));
   };
   if (text.empty()) return invalid();
@@ -357,8 +380,8 @@ schema::Validator IsPosixUsername() {
     const std::string& s = v.AsString();
     if (s.size() <= 32 && std::regex_match(s, kUser)) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", s,
-        "\" is not a POSIX user name: use at most 32 lowercase letters, "
+        QuoteValue(s),
+        " is not a POSIX user name: use at most 32 lowercase letters, "
         "digits, '_' or '-', starting with a letter or '_' (e.g. \"coder\")"));
   };
 }

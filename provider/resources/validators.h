@@ -25,7 +25,13 @@ namespace cvm::resources {
 schema::Validator OneOf(
     std::vector<std::string> allowed,
     std::vector<std::pair<std::string, std::string>> rejected = {});
-// A Kubernetes quantity (ParseQuantity).
+// `value` in double quotes for an error message; a value longer than 300
+// bytes is cut there (at a UTF-8 boundary) and its length given instead, so
+// a huge configuration value never comes back whole in a diagnostic.
+std::string QuoteValue(absl::string_view value);
+
+// A Kubernetes quantity (ParseQuantity) that fits a 64-bit count of
+// milli-units (at most about 9.2e15 cores or bytes).
 schema::Validator IsQuantity();
 // An RFC 1123 label: lowercase alphanumerics and '-', at most `max_length`.
 schema::Validator IsDnsLabel(size_t max_length = 63);

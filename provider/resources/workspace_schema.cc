@@ -47,8 +47,8 @@ schema::Validator IsSubPath() {
     if (s.empty() || s[0] == '/' || absl::StrContains(s, "..") ||
         s.find_first_of(",:") != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", s,
-          "\" must be a relative directory inside the home volume, "
+          QuoteValue(s),
+          " must be a relative directory inside the home volume, "
           "without '..', ',' or ':' (e.g. \"projects\")"));
     }
     return absl::OkStatus();
@@ -511,7 +511,7 @@ void CheckQuantities(const Value& config, const std::string& block, bool cpu,
     diags->AddAttributeWarning(
         Path::FromAttr(block).Attr("limit"), "Decimal Memory Unit",
         absl::StrCat(
-            "\"", *limit, "\" uses a decimal unit (1G = 10^9 bytes); write \"",
+            QuoteValue(*limit), " uses a decimal unit (1G = 10^9 bytes); write \"",
             *limit, "i\" for binary units if that is what you meant."));
   }
 }
@@ -573,8 +573,8 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
       if (!seen.insert(*target).second) {
         diags->AddAttributeError(
             path, "Duplicate Mount Target",
-            absl::StrCat("Another mount already targets \"", *target,
-                         "\"; give each mount its own target."));
+            absl::StrCat("Another mount already targets ", QuoteValue(*target),
+                         "; give each mount its own target."));
       }
       if (home && *target == *home) {
         diags->AddAttributeError(
@@ -590,8 +590,8 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
             path, "Mount Target Under /tmp",
             absl::StrCat(
                 "Files placed in /tmp of a CVM vanish once it boots (systemd "
-                "mounts a fresh /tmp). Mount \"",
-                *target, "\" somewhere else, e.g. under /opt or /home."));
+                "mounts a fresh /tmp). Mount ",
+                QuoteValue(*target), " somewhere else, e.g. under /opt or /home."));
       }
       for (const char* priv : kPrivateTargets) {
         if (UnderPath(*target, priv)) {
@@ -599,8 +599,8 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
               path, "Mount Target Is Private to envbox",
               absl::StrCat("envbox uses ", priv,
                            " itself (Docker and Sysbox data, "
-                           "kernel files); choose another target than \"",
-                           *target, "\"."));
+                           "kernel files); choose another target than ",
+                           QuoteValue(*target), "."));
         }
       }
     }

@@ -153,6 +153,25 @@ TEST(DiagnosticsTest, ToDiagnostics) {
   EXPECT_FALSE(out[2].has_attribute());
 }
 
+TEST(DiagnosticsTest, InvalidUtf8BecomesReplacementCharacters) {
+  // Terraform refuses a response whose strings are not UTF-8, and
+  // diagnostics quote configuration values, which may carry raw bytes.
+  framework::Diagnostics diags;
+  diags.AddAttributeError(Path::FromAttr("labels").Key("k\xff"),
+                          "Bad \xc3", "\"dev\xff\xfe\" is not valid; caf\xc3\xa9");
+  diags.AddError("Overlong and surrogate", "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 ok");
+  google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic> out;
+  ToDiagnostics(diags, &out);
+  ASSERT_EQ(out.size(), 2);
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(out[0].summary(), "Bad " + fffd);
+  EXPECT_EQ(out[0].detail(),
+            "\"dev" + fffd + fffd + "\" is not valid; caf\xc3\xa9");
+  EXPECT_EQ(out[0].attribute().steps(1).element_key_string(), "k" + fffd);
+  EXPECT_EQ(out[1].detail(), fffd + fffd + " " + fffd + fffd + fffd + " " +
+                                 fffd + fffd + fffd + fffd + " ok");
+}
+
 TEST(SchemaTest, ToSchema) {
   schema::Schema s;
   s.version = 3;

@@ -102,6 +102,33 @@ TEST(IsQuantityTest, AcceptsQuantitiesAndShowsSpellings) {
   EXPECT_THAT(v(Num("2")), StatusIs(kInvalid, "expected a string"));
 }
 
+TEST(IsQuantityTest, RejectsAmountsBeyondSixtyFourBits) {
+  const schema::Validator v = IsQuantity();
+  ExpectAccepts(v, {"9000000000000", "8Pi", "9e15"});
+  ExpectRejects(v,
+                {{"1e999", "is too large"}, {"10Ei", "is too large"}},
+                "at most 2^63-1 milli-units");
+  // A huge value is not echoed whole.
+  EXPECT_THAT(v(Str(std::string(5000, '9'))),
+              StatusIs(kInvalid, "\"" + std::string(300, '9') +
+                                     "...\" (5000 bytes) is too large for a "
+                                     "resource amount (at most 2^63-1 "
+                                     "milli-units; use e.g. 64 for CPU or "
+                                     "256Gi for memory)"));
+}
+
+TEST(QuoteValueTest, ShortValuesWholeLongValuesCutAtUtf8Boundaries) {
+  EXPECT_EQ(QuoteValue("dev-1"), "\"dev-1\"");
+  EXPECT_EQ(QuoteValue(std::string(300, 'a')),
+            "\"" + std::string(300, 'a') + "\"");
+  EXPECT_EQ(QuoteValue(std::string(1 << 20, 'a')),
+            "\"" + std::string(300, 'a') + "...\" (1048576 bytes)");
+  // "é" is two bytes; a cut at byte 300 would split the one at 299..300.
+  const std::string accents = std::string(299, 'a') + "\xC3\xA9" + "bbb";
+  EXPECT_EQ(QuoteValue(accents),
+            "\"" + std::string(299, 'a') + "...\" (304 bytes)");
+}
+
 // ---------------------------------------------------------------- DNS names
 
 TEST(IsDnsLabelTest, Rfc1123Labels) {
