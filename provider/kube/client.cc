@@ -39,6 +39,11 @@ namespace {
 // A Retry-After longer than this is treated as this long.
 constexpr int kMaxRetryAfterSeconds = 120;
 
+// A wait gives up after this many watch requests in a row failed to reach
+// the server (each already retried by Execute): about half a minute of an
+// unreachable API server, instead of spinning until a long timeout.
+constexpr int kMaxWatchReconnects = 8;
+
 std::string Str(const json& object, const char* key) {
   if (!object.is_object()) return "";
   auto it = object.find(key);
@@ -476,6 +481,7 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
   absl::StatusOr<json> current;
   std::string rv = ResourceVersionOf(object);
   int failures = 0;
+  absl::Status last_failure;
   while (true) {
     absl::StatusOr<bool> done = predicate(object);
     if (!done.ok()) return done.status();
@@ -486,7 +492,9 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
     std::optional<absl::StatusOr<json>> outcome;
     bool gone = false;
     std::string buffer;
+    bool received = false;  // this watch reached the server
     BodyChunkFn on_chunk = [&](absl::string_view chunk) -> bool {
+      received = received || !chunk.empty();
       buffer.append(chunk.data(), chunk.size());
       size_t start = 0;
       while (true) {
@@ -558,15 +566,25 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
       const absl::Status& s = response.status();
       if (absl::IsCancelled(s)) return s;
       if (absl::IsDeadlineExceeded(s) || clock_->Now() >= deadline) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("timed out waiting for ", what,
-                         " (last resourceVersion ", rv, ")"));
+        return absl::DeadlineExceededError(absl::StrCat(
+            "timed out waiting for ", what, " (last resourceVersion ", rv, ")",
+            last_failure.ok() ? ""
+                              : absl::StrCat("; last error: ",
+                                             last_failure.message())));
       }
       if (absl::IsOutOfRange(s)) {
         gone = true;  // 410 on the watch request itself
       } else if (absl::IsUnavailable(s)) {
+        last_failure = s;
+        // A stream that worked, then dropped, is no sign of a lost server.
+        failures = received ? 0 : failures + 1;
+        if (failures >= kMaxWatchReconnects) {
+          return absl::UnavailableError(absl::StrCat(
+              "lost the API server while waiting for ", what, ": ", failures,
+              " watch requests in a row failed; last error: ", s.message()));
+        }
         // A dropped stream: back off a little, then resume from `rv`.
-        absl::Duration wait = Backoff(std::min(failures++, 5));
+        absl::Duration wait = Backoff(std::min(std::max(failures - 1, 0), 5));
         if (!clock_->SleepFor(wait, cancel)) {
           return absl::CancelledError(
               absl::StrCat("waiting for ", what, ": cancelled"));
@@ -577,6 +595,7 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
       }
     } else {
       failures = 0;
+      last_failure = absl::OkStatus();
     }
     if (gone) {
       // The resourceVersion expired: read the object again and resume.

@@ -234,7 +234,9 @@ class Client {
   // resourceVersion). REQUIRES: `predicate` is non-null.
   // Errors: kNotFound if the object does not exist or is deleted while
   // waiting; kDeadlineExceeded at `deadline`; kCancelled within ~100 ms
-  // of `cancel`; the predicate's own error; API errors as Get.
+  // of `cancel`; kUnavailable when 8 watch requests in a row could not
+  // reach the server (about half a minute; a stream that ends normally
+  // does not count); the predicate's own error; API errors as Get.
   absl::StatusOr<nlohmann::json> WaitFor(const ObjectRef& ref,
                                          const Predicate& predicate,
                                          absl::Time deadline,

@@ -201,8 +201,16 @@ absl::Status ToStatus(const ApiError& error) {
     absl::StrAppend(
         &text, "; the fields are owned by field manager ",
         absl::StrJoin(quoted, ", "),
-        ": change the configuration to agree with it, or set force = true to "
-        "take ownership of the conflicting fields");
+        ": change the configuration to agree with it, or apply with force = "
+        "true (the provider's force_conflicts option) to take ownership of "
+        "the conflicting fields");
+  }
+  if (error.http_status == 401) {
+    absl::StrAppend(&text,
+                    "; the API server did not accept the credentials (a "
+                    "revoked or expired token, or a client certificate it "
+                    "does not trust): check the token, exec plugin or "
+                    "client certificate of the provider");
   }
   if (error.retry_after_seconds.has_value()) {
     absl::StrAppend(&text, " (retry after ", *error.retry_after_seconds, "s)");

@@ -71,7 +71,8 @@ ApiError ParseApiError(int http_status, absl::string_view body);
 // and the message
 //   "<verb> <object> on <server>: <http> <Reason>: <message>[; causes]"
 // For an apply conflict (409 with FieldManagerConflict causes) the message
-// names the conflicting managers and suggests the `force` option.
+// names the conflicting managers and suggests the `force` option (the
+// provider's `force_conflicts`); a 401 says the credentials were refused.
 absl::Status ToStatus(const ApiError& error);
 
 // The ApiError carried by a Status made by ToStatus (also after

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -222,6 +223,23 @@ const char* ReasonText(char reason) {
   }
 }
 
+// Terraform stops its plugins with the Shutdown RPC, or kills them; but a
+// Terraform that is itself killed (SIGKILL, OOM) does neither, and a plugin
+// left running would go on creating objects no state will record. This
+// thread watches for the parent to change (the orphan is re-parented) and
+// then stops the plugin as SIGTERM does: in-flight work is cancelled.
+void WatchParent() {
+  const pid_t parent = ::getppid();
+  std::thread([parent] {
+    while (::getppid() == parent) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    util::LogWarn("the parent process is gone; stopping",
+                  {{"parent_pid", std::to_string(parent)}});
+    ::kill(::getpid(), SIGTERM);
+  }).detach();
+}
+
 }  // namespace
 
 int Serve(const std::vector<grpc::Service*>& services,
@@ -275,6 +293,8 @@ int Serve(const std::vector<grpc::Service*>& services,
     return Fail(
         absl::StrCat("This plugin cannot start: ", wake.status().message()));
   }
+
+  if (!options.debug) WatchParent();
 
   // Step 5: the server.
   ControllerService controller(

@@ -39,7 +39,10 @@
 //     arrives (or, in debug mode only, SIGINT). In normal mode SIGINT is
 //     ignored: Ctrl-C reaches the whole process group, and Terraform drives
 //     the graceful stop itself, as with go-plugin servers. SIGPIPE is ignored
-//     (a closed stderr pipe must not kill the process).
+//     (a closed stderr pipe must not kill the process). Outside debug mode
+//     a parent that dies without stopping the plugin (Terraform killed
+//     with SIGKILL) counts as SIGTERM, within about 250 ms, so an orphaned
+//     plugin neither lingers nor goes on writing to the cluster.
 //  8. Shutdown: calls ServeOptions::on_shutdown once, ends the stdio streams
 //     and health watches, waits for in-flight RPCs (up to `shutdown_grace`,
 //     then cancels them), closes every client connection at once (an idle

@@ -571,6 +571,32 @@ TEST(WaitForTest, ResumesFromTheLastResourceVersion) {
   EXPECT_THAT(requests[3].path, HasSubstr("&resourceVersion=12&"));
 }
 
+TEST(WaitForTest, GivesUpWhenTheServerStaysUnreachable) {
+  Harness h;
+  h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
+  // A stream that worked and then dropped does not count ...
+  Reply dropped = Reply::Watch({WatchEvent("MODIFIED", Pod("11"))});
+  dropped.error_after_chunks = absl::UnavailableError("stream reset");
+  for (int i = 0; i < 7; ++i) {
+    h.transport->Push("GET", kWatchPrefix,
+                      Reply::Error(absl::UnavailableError("stream reset")));
+  }
+  h.transport->Push("GET", kWatchPrefix, dropped);
+  // ... eight failed watch requests in a row do.
+  for (int i = 0; i < 8; ++i) {
+    h.transport->Push("GET", kWatchPrefix,
+                      Reply::Error(absl::UnavailableError("stream reset")));
+  }
+  EXPECT_THAT(
+      h.client->WaitFor(kPod, HasCondition("Ready"), absl::InfiniteFuture(),
+                        nullptr),
+      StatusIs(absl::StatusCode::kUnavailable,
+               AllOf(HasSubstr("lost the API server while waiting for pods"),
+                     HasSubstr("8 watch requests in a row failed"),
+                     HasSubstr("stream reset"))));
+  EXPECT_EQ(h.transport->requests().size(), 17u);
+}
+
 TEST(WaitForTest, GoneRelistsAndResumesFromTheFreshVersion) {
   Harness h;
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10")));
