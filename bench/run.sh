@@ -17,6 +17,7 @@
 #   --sizes LIST     workspace counts, comma-separated (default 10,100,300;
 #                    `--sizes 3` is a quick smoke run)
 #   --provider PATH  use this provider binary instead of building one
+#                    (schema_bench is still taken from the build dir if built)
 #   --no-startup     skip bench/startup.sh
 #   --json FILE      also write the raw figures as JSON
 #   --keep           keep the temp dirs and the cluster's logs (printed)
@@ -26,6 +27,9 @@
 # (Debian packages, the Kubernetes build).
 set -euo pipefail
 
+# Everything runs from main, so bash has read the whole file before it starts
+# (editing this script during a run cannot break the run).
+main() {
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 sizes=10,100,300
@@ -71,6 +75,9 @@ if [[ -z "$provider" ]]; then
   [[ -x "$build/bench/schema_bench" ]] && schema_bench=$build/bench/schema_bench
 fi
 [[ -x "$provider" ]] || { say "$provider is not an executable"; exit 1; }
+if [[ -z "$schema_bench" && -x "${CVM_BENCH_BUILD_DIR:-$root/build-bench}/bench/schema_bench" ]]; then
+  schema_bench=${CVM_BENCH_BUILD_DIR:-$root/build-bench}/bench/schema_bench
+fi
 provider=$(cd "$(dirname "$provider")" && pwd)/$(basename "$provider")
 
 say "control plane and kubectl 1.20.2 (built once, then cached)"
@@ -129,3 +136,6 @@ status=0
 python3 "$here/scale.py" "${scale_args[@]}" || status=$?
 say "done in $((SECONDS - started)) s (sizes $sizes)"
 exit "$status"
+}
+
+main "$@"
