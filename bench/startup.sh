@@ -8,7 +8,17 @@
 # the median and spread over the runs, the CPU time the process had used by
 # then (robust on a loaded machine), and the cost of running /bin/true.
 #
-# Usage: bench/startup.sh [EXECUTABLE] [RUNS]
+# Usage: bench/startup.sh [--json] [EXECUTABLE] [RUNS]
+#   --json     print one JSON line instead of the text report (for
+#              bench/run.sh), on stdout:
+#                {"bench":"startup","exe":PATH,"runs":N,"tls":true|false,
+#                 "handshake_ms":{"median":x,"min":x,"p10":x,"p90":x,
+#                                 "max":x,"stdev":x},
+#                 "cpu_ms":{"median":x,"min":x,"max":x},
+#                 "baseline_true_ms":x}
+#              handshake_ms: exec to handshake line (wall time);
+#              cpu_ms: CPU time the process used until then;
+#              baseline_true_ms: median fork+exec+exit of /bin/true.
 #   EXECUTABLE defaults to the plugin test server in build/
 #              (tests/plugin/plugin_test_server); pass
 #              build/provider/terraform-provider-cvm for the real provider, or
@@ -21,6 +31,11 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
+json=0
+if [[ "${1:-}" == "--json" ]]; then
+  json=1
+  shift
+fi
 exe="${1:-$here/build/tests/plugin/plugin_test_server}"
 runs="${2:-50}"
 if [[ ! -x "$exe" ]]; then
@@ -36,9 +51,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes \
   -subj "/O=HashiCorp/CN=localhost" -addext "subjectAltName=DNS:localhost" \
   -days 1 -keyout "$work/client.key" -out "$work/client.crt" 2>/dev/null
 
-EXE="$exe" RUNS="$runs" CLIENT_CERT="$work/client.crt" TLS="${TLS:-1}" \
+JSON="$json" EXE="$exe" RUNS="$runs" CLIENT_CERT="$work/client.crt" TLS="${TLS:-1}" \
 python3 - <<'EOF'
-import os, signal, statistics, subprocess, sys, time
+import json, os, signal, statistics, subprocess, sys, time
 
 exe = os.environ["EXE"]
 runs = int(os.environ["RUNS"])
@@ -94,12 +109,25 @@ cpu_samples.clear()
 base = statistics.median(baseline() for _ in range(runs))
 samples = sorted(once() for _ in range(runs))
 q = statistics.quantiles(samples, n=10)
+cpu = sorted(cpu_samples)
+if os.environ["JSON"] == "1":
+    print(json.dumps({
+        "bench": "startup", "exe": exe, "runs": runs,
+        "tls": "PLUGIN_CLIENT_CERT" in env,
+        "handshake_ms": {
+            "median": round(statistics.median(samples), 3),
+            "min": round(samples[0], 3), "p10": round(q[0], 3),
+            "p90": round(q[-1], 3), "max": round(samples[-1], 3),
+            "stdev": round(statistics.stdev(samples), 3)},
+        "cpu_ms": {"median": round(statistics.median(cpu), 3),
+                   "min": round(cpu[0], 3), "max": round(cpu[-1], 3)},
+        "baseline_true_ms": round(base, 3)}))
+    sys.exit(0)
 print(f"exec-to-handshake over {runs} runs of {exe}"
       f" ({'AutoMTLS' if 'PLUGIN_CLIENT_CERT' in env else 'plaintext'}):")
 print(f"  median {statistics.median(samples):.2f} ms"
       f"  (min {samples[0]:.2f}, p10 {q[0]:.2f}, p90 {q[-1]:.2f},"
       f" max {samples[-1]:.2f}, stdev {statistics.stdev(samples):.2f})")
-cpu = sorted(cpu_samples)
 print(f"  CPU time used by the process until then: median {statistics.median(cpu):.2f} ms"
       f"  (min {cpu[0]:.2f}, max {cpu[-1]:.2f})")
 print(f"  baseline: fork+exec+exit of /bin/true, median {base:.2f} ms")
