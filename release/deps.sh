@@ -10,7 +10,7 @@ build_packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev llvm  # fuzzers: libFuzzer/ASan runtimes, llvm-symbolizer
   openssl zip unzip python3 curl nghttp2-server
 )
 cluster_packages=(
