@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -19,7 +20,19 @@ ProcessUsage SelfUsage() {
   if (::getrusage(RUSAGE_SELF, &ru) != 0) return usage;
   usage.user_us = int64_t{ru.ru_utime.tv_sec} * 1000000 + ru.ru_utime.tv_usec;
   usage.sys_us = int64_t{ru.ru_stime.tv_sec} * 1000000 + ru.ru_stime.tv_usec;
-  usage.max_rss_kib = ru.ru_maxrss;  // Linux: kilobytes
+  usage.ru_maxrss_kib = ru.ru_maxrss;  // Linux: kilobytes
+  usage.max_rss_kib = ru.ru_maxrss;
+  if (std::FILE* f = std::fopen("/proc/self/status", "re"); f != nullptr) {
+    char line[256];
+    long long kib = 0;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      if (std::sscanf(line, "VmHWM: %lld kB", &kib) == 1) {
+        usage.max_rss_kib = kib;
+        break;
+      }
+    }
+    std::fclose(f);
+  }
   return usage;
 }
 
@@ -29,6 +42,7 @@ std::string FormatStatsLine(
   std::string line = absl::StrCat("{\"pid\":", pid, ",\"user_us\":", usage.user_us,
                                   ",\"sys_us\":", usage.sys_us,
                                   ",\"max_rss_kib\":", usage.max_rss_kib,
+                                  ",\"ru_maxrss_kib\":", usage.ru_maxrss_kib,
                                   ",\"requests\":{");
   for (size_t i = 0; i < requests.size(); ++i) {
     absl::StrAppend(&line, i == 0 ? "" : ",", "\"", requests[i].first,

@@ -24,16 +24,23 @@ inline constexpr char kStatsFileEnv[] = "CVM_STATS_FILE";
 
 // CPU time and peak resident set of the calling process, all threads.
 struct ProcessUsage {
-  int64_t user_us = 0;     // user CPU, microseconds
-  int64_t sys_us = 0;      // system CPU, microseconds
-  int64_t max_rss_kib = 0;  // peak resident set size, KiB
+  int64_t user_us = 0;      // user CPU, microseconds
+  int64_t sys_us = 0;       // system CPU, microseconds
+  int64_t max_rss_kib = 0;  // peak resident set size of this image, KiB
+  int64_t ru_maxrss_kib = 0;  // getrusage's ru_maxrss, KiB (see below)
 };
 
-// getrusage(RUSAGE_SELF). Zeroes if the call fails (it cannot for SELF).
+// CPU time from getrusage(RUSAGE_SELF). The peak RSS is VmHWM from
+// /proc/self/status: ru_maxrss also keeps the high-water mark of the memory
+// the process had before exec, which for a child that Go's os/exec starts
+// (vfork-style, sharing the parent's memory until exec) is Terraform's own
+// peak RSS, not ours. Falls back to ru_maxrss without /proc. Zeroes if
+// getrusage fails (it cannot for SELF).
 ProcessUsage SelfUsage();
 
 // One JSON object on one line, newline included:
-//   {"pid":123,"user_us":..,"sys_us":..,"max_rss_kib":..,"requests":{"get":..}}
+//   {"pid":123,"user_us":..,"sys_us":..,"max_rss_kib":..,"ru_maxrss_kib":..,
+//    "requests":{"get":..}}
 // `requests` keeps the given order; names must be plain JSON-safe words.
 std::string FormatStatsLine(int64_t pid, const ProcessUsage& usage,
                             const std::vector<std::pair<std::string, int64_t>>& requests);

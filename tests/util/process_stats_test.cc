@@ -35,13 +35,14 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(ProcessStatsTest, FormatStatsLineIsOneJsonLine) {
-  ProcessUsage usage{.user_us = 1500, .sys_us = 250, .max_rss_kib = 8192};
+  ProcessUsage usage{.user_us = 1500, .sys_us = 250, .max_rss_kib = 8192,
+                     .ru_maxrss_kib = 65536};
   EXPECT_EQ(FormatStatsLine(42, usage, {{"get", 3}, {"apply", 7}}),
             "{\"pid\":42,\"user_us\":1500,\"sys_us\":250,\"max_rss_kib\":8192,"
-            "\"requests\":{\"get\":3,\"apply\":7}}\n");
+            "\"ru_maxrss_kib\":65536,\"requests\":{\"get\":3,\"apply\":7}}\n");
   EXPECT_EQ(FormatStatsLine(1, ProcessUsage{}, {}),
             "{\"pid\":1,\"user_us\":0,\"sys_us\":0,\"max_rss_kib\":0,"
-            "\"requests\":{}}\n");
+            "\"ru_maxrss_kib\":0,\"requests\":{}}\n");
 }
 
 TEST(ProcessStatsTest, SelfUsageSeesThisProcess) {
@@ -52,6 +53,7 @@ TEST(ProcessStatsTest, SelfUsageSeesThisProcess) {
   ProcessUsage usage = SelfUsage();
   EXPECT_GT(usage.user_us + usage.sys_us, 0);
   EXPECT_GT(usage.max_rss_kib, 100);  // a gtest binary is more than 100 KiB
+  EXPECT_GT(usage.ru_maxrss_kib, 100);
 }
 
 TEST(ProcessStatsTest, AppendLineAppends) {

@@ -84,7 +84,8 @@ TEST(ProcessStatsTest, ProviderAppendsOneLineAtExit) {
   EXPECT_THAT(text,
               MatchesRegex("\\{\"pid\":" + std::to_string(pid) +
                            ",\"user_us\":[0-9]+,\"sys_us\":[0-9]+,"
-                           "\"max_rss_kib\":[1-9][0-9]*,\"requests\":\\{"
+                           "\"max_rss_kib\":[1-9][0-9]*,\"ru_maxrss_kib\":[1-9][0-9]*,"
+                           "\"requests\":\\{"
                            "\"get\":0,\"list\":0,\"watch\":0,\"create\":0,"
                            "\"apply\":0,\"delete\":0,\"other\":0,"
                            "\"retries\":0,\"throttled_us\":0\\}\\}\n"));
