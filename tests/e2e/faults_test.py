@@ -181,13 +181,19 @@ class FaultsTestBase(unittest.TestCase):
                 raise AssertionError(f"timed out waiting for {what}")
             time.sleep(interval)
 
-    def watching(self, ns):
-        """True once the audit log shows the provider (cvm-admin) watching
-        pods in `ns`."""
+    def waiting(self, ns):
+        """True once the audit log shows the provider (cvm-admin) reading pod
+        w0 after applying it: the read that starts its wait for Ready (the
+        watch itself is logged only when it first sends something)."""
+        applied = False
         with open(self.env["CVM_AUDIT_LOG"], "rb") as f:
             for line in f:
-                if (b'"verb":"watch"' in line and b'"username":"cvm-admin"' in line
-                        and f'"/api/v1/namespaces/{ns}/pods?'.encode() in line):
+                if (b'"username":"cvm-admin"' not in line or
+                        f'"/api/v1/namespaces/{ns}/pods/w0'.encode() not in line):
+                    continue
+                if b'"verb":"patch"' in line:
+                    applied = True
+                elif applied and b'"verb":"get"' in line:
                     return True
         return False
 
@@ -458,7 +464,7 @@ class InterruptTest(FaultsTestBase):
                                    {"create": "10m"}))
         proc = self.start_apply(d)
         self.wait("the pod", lambda: self.cluster_objects(ns)["pods"], 120)
-        self.wait("the provider's watch of the pod", lambda: self.watching(ns), 60, 0.2)
+        self.wait("the provider's wait for the pod", lambda: self.waiting(ns), 60, 0.2)
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         code, out = self.finish(proc, 60)
