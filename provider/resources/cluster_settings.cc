@@ -449,6 +449,38 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(
   return std::vector<std::string>(names.begin(), names.end());
 }
 
+// True when a setting that shapes workspace pods differs between `prior` and
+// `planned` (or is not known yet).
+bool WorkspacesSeeChange(const Value& prior, const Value& planned) {
+  for (const char* name : {"caching", "auto_load_shiftfs", "gpu_vendor",
+                           "docker_bridge_cidr", "tun", "fuse", "pod_security",
+                           "manage_namespace", "runtime_class"}) {
+    if (!Attr(planned, name).IsWhollyKnown() ||
+        !Attr(prior, name).EqualIgnoringRefinements(Attr(planned, name))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Home claims kept after their workspace was destroyed
+// (home.keep_on_destroy relabels them "retained-home"), by claim name.
+absl::StatusOr<std::vector<std::string>> RetainedHomesIn(
+    kube::Client& client, const std::string& ns,
+    const kube::RequestOptions& opts) {
+  kube::ListOptions list;
+  list.label_selector =
+      absl::StrCat(kComponentLabel, "=", kRetainedHomeComponent);
+  absl::StatusOr<kube::ListResult> claims =
+      client.List("v1", "PersistentVolumeClaim", ns, list, opts);
+  if (!claims.ok()) return claims.status();
+  std::vector<std::string> names;
+  for (const nlohmann::json& item : claims->items) {
+    names.push_back(StringField(ObjectField(item, "metadata"), "name"));
+  }
+  return names;
+}
+
 class ClusterSettingsResource final : public framework::Resource {
  public:
   explicit ClusterSettingsResource(const CvmProvider* provider)
@@ -512,6 +544,13 @@ class ClusterSettingsResource final : public framework::Resource {
           planned.WithAttr("host_path_mounts",
                            HostPathsValue(HostPathMounts(*caching, *shiftfs)));
     }
+    if (!request.prior_state.IsNull() &&
+        WorkspacesSeeChange(request.prior_state, planned)) {
+      // Workspaces that reference the id (cluster_settings_id) then plan
+      // from the reference and pick the new settings up in the same apply,
+      // instead of planning against the ConfigMap that is about to change.
+      planned = planned.WithAttr("id", Value::Unknown(Type::String()));
+    }
     response->planned_state = planned;
     if (!config.IsWhollyKnown() || !provider_->HasConnection()) return;
     std::optional<ClusterFacts> facts = CheckCluster(
@@ -520,12 +559,6 @@ class ClusterSettingsResource final : public framework::Resource {
     if (facts) {
       response->planned_state = FillUnknownFacts(*facts, planned);
     }
-  }
-
-  void PlanDestroy(const framework::PlanRequest& request,
-                   framework::PlanResponse* response) override {
-    if (!provider_->HasConnection()) return;
-    CheckNoWorkspaces(request.prior_state, &response->diagnostics);
   }
 
   void Create(const framework::CreateRequest& request,
@@ -677,7 +710,10 @@ class ClusterSettingsResource final : public framework::Resource {
                                   &response->diagnostics)) {
       return;
     }
-    if (!CheckNoWorkspaces(request.prior_state, &response->diagnostics)) return;
+    std::vector<std::string> in_use;
+    if (!CheckNoWorkspaces(request.prior_state, &response->diagnostics, &in_use)) {
+      return;
+    }
     const ClusterSettings s = SettingsFromValue(request.prior_state);
     const Ownership owned = Ownership::Parse(request.private_state);
     const absl::Time deadline = absl::Now() + kOperationTimeout;
@@ -702,8 +738,29 @@ class ClusterSettingsResource final : public framework::Resource {
         !remove(RuntimeClassRef(s.runtime_class_name))) {
       return;
     }
+    if (s.manage_namespace && owned.created_namespace) {
+      // Home volumes kept by destroyed workspaces (home.keep_on_destroy) do
+      // not block the settings, but deleting the namespace would take them.
+      absl::StatusOr<std::vector<std::string>> kept =
+          RetainedHomesIn(*conn.client, s.namespace_name, opts);
+      if (!kept.ok()) {
+        response->diagnostics.AddStatus("Unable to Delete Cluster Settings",
+                                        kept.status());
+        return;
+      }
+      in_use.insert(in_use.end(), kept->begin(), kept->end());
+    }
     if (s.manage_namespace) {
-      if (owned.created_namespace) {
+      if (owned.created_namespace && !in_use.empty()) {
+        // force_destroy lets the settings go, never the workspaces' data.
+        response->diagnostics.AddWarning(
+            "Namespace Kept",
+            absl::StrCat("Namespace ", s.namespace_name,
+                         " was created by these settings but still holds "
+                         "workspace data (", absl::StrJoin(in_use, ", "),
+                         "), so it was not deleted. Delete it by hand if that "
+                         "is what you want."));
+      } else if (owned.created_namespace) {
         remove(NamespaceRef(s.namespace_name));
       } else {
         ReleaseNamespaceLabels(conn, s.namespace_name, &response->diagnostics);
@@ -783,9 +840,9 @@ class ClusterSettingsResource final : public framework::Resource {
   }
 
   // Adds an error and returns false while workspaces use the namespace and
-  // force_destroy is off.
-  bool CheckNoWorkspaces(const Value& prior, Diagnostics* diags) {
-    if (BoolAttr(prior, "force_destroy").value_or(false)) return true;
+  // force_destroy is off. `in_use` receives the workspaces found.
+  bool CheckNoWorkspaces(const Value& prior, Diagnostics* diags,
+                         std::vector<std::string>* in_use) {
     Connection conn;
     if (!provider_->GetConnection("Unable to Check Workspaces", &conn, diags)) {
       return false;
@@ -797,7 +854,10 @@ class ClusterSettingsResource final : public framework::Resource {
       diags->AddStatus("Unable to Check Workspaces", workspaces.status());
       return false;
     }
-    if (workspaces->empty()) return true;
+    *in_use = *workspaces;
+    if (workspaces->empty() || BoolAttr(prior, "force_destroy").value_or(false)) {
+      return true;
+    }
     diags->AddError(
         "Cluster Settings Still in Use",
         absl::StrCat("Namespace ", ns, " still has ", workspaces->size(),
@@ -818,11 +878,11 @@ class ClusterSettingsResource final : public framework::Resource {
     }
   }
 
-  // Applies the namespace labels, the RuntimeClass and the ConfigMap. Our
-  // objects are applied with force: they are ours, and a hand edit (which
-  // makes kubectl or another client co-own the field) must not stop the
-  // next apply from restoring them. Only the fields in our manifests are
-  // touched; other labels and annotations stay.
+  // Applies the namespace labels, the RuntimeClass and the ConfigMap. By
+  // default (force_conflicts) our objects are applied with force: a hand
+  // edit (which makes kubectl co-own the field) must not stop the next apply
+  // from restoring them. Only the fields in our manifests are touched; other
+  // labels and annotations stay.
   void ApplySettings(const Value& planned, Ownership* owned,
                      framework::ApplyResponse* response) {
     Diagnostics* diags = &response->diagnostics;
@@ -835,7 +895,7 @@ class ClusterSettingsResource final : public framework::Resource {
     ClusterSettings s = SettingsFromValue(planned);
     const absl::Time deadline = absl::Now() + kOperationTimeout;
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
-    const kube::ApplyOptions apply{conn.field_manager, /*force=*/true, false};
+    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
     bool wrote_anything = false;
     auto finish = [&]() {
       response->private_state = owned->Serialize();
@@ -916,13 +976,6 @@ class ClusterSettingsResource final : public framework::Resource {
       }
       wrote_anything = true;
     }
-    absl::StatusOr<nlohmann::json> cm =
-        conn.client->Apply(SettingsConfigMap(s), apply, opts);
-    if (!cm.ok()) {
-      diags->AddStatus(summary, cm.status());
-      return finish();
-    }
-    wrote_anything = true;
     response->new_state =
         response->new_state.WithAttr("id", Value::String(s.namespace_name))
             .WithAttr("host_path_mounts", HostPathsValue(s.HostPaths()));
@@ -934,6 +987,16 @@ class ClusterSettingsResource final : public framework::Resource {
       }
       response->new_state = FillUnknownFacts(*facts, response->new_state);
     }
+    // Workspaces planned from other states read the platform here for the
+    // GPU bare-metal rule, without listing nodes themselves.
+    s.platform = StringAttr(response->new_state, "platform").value_or("");
+    absl::StatusOr<nlohmann::json> cm =
+        conn.client->Apply(SettingsConfigMap(s), apply, opts);
+    if (!cm.ok()) {
+      diags->AddStatus(summary, cm.status());
+      return finish();
+    }
+    wrote_anything = true;
     finish();
   }
 

@@ -74,9 +74,10 @@ schema::Schema BuildProviderSchema() {
           "Server-side apply field manager of every object the provider writes. "
           "Default `terraform-provider-cvm`."),
       Attribute("force_conflicts", Type::Bool()).Optional().DescribeMarkdown(
-          "Take ownership of fields another field manager set (server-side "
-          "apply `force`). Default `false`: a conflict is reported with the "
-          "other manager's name."),
+          "Take back fields of the provider's objects that another field "
+          "manager changed (server-side apply `force`), so drift made with "
+          "kubectl is repaired by the next apply. Default `true`. With "
+          "`false`, such a conflict is an error naming the other manager."),
       Attribute("qps", Type::Number()).Optional().DescribeMarkdown(
           "Sustained API requests per second. Default 50 (client-go's default is 5)."),
       Attribute("burst", Type::Number()).Optional().Validate(IsIntInRange(1, 100000))
@@ -169,7 +170,7 @@ void CvmProvider::ValidateConfig(const Value& config, Diagnostics* diags) {
         "on the network path can impersonate the cluster and read the "
         "workspace secrets it is sent. Set cluster_ca_certificate instead.");
   }
-  if (!Attr(config, "token").IsNull() && !Attr(config, "exec").IsNull()) {
+  if (Attr(config, "token").IsKnown() && Attr(config, "exec").IsKnown()) {
     diags->AddAttributeError(values::Path::FromAttr("exec"), "Conflicting Credentials",
                              "Set either token or an exec block, not both.");
   }
@@ -186,11 +187,17 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
   next.cancel = std::make_shared<kube::CancelToken>();
   next.field_manager =
       StringAttr(request.config, "field_manager").value_or(kDefaultFieldManager);
-  next.force_conflicts = BoolAttr(request.config, "force_conflicts").value_or(false);
+  next.force_conflicts = BoolAttr(request.config, "force_conflicts").value_or(true);
+  // What GetConnection reports when there is no client: a summary of its
+  // own, so the diagnostic says what is wrong rather than what failed.
+  std::string problem_summary;
   std::string problem;
+  bool pending = false;
   if (!request.config.IsWhollyKnown()) {
+    pending = true;
     // A cluster created in the same apply: plans of creates still work;
     // anything that needs the API says so.
+    problem_summary = "Kubernetes Connection Not Known Yet";
     problem =
         "The provider configuration depends on values that are not known yet "
         "(for example a cluster created in the same apply), so the Kubernetes "
@@ -201,8 +208,11 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
     absl::StatusOr<kube::RestConfig> rest =
         options.ok() ? kube::ResolveConfig(*options, env_)
                      : absl::StatusOr<kube::RestConfig>(options.status());
+    // A bad or missing connection is reported by whatever needs the API
+    // (GetConnection), not here: cvm_workspace_manifest renders without a
+    // cluster, so a GitOps job needs no credentials.
     if (!rest.ok()) {
-      diags->AddStatus("Invalid Kubernetes Connection Settings", rest.status());
+      problem_summary = "Invalid Kubernetes Connection Settings";
       problem = std::string(rest.status().message());
     } else {
       rest->user_agent = absl::StrCat("terraform-provider-cvm/", CVM_VERSION,
@@ -210,7 +220,7 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
       absl::StatusOr<std::unique_ptr<kube::Client>> client =
           kube::Client::Create(*rest);
       if (!client.ok()) {
-        diags->AddStatus("Unable to Create Kubernetes Client", client.status());
+        problem_summary = "Unable to Create the Kubernetes Client";
         problem = std::string(client.status().message());
       } else {
         next.client = std::move(*client);
@@ -220,7 +230,9 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
   }
   absl::MutexLock lock(&mu_);
   connection_ = std::move(next);
+  configure_problem_summary_ = std::move(problem_summary);
   configure_problem_ = std::move(problem);
+  connection_pending_ = pending;
 }
 
 std::vector<framework::Resource*> CvmProvider::Resources() {
@@ -247,16 +259,20 @@ bool CvmProvider::GetConnection(const std::string& summary, Connection* out,
     *out = connection_;
     return true;
   }
-  diags->AddError(summary, configure_problem_.empty()
-                               ? "The provider has not been configured. This is "
-                                 "a bug in the provider; please report it."
-                               : configure_problem_);
+  if (configure_problem_.empty()) {
+    diags->AddError(summary,
+                    "The provider has not been configured. This is a bug in "
+                    "the provider; please report it.");
+  } else {
+    diags->AddError(configure_problem_summary_,
+                    absl::StrCat(configure_problem_, " (", summary, ".)"));
+  }
   return false;
 }
 
 bool CvmProvider::HasConnection() const {
   absl::MutexLock lock(&mu_);
-  return connection_.client != nullptr;
+  return !connection_pending_;
 }
 
 }  // namespace cvm::resources

@@ -31,7 +31,7 @@ struct Connection {
   std::shared_ptr<kube::Client> client;
   std::shared_ptr<kube::CancelToken> cancel;
   std::string field_manager = kDefaultFieldManager;
-  bool force_conflicts = false;
+  bool force_conflicts = true;
 };
 
 // Thread-safe. Resources and data sources are created once in the
@@ -52,15 +52,20 @@ class CvmProvider final : public framework::Provider {
   std::vector<framework::DataSource*> DataSources() override;
   void Stop() override;
 
-  // The configured connection. Adds an error diagnostic with `summary` and
-  // returns false when Configure has not run, failed, or ran with values
-  // that are not known yet (a cluster created in the same apply).
+  // The configured connection. Returns false and adds an error diagnostic
+  // when Configure has not run, the connection settings were invalid or
+  // missing ("Invalid Kubernetes Connection Settings"), or they were not
+  // known yet (a cluster created in the same apply); `summary` (what the
+  // caller was doing) ends the detail.
   bool GetConnection(const std::string& summary, Connection* out,
                      framework::Diagnostics* diags) const;
 
-  // True once Configure ran with a wholly known configuration and built a
-  // client. Plan-time code uses it to decide whether it may read the
-  // cluster.
+  // False while the provider configuration has unknown values (a cluster
+  // created in the same apply): plan-time code then plans from the
+  // configuration alone. True otherwise, even when the settings are wrong
+  // or missing: GetConnection then reports why, so the error surfaces where
+  // the API is needed (and never for cvm_workspace_manifest, which needs
+  // none).
   bool HasConnection() const;
 
  private:
@@ -70,7 +75,9 @@ class CvmProvider final : public framework::Provider {
 
   mutable absl::Mutex mu_;
   Connection connection_ ABSL_GUARDED_BY(mu_);
+  std::string configure_problem_summary_ ABSL_GUARDED_BY(mu_);
   std::string configure_problem_ ABSL_GUARDED_BY(mu_);
+  bool connection_pending_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // The provider block schema (exposed for docs and tests).

@@ -42,7 +42,7 @@ nlohmann::json SettingsConfigMap(const ClusterSettings& s) {
   for (const HostPathMount& m : s.HostPaths()) {
     mounts.push_back({{"path", m.path}, {"read_only", m.read_only}});
   }
-  return {
+  nlohmann::json cm = {
       {"apiVersion", "v1"},
       {"kind", "ConfigMap"},
       {"metadata",
@@ -66,6 +66,8 @@ nlohmann::json SettingsConfigMap(const ClusterSettings& s) {
         // Informational: what envbox workspaces here mount.
         {"host_path_mounts", mounts.dump()}}},
   };
+  if (!s.platform.empty()) cm["data"]["platform"] = s.platform;
+  return cm;
 }
 
 absl::StatusOr<ClusterSettings> SettingsFromConfigMap(
@@ -92,6 +94,7 @@ absl::StatusOr<ClusterSettings> SettingsFromConfigMap(
   ReadString(data, "pod_security", &s.pod_security);
   ReadString(data, "gpu_vendor", &s.gpu_vendor);
   ReadString(data, "docker_bridge_cidr", &s.docker_bridge_cidr);
+  ReadString(data, "platform", &s.platform);
   ReadString(data, "runtime_class_name", &s.runtime_class_name);
   ReadString(data, "runtime_class_handler", &s.runtime_class_handler);
   std::string selector;

@@ -24,6 +24,8 @@ inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
 inline constexpr char kManagedByValue[] = "terraform-provider-cvm";
 inline constexpr char kComponentLabel[] = "cvm.coder.com/component";
 inline constexpr char kWorkspaceLabel[] = "cvm.coder.com/workspace";
+// kComponentLabel of a home claim kept after its workspace was destroyed.
+inline constexpr char kRetainedHomeComponent[] = "retained-home";
 inline constexpr char kPodSecurityEnforce[] =
     "pod-security.kubernetes.io/enforce";
 inline constexpr char kPodSecurityWarn[] = "pod-security.kubernetes.io/warn";
@@ -48,6 +50,9 @@ struct ClusterSettings {
       {"sysbox-runtime", "running"}};
   bool manage_runtime_class = false;
   bool force_destroy = false;
+  // Not a setting: "bare-metal" or the cloud, recorded at apply so workspace
+  // plans can apply the GPU rule without listing nodes. Empty if unknown.
+  std::string platform;
 
   std::vector<HostPathMount> HostPaths() const {
     return HostPathMounts(caching, auto_load_shiftfs);

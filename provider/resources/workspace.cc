@@ -294,6 +294,24 @@ class WorkspaceResource final : public framework::Resource {
     const Value& prior = request.prior_state;
     Value planned = response->planned_state;
     const WorkspaceSpec spec = SpecFromValue(planned);
+    if (!prior.IsNull()) {
+      const std::optional<std::string> before =
+          StringAttr(Attr(prior, "home"), "size");
+      const std::optional<std::string> after =
+          StringAttr(Attr(planned, "home"), "size");
+      absl::StatusOr<long double> old_bytes = ParseQuantity(before.value_or(""));
+      absl::StatusOr<long double> new_bytes = ParseQuantity(after.value_or(""));
+      if (before && after && old_bytes.ok() && new_bytes.ok() &&
+          *new_bytes < *old_bytes) {
+        response->diagnostics.AddAttributeError(
+            values::Path().Attr("home").Attr("size"), "Home Volume Cannot Shrink",
+            absl::StrCat("Kubernetes cannot make a claim smaller: home.size is ",
+                         *before, " and cannot become ", *after,
+                         ". Keep the size, or recreate the workspace (which "
+                         "deletes its home volume)."));
+        return;
+      }
+    }
     const bool names_known =
         Attr(planned, "name").IsKnown() && Attr(planned, "namespace").IsKnown();
     if (names_known) {
@@ -608,6 +626,26 @@ class WorkspaceResource final : public framework::Resource {
         return;
       }
     }
+    // A claim already gone (deleted by hand) is not recreated by the apply.
+    if (spec.keep_home_on_destroy &&
+        conn.client->Get(ClaimRef(spec), {deadline, conn.cancel.get()}).ok()) {
+      // The kept claim no longer belongs to a workspace, so it does not keep
+      // the namespace's cluster settings from being destroyed. A separate
+      // field manager takes just this label; the claim's spec is untouched.
+      nlohmann::json relabel = {
+          {"apiVersion", "v1"},
+          {"kind", "PersistentVolumeClaim"},
+          {"metadata",
+           {{"name", spec.ClaimName()},
+            {"namespace", spec.namespace_name},
+            {"labels", {{kComponentLabel, kRetainedHomeComponent}}}}}};
+      absl::StatusOr<nlohmann::json> st = conn.client->Apply(
+          relabel, {conn.field_manager + "-retain", /*force=*/true, false},
+          {deadline, conn.cancel.get()});
+      if (!st.ok() && !absl::IsNotFound(st.status())) {
+        response->diagnostics.AddStatus("Unable to Delete Workspace", st.status());
+      }
+    }
   }
 
   void ImportState(const framework::ImportRequest& request,
@@ -865,10 +903,11 @@ class WorkspaceResource final : public framework::Resource {
       rendered.pod["metadata"]["annotations"][kSpecHashAnnotation] = pod_hash;
     }
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
-    // The workspace's objects are the provider's alone (their names derive
-    // from the workspace), so apply takes back fields someone changed by
-    // hand instead of failing on the conflict: that is the drift repair.
-    const kube::ApplyOptions apply{conn.field_manager, /*force=*/true,
+    // The workspace's objects are the provider's (their names derive from
+    // the workspace), so by default (force_conflicts) apply takes back
+    // fields someone changed by hand instead of failing on the conflict:
+    // that is the drift repair.
+    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts,
                                    /*dry_run=*/false};
 
     // From here on the state names every planned object; live fields are

@@ -309,7 +309,7 @@ class ClusterTest(unittest.TestCase):
         self.api.request("GET", f"/api/v1/namespaces/{self.ns}")
         with open(ENV["CVM_AUDIT_LOG"], encoding="utf-8") as f:
             entries = [json.loads(line) for line in f if line.strip()]
-        mine = [e for e in entries if e["user"]["username"] == "cvm-admin"
+        mine = [e for e in entries if e.get("user", {}).get("username") == "cvm-admin"
                 and e.get("objectRef", {}).get("name") == self.ns]
         self.assertTrue(mine)
         self.assertEqual(mine[-1]["stage"], "ResponseComplete")

@@ -542,6 +542,80 @@ resource "cvm_cluster_settings" "ns" {{
         platform.destroy()
 
 
+    def test_settings_change_in_the_same_configuration_takes_one_apply(self):
+        ns = f"ws-one-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns}")
+        settings = f"""
+resource "cvm_cluster_settings" "ns" {{
+  namespace        = "{ns}"
+  manage_namespace = true
+  caching          = false
+}}
+"""
+        workspace = workspace_hcl("dev", "one", "cvm_cluster_settings.ns.namespace",
+                                  "  cluster_settings_id = cvm_cluster_settings.ns.id")
+        d = self.tf(settings + workspace)
+        self.destroy_on_cleanup(d)
+        d.apply()
+        self.assertEqual(host_paths_of(self.pod(ns, "one")), ROW_OFF)
+        d.write("main.tf", d_main(d).replace("caching          = false",
+                                             "caching          = true"))
+        # The settings' id is planned unknown, so the workspace plans from the
+        # new settings: one apply replaces the pod, the next plan is empty.
+        d.apply()
+        self.assertEqual(host_paths_of(self.pod(ns, "one")), ROW_CACHED)
+        self.assertEqual(state_host_paths(d.resource("cvm_workspace.dev")), ROW_CACHED)
+        self.assertEqual(d.resource("cvm_cluster_settings.ns")["id"], ns)
+        self.assert_plan_empty(d)
+        d.destroy()
+
+    def test_kept_home_outlives_the_workspace_and_its_namespace_stays(self):
+        ns = f"ws-keep-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns}")
+        platform = self.tf(f"""
+resource "cvm_cluster_settings" "ns" {{
+  namespace        = "{ns}"
+  manage_namespace = true
+}}
+""")
+        template = self.tf(workspace_hcl("dev", "keep", quoted(ns),
+                                         "  home {\n    keep_on_destroy = true\n  }"))
+        self.destroy_on_cleanup(template)
+        self.destroy_on_cleanup(platform)
+        platform.apply()
+        template.apply()
+        claim_uid = self.claim(ns, "keep")["metadata"]["uid"]
+        template.destroy()
+        self.wait_gone(f"/api/v1/namespaces/{ns}/pods/keep")
+        claim = self.claim(ns, "keep")
+        self.assertEqual(claim["metadata"]["uid"], claim_uid)
+        self.assertEqual(claim["metadata"]["labels"]["cvm.coder.com/component"],
+                         "retained-home")
+        self.assertIsNone(self.secret(ns, "keep"))
+        # No workspace uses the settings any more, so destroy is allowed; the
+        # namespace it created holds the kept home, so it stays.
+        result = platform.destroy()
+        self.assertIn("Namespace Kept", flat(result.output))
+        self.assertIn(f"keep-home", flat(result.output))
+        self.assertEqual(self.claim(ns, "keep")["metadata"]["uid"], claim_uid)
+        ns_object = self.cluster.get(f"/api/v1/namespaces/{ns}")
+        self.assertIsNotNone(ns_object)
+        self.assertFalse(ns_object["metadata"].get("deletionTimestamp"), ns_object)
+
+    def test_home_size_cannot_shrink(self):
+        ns = self.namespace("ws-shrink")
+        d = self.tf(workspace_hcl("dev", "shrink", quoted(ns),
+                                  '  home {\n    size = "40Gi"\n  }'))
+        self.destroy_on_cleanup(d)
+        d.apply()
+        d.write("main.tf", d_main(d).replace('size = "40Gi"', 'size = "30Gi"'))
+        plan = d.run("plan", "-no-color")
+        self.assertEqual(plan.code, 1, plan)
+        text = flat(plan.output)
+        self.assertIn("Error: Home Volume Cannot Shrink", text)
+        self.assertIn("home.size is 40Gi and cannot become 30Gi", text)
+
+
 @unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
 class WorkspaceFailureTest(WorkspaceTestBase):
     def test_failing_pod_reports_its_events_and_state_tracks_the_objects(self):
