@@ -35,7 +35,7 @@ import time
 import unittest
 import uuid
 
-from tfharness import REQUIRED_PROVIDERS, ApiClient, ApiError, TerraformDir, read_env_file
+from tfharness import REQUIRED_PROVIDERS, ApiClient, ApiError, TerraformDir, read_env_file, wait_for
 from fault_proxy import FaultProxy, make_server_cert
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -172,14 +172,7 @@ class FaultsTestBase(unittest.TestCase):
         return {k: sorted(v) for k, v in out.items()}
 
     def wait(self, what, probe, timeout, interval=0.1):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = probe()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(interval)
+        return wait_for(what, probe, timeout, interval)
 
     def waiting(self, ns):
         """True once the audit log shows the provider (cvm-admin) reading pod

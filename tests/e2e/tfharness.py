@@ -146,6 +146,19 @@ class TerraformDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def wait_for(what, probe, timeout=60.0, interval=0.2):
+    """Calls probe() until it returns something true (returned), or raises
+    AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
 class Cluster:
     """The running local control plane of the ctest fixture `cvm_cluster`."""
 
@@ -190,14 +203,7 @@ class Cluster:
                 raise
 
     def wait(self, what, probe, timeout=60.0, interval=0.2):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = probe()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(interval)
+        return wait_for(what, probe, timeout, interval)
 
     def names(self, path):
         """Sorted object names of a list path."""
