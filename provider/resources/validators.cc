@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <regex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -57,7 +58,28 @@ bool IsQualifiedName(absl::string_view key) {
   return true;
 }
 
+absl::Status InvalidKey(absl::string_view key) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "key ", QuoteValue(key),
+      " is not a valid Kubernetes label or annotation "
+      "key: use [prefix/]name with a DNS-subdomain prefix and a name of "
+      "at most 63 letters, digits, '-', '_' or '.'"));
+}
+
 }  // namespace
+
+bool IsLabelValue(absl::string_view value) {
+  // Empty, or 1-63 of [A-Za-z0-9._-] starting and ending alphanumeric
+  // (apimachinery's IsValidLabelValue).
+  if (value.size() > 63) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool alnum = absl::ascii_isalnum(static_cast<unsigned char>(c));
+    const bool edge = i == 0 || i + 1 == value.size();
+    if (!alnum && (edge || (c != '-' && c != '_' && c != '.'))) return false;
+  }
+  return true;
+}
 
 std::string QuoteValue(absl::string_view value) {
   constexpr size_t kShown = 300;
@@ -142,15 +164,63 @@ schema::Validator IsLabelMap() {
   return [](const Value& v) -> absl::Status {
     if (!v.IsKnown()) return absl::OkStatus();
     for (const auto& [key, value] : v.Entries()) {
-      if (!IsQualifiedName(key)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "key ", QuoteValue(key),
-            " is not a valid Kubernetes label or annotation "
-            "key: use [prefix/]name with a DNS-subdomain prefix and a name of "
-            "at most 63 letters, digits, '-', '_' or '.'"));
-      }
+      if (!IsQualifiedName(key)) return InvalidKey(key);
+      if (!value.IsKnown() || value.type() != Type::String()) continue;
+      const std::string& text = value.AsString();
+      if (IsLabelValue(text)) continue;
+      // QuoteValue gives the length of a value it cuts.
+      const std::string length =
+          text.size() > 63 && QuoteValue(text).size() == text.size() + 2
+              ? absl::StrCat(" (", text.size(), " characters, over 63)")
+              : "";
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the value of key ", QuoteValue(key), ", ", QuoteValue(text), length,
+          ", is not a valid Kubernetes label value: use at most 63 letters, "
+          "digits, '-', '_' or '.', starting and ending with a letter or "
+          "digit (e.g. \"v1.2-beta\"), or an empty string"));
     }
     return absl::OkStatus();
+  };
+}
+
+schema::Validator IsAnnotationMap(size_t reserved_bytes) {
+  return [reserved_bytes](const Value& v) -> absl::Status {
+    if (!v.IsKnown()) return absl::OkStatus();
+    size_t total = 0;
+    const std::string* largest_key = nullptr;
+    const std::string* largest_value = nullptr;
+    size_t largest = 0;
+    for (const auto& [key, value] : v.Entries()) {
+      if (!IsQualifiedName(key)) return InvalidKey(key);
+      size_t size = key.size();
+      const bool known = value.IsKnown() && value.type() == Type::String();
+      if (known) size += value.AsString().size();
+      total += size;
+      if (largest_key == nullptr || size > largest) {
+        largest = size;
+        largest_key = &key;
+        largest_value = known ? &value.AsString() : nullptr;
+      }
+    }
+    const size_t limit = kTotalAnnotationSizeLimit > reserved_bytes
+                             ? kTotalAnnotationSizeLimit - reserved_bytes
+                             : 0;
+    if (total <= limit) return absl::OkStatus();
+    const std::string reserved =
+        reserved_bytes == 0 ? ""
+                            : absl::StrCat(" and the provider adds ",
+                                           reserved_bytes, " bytes of its own");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the annotations take ", total,
+        " bytes (all keys plus all values), over the limit of ", limit,
+        " bytes: Kubernetes allows ", kTotalAnnotationSizeLimit,
+        " bytes (256 KiB) per object", reserved,
+        ". Remove annotations or shorten their values, or keep large data in "
+        "a ConfigMap instead; the largest annotation, ",
+        largest, " bytes, is key ", QuoteValue(*largest_key),
+        largest_value == nullptr
+            ? std::string()
+            : absl::StrCat(" with value ", QuoteValue(*largest_value))));
   };
 }
 

@@ -8,6 +8,7 @@
 #ifndef CVM_PROVIDER_RESOURCES_VALIDATORS_H_
 #define CVM_PROVIDER_RESOURCES_VALIDATORS_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,8 +38,23 @@ schema::Validator IsQuantity();
 schema::Validator IsDnsLabel(size_t max_length = 63);
 // An RFC 1123 subdomain, at most 253 characters.
 schema::Validator IsDnsSubdomain();
-// A label or annotation map whose keys are valid Kubernetes qualified names.
+// Kubernetes' limit on the annotations of one object: all keys plus all
+// values, in bytes (TotalAnnotationSizeLimitB, 256 KiB).
+inline constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
+
+// A label map (labels, node selectors): keys are valid Kubernetes qualified
+// names and values valid label values (empty, or at most 63 letters, digits,
+// '-', '_' or '.', starting and ending with a letter or digit). The message
+// names the offending key, as the framework only attaches the attribute's
+// path. Unknown values are skipped.
 schema::Validator IsLabelMap();
+// An annotation map: keys are valid Kubernetes qualified names and all keys
+// plus all known values take at most kTotalAnnotationSizeLimit -
+// `reserved_bytes` bytes (`reserved_bytes`: what the provider adds to the
+// same object itself).
+schema::Validator IsAnnotationMap(size_t reserved_bytes = 0);
+// True if `value` is a valid Kubernetes label value.
+bool IsLabelValue(absl::string_view value);
 // An IPv4 CIDR with a prefix of at most /`max_prefix`, outside
 // 172.17.0.0/16 (Docker's default bridge inside the workspace).
 schema::Validator IsDockerBridgeCidr(int max_prefix = 30);

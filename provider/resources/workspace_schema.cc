@@ -41,6 +41,13 @@ Type TolerationType() {
                        {"toleration_seconds", Type::Number()}});
 }
 
+// The bytes (keys plus values) of the annotations Render puts on the pod
+// beside the user's: the pod-spec hash (16 hex digits) and CRI-O's user
+// namespace mode. They count against Kubernetes' 256 KiB as well.
+constexpr size_t kProviderPodAnnotationBytes =
+    (sizeof(kSpecHashAnnotation) - 1) + 16 +
+    (sizeof(kCrioUsernsAnnotation) - 1) + (sizeof("auto:size=65536") - 1);
+
 schema::Validator IsSubPath() {
   return [](const Value& v) -> absl::Status {
     const std::string& s = v.AsString();
@@ -224,11 +231,17 @@ schema::Schema BuildSchema(bool manifest) {
       Attribute("labels", Type::Map(Type::String()))
           .Optional()
           .Validate(IsLabelMap())
-          .Describe("Extra labels on every object of the workspace."),
+          .Describe(
+              "Extra labels on every object of the workspace. Values are "
+              "empty or at most 63 letters, digits, '-', '_' or '.', starting "
+              "and ending with a letter or digit."),
       Attribute("annotations", Type::Map(Type::String()))
           .Optional()
-          .Validate(IsLabelMap())
-          .Describe("Extra annotations on the pod."),
+          .Validate(IsAnnotationMap(kProviderPodAnnotationBytes))
+          .Describe(
+              "Extra annotations on the pod. Kubernetes allows 256 KiB of "
+              "annotations (keys plus values) per object, a few bytes of "
+              "which the provider uses itself."),
       Attribute("privileged", Type::Bool())
           .Optional()
           .DescribeMarkdown(

@@ -16,7 +16,8 @@ bad quantities (cpu, memory, home size), bad CIDRs, bad mounts (relative,
 `..`, `,`/`:`, `/tmp`, private envbox paths, the home directory,
 duplicates), AMD GPUs and GPU counts, names that are not DNS labels, huge
 strings, non-UTF-8 bytes, NUL bytes, reserved environment variables, label
-keys, durations, enums, and the provider block itself.
+keys and values, annotations over 256 KiB, durations, enums, and the
+provider block itself.
 """
 
 import base64
@@ -177,6 +178,15 @@ CASES = [
     ("label key", workspace('  labels = { "bad key!" = "x" }'), "labels", "bad key!"),
     ("node selector key", workspace('  node_selector = { "a/b/c" = "x" }'), "node_selector",
      "a/b/c"),
+    ("label value", workspace('  labels = { app = "bad value!" }'), "labels",
+     'the value of key "app", "bad value!", is not a valid Kubernetes label value'),
+    ("label value of 64 characters", workspace('  labels = { app = "' + "v" * 64 + '" }'),
+     "labels", "(64 characters, over 63)"),
+    ("node selector value", workspace('  node_selector = { pool = "-gpu" }'), "node_selector",
+     'the value of key "pool", "-gpu"'),
+    ("runtime class node selector value",
+     settings('  runtime_class {\n    node_selector = { pool = "gpu_" }\n  }'), "node_selector",
+     'the value of key "pool", "gpu_"'),
     # --- images, enums, durations, env ----------------------------------------------
     ("inner image with spaces", workspace(image='"Not A Valid Image!"'), "inner_image",
      "Not A Valid Image!"),
@@ -204,6 +214,9 @@ CASES = [
      "too long"),
     ("huge label key", workspace('  labels = { "' + "k" * HUGE + '" = "x" }'), "labels",
      "label"),
+    ("huge annotations over 256 KiB",
+     workspace('  annotations = { note = "' + "n" * (256 << 10) + '" }'), "annotations",
+     "Kubernetes allows 262144 bytes (256 KiB) per object"),
     ("huge mount target", workspace(mount("a", "/tmp/" + "t" * HUGE)), "mounts", "/tmp"),
     ("huge cidr", settings('  docker_bridge_cidr = "' + "1" * HUGE + '"'),
      "docker_bridge_cidr", "CIDR"),

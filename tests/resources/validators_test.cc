@@ -22,6 +22,7 @@ using ::cvm::testing::IsOk;
 using ::cvm::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using values::Number;
 using values::Type;
 using values::Value;
@@ -218,6 +219,130 @@ TEST(IsLabelMapTest, QualifiedNameKeys) {
                             "a name of at most 63 letters, digits, '-', '_' or "
                             "'.'"))));
   }
+}
+
+TEST(IsLabelMapTest, LabelValues) {
+  const schema::Validator v = IsLabelMap();
+  for (const std::string& value :
+       {std::string(), std::string("a"), std::string("A"), std::string("0"),
+        std::string("v1.2-beta"), std::string("a_b"), std::string("My.App-1"),
+        std::string(63, 'v')}) {
+    SCOPED_TRACE("value \"" + value + "\"");
+    EXPECT_TRUE(IsLabelValue(value));
+    EXPECT_THAT(v(StringMap({{"app", value}})), IsOk());
+  }
+  const std::string advice =
+      "is not a valid Kubernetes label value: use at most 63 letters, digits, "
+      "'-', '_' or '.', starting and ending with a letter or digit (e.g. "
+      "\"v1.2-beta\"), or an empty string";
+  for (const std::string& value :
+       {std::string("-a"), std::string("a-"), std::string("_a"),
+        std::string("a."), std::string("bad value!"), std::string("a/b"),
+        std::string("a:b"), std::string("caf\xc3\xa9"), std::string(" "),
+        std::string("a\nb")}) {
+    SCOPED_TRACE("value \"" + value + "\"");
+    EXPECT_FALSE(IsLabelValue(value));
+    EXPECT_THAT(
+        v(StringMap({{"ok", "1"}, {"app", value}})),
+        StatusIs(kInvalid, AllOf(HasSubstr("the value of key \"app\", \"" +
+                                           value + "\", " + advice),
+                                 Not(HasSubstr("characters, over")))));
+  }
+  // Too long: the length is given, and a huge value is cut.
+  const std::string long_value(64, 'v');
+  EXPECT_FALSE(IsLabelValue(long_value));
+  EXPECT_THAT(
+      v(StringMap({{"example.com/team", long_value}})),
+      StatusIs(kInvalid, HasSubstr("the value of key \"example.com/team\", \"" +
+                                   long_value +
+                                   "\" (64 characters, over 63), " + advice)));
+  const absl::Status huge = v(StringMap({{"app", std::string(1 << 20, 'v')}}));
+  EXPECT_THAT(huge, StatusIs(kInvalid, AllOf(HasSubstr("...\" (1048576 bytes), "
+                                                       "is not a valid"),
+                                             Not(HasSubstr("characters")))));
+  EXPECT_LT(huge.message().size(), 1000u);
+  // An invalid key is reported before its value.
+  EXPECT_THAT(v(StringMap({{"bad key", "bad value!"}})),
+              StatusIs(kInvalid, HasSubstr("key \"bad key\" is not a valid")));
+}
+
+TEST(IsLabelMapTest, UnknownValuesAreSkipped) {
+  const schema::Validator v = IsLabelMap();
+  EXPECT_THAT(
+      v(Value::Map(Type::String(), {{"app", Value::Unknown(Type::String())},
+                                    {"team", Value::Null(Type::String())}})),
+      IsOk());
+  EXPECT_THAT(v(Value::Unknown(Type::Map(Type::String()))), IsOk());
+}
+
+TEST(IsAnnotationMapTest, KeysAreQualifiedNamesValuesAreFree) {
+  const schema::Validator v = IsAnnotationMap();
+  EXPECT_THAT(
+      v(StringMap({{"example.com/note", "any text: spaces, \"quotes\"\n"},
+                   {"b", std::string(10000, '-')},
+                   {"c", ""}})),
+      IsOk());
+  EXPECT_THAT(
+      v(StringMap({{"a/b/c", "x"}})),
+      StatusIs(kInvalid, HasSubstr("key \"a/b/c\" is not a valid "
+                                   "Kubernetes label or annotation key")));
+}
+
+TEST(IsAnnotationMapTest, TotalSizeOfKeysAndValuesIsLimited) {
+  EXPECT_EQ(kTotalAnnotationSizeLimit, 262144u);
+  const schema::Validator v = IsAnnotationMap();
+  // Two keys of 1 byte: exactly at the limit, then one byte over.
+  const size_t half = kTotalAnnotationSizeLimit / 2;
+  EXPECT_THAT(v(StringMap({{"a", std::string(half - 1, 'x')},
+                           {"b", std::string(half - 1, 'y')}})),
+              IsOk());
+  const absl::Status over = v(StringMap(
+      {{"a", std::string(half - 1, 'x')}, {"b", std::string(half, 'y')}}));
+  EXPECT_THAT(
+      over,
+      StatusIs(kInvalid,
+               AllOf(HasSubstr("the annotations take 262145 bytes (all keys "
+                               "plus all values), over the limit of 262144 "
+                               "bytes: Kubernetes allows 262144 bytes (256 "
+                               "KiB) per object. Remove annotations or "
+                               "shorten their values"),
+                     HasSubstr("the largest annotation, 131073 bytes, is key "
+                               "\"b\" with value \"yyy"),
+                     HasSubstr("...\" (131072 bytes)"))));
+  EXPECT_LT(over.message().size(), 1000u);
+  // Keys count too.
+  EXPECT_THAT(
+      v(StringMap({{"example.com/k",
+                    std::string(kTotalAnnotationSizeLimit - 12, 'x')}})),
+      StatusIs(kInvalid, HasSubstr("take 262145 bytes")));
+}
+
+TEST(IsAnnotationMapTest, ReservedBytesLowerTheLimit) {
+  const schema::Validator v = IsAnnotationMap(100);
+  EXPECT_THAT(
+      v(StringMap({{"a", std::string(kTotalAnnotationSizeLimit - 101, 'x')}})),
+      IsOk());
+  EXPECT_THAT(
+      v(StringMap({{"a", std::string(kTotalAnnotationSizeLimit - 100, 'x')}})),
+      StatusIs(kInvalid,
+               HasSubstr("the annotations take 262045 bytes (all keys plus all "
+                         "values), over the limit of 262044 bytes: Kubernetes "
+                         "allows 262144 bytes (256 KiB) per object and the "
+                         "provider adds 100 bytes of its own. Remove")));
+}
+
+TEST(IsAnnotationMapTest, UnknownValuesCountTheirKeysOnly) {
+  const schema::Validator v = IsAnnotationMap();
+  EXPECT_THAT(
+      v(Value::Map(Type::String(), {{"a", Value::Unknown(Type::String())},
+                                    {"b", Value::String("x")}})),
+      IsOk());
+  EXPECT_THAT(
+      v(Value::Map(
+          Type::String(),
+          {{"a", Value::Unknown(Type::String())},
+           {"b", Value::String(std::string(kTotalAnnotationSizeLimit, 'x'))}})),
+      StatusIs(kInvalid, HasSubstr("take 262146 bytes")));
 }
 
 // ---------------------------------------------------------------- CIDR

@@ -10,6 +10,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provider/framework/diagnostics.h"
+#include "provider/framework/plan.h"
+#include "provider/resources/settings.h"
+#include "provider/resources/validators.h"
 #include "provider/resources/workspace_model.h"
 #include "provider/schema/schema.h"
 #include "provider/values/path.h"
@@ -640,6 +643,99 @@ TEST(WorkspaceSchemaTest, NestedAttributeValidatorsAreWired) {
     } else {
       EXPECT_THAT(st, StatusIs(absl::StatusCode::kInvalidArgument,
                                HasSubstr(c.message)));
+    }
+  }
+}
+
+// Labels, node selectors and annotations of both schemas, through the
+// framework's attribute validation (which attaches the attribute's path; the
+// message names the map key).
+TEST(WorkspaceSchemaTest, LabelValuesAndAnnotationSizeAreValidated) {
+  const std::string advice =
+      "is not a valid Kubernetes label value: use at most 63 letters, digits, "
+      "'-', '_' or '.', starting and ending with a letter or digit";
+  const size_t budget = kTotalAnnotationSizeLimit - 89;
+  struct Case {
+    std::string attr;
+    std::map<std::string, std::string> map;
+    std::string detail;  // empty: accepted
+  };
+  const std::vector<Case> cases = {
+      {"labels", {{"app", "dev"}, {"team", ""}}, ""},
+      {"labels",
+       {{"app", "bad value!"}},
+       "the value of key \"app\", \"bad value!\", " + advice},
+      {"labels",
+       {{"app", std::string(64, 'v')}},
+       "(64 characters, over 63), " + advice},
+      {"labels", {{"app", std::string(63, 'v')}}, ""},
+      {"node_selector", {{"pool", "gpu-a100"}}, ""},
+      {"node_selector",
+       {{"pool", "-gpu"}},
+       "the value of key \"pool\", \"-gpu\", " + advice},
+      {"annotations", {{"note", "free text, with spaces!"}}, ""},
+      {"annotations", {{"a", std::string(budget - 1, 'x')}}, ""},
+      {"annotations",
+       {{"a", std::string(budget, 'x')}},
+       "the annotations take 262056 bytes (all keys plus all values), over "
+       "the limit of 262055 bytes: Kubernetes allows 262144 bytes (256 KiB) "
+       "per object and the provider adds 89 bytes of its own. Remove "
+       "annotations"},
+  };
+  for (const schema::Schema* schema :
+       {&WorkspaceResourceSchema(), &WorkspaceManifestSchema()}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.attr + " (" + std::to_string(c.map.size()) + " entries)");
+      Attrs attrs = {{"name", Str("dev")},
+                     {"namespace", Str("coder")},
+                     {"inner_image", Str("docker.io/codercom/base:ubuntu")},
+                     {c.attr, StrMap(c.map)}};
+      const Value config =
+          schema::Conform(schema->block, Value::Object(std::move(attrs)));
+      Diagnostics diags;
+      framework::ValidateConfigValue(schema->block, config, &diags);
+      if (c.detail.empty()) {
+        EXPECT_THAT(diags.items(), IsEmpty());
+      } else {
+        EXPECT_THAT(diags.items(),
+                    ElementsAre(Error("Invalid Attribute Value",
+                                      Path::FromAttr(c.attr), c.detail)));
+      }
+    }
+  }
+}
+
+// The annotations the provider adds to the pod fit in what the annotations
+// validator reserves: a pod with the largest accepted user annotations is
+// within Kubernetes' limit.
+TEST(WorkspaceSchemaTest, AnnotationBudgetCoversTheProvidersPodAnnotations) {
+  const schema::Attribute* a =
+      WorkspaceResourceSchema().block.FindAttribute("annotations");
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->validators.size(), 1u);
+  size_t largest = 0;  // the largest accepted value of annotation "a"
+  for (size_t n = kTotalAnnotationSizeLimit - 200;
+       n <= kTotalAnnotationSizeLimit; ++n) {
+    if (a->validators[0](StrMap({{"a", std::string(n, 'x')}})).ok()) {
+      largest = n;
+    }
+  }
+  ASSERT_GT(largest, 0u);
+  for (const char* mode : {"envbox", "sysbox"}) {
+    SCOPED_TRACE(mode);
+    const Value config =
+        Config({{"mode", Str(mode)},
+                {"annotations", StrMap({{"a", std::string(largest, 'x')}})}});
+    const RenderedWorkspace r =
+        Render(SpecFromValue(config), ClusterSettings{}, std::nullopt, "");
+    size_t total = 0;
+    for (const auto& [key, value] : r.pod["metadata"]["annotations"].items()) {
+      total += key.size() + value.get<std::string>().size();
+    }
+    EXPECT_LE(total, kTotalAnnotationSizeLimit);
+    // sysbox mode adds CRI-O's user-namespace annotation: exactly full.
+    if (std::string(mode) == "sysbox") {
+      EXPECT_EQ(total, kTotalAnnotationSizeLimit);
     }
   }
 }
