@@ -5,34 +5,20 @@
 
 #include "provider/util/process_stats.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/test_files.h"
 
 namespace cvm::util {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name + "." +
-         std::to_string(::getpid());
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::cvm::testing::ReadFile;
+using ::cvm::testing::TempPath;
 
 TEST(ProcessStatsTest, FormatStatsLineIsOneJsonLine) {
   ProcessUsage usage{.user_us = 1500, .sys_us = 250, .max_rss_kib = 8192,

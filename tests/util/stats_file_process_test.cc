@@ -11,33 +11,20 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provider/util/process_stats.h"
+#include "tests/util/test_files.h"
 
 namespace cvm::util {
 namespace {
 
+using ::cvm::testing::ReadFile;
+using ::cvm::testing::TempPath;
 using ::testing::MatchesRegex;
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name + "." +
-         std::to_string(::getpid());
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Starts the provider as Terraform does (cookie, protocol 6, plaintext),
 // waits for the handshake line, stops it with SIGTERM, and reads the line
