@@ -426,8 +426,9 @@ absl::StatusOr<json> Client::Create(const json& object,
   return ParseBody(call, response);
 }
 
-absl::Status Client::Delete(const ObjectRef& ref, const DeleteOptions& del,
-                            const RequestOptions& opts) {
+absl::StatusOr<json> Client::Delete(const ObjectRef& ref,
+                                    const DeleteOptions& del,
+                                    const RequestOptions& opts) {
   CVM_ASSIGN_OR_RETURN(std::string path, ObjectPath(ref));
   json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
   if (!del.propagation_policy.empty()) {
@@ -455,17 +456,27 @@ absl::Status Client::Delete(const ObjectRef& ref, const DeleteOptions& del,
   call.content_type = "application/json";
   call.idempotent = true;
   call.opts = opts;
-  return Execute(call, nullptr).status();
+  CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+  // The generic registry answers a completed deletion with a Status (so
+  // that clients can tell it from one still waiting for finalizers); pods
+  // and objects still terminating come back as themselves.
+  json answer = json::parse(response.body, nullptr, false);
+  if (answer.is_discarded() || !answer.is_object()) return json::object();
+  if (Str(answer, "kind") == "Status") return json(nullptr);
+  return answer;
 }
 
 absl::StatusOr<json> Client::WaitFor(const ObjectRef& ref,
                                      const Predicate& predicate,
                                      absl::Time deadline,
-                                     const CancelToken* cancel) {
+                                     const CancelToken* cancel,
+                                     const std::optional<json>& last_seen) {
   CVM_RETURN_IF_ERROR(ObjectPath(ref).status());
-  RequestOptions opts{deadline, cancel};
-
-  absl::StatusOr<json> current = Get(ref, opts);
+  if (last_seen.has_value() && last_seen->is_object() &&
+      !ResourceVersionOf(*last_seen).empty()) {
+    return WatchFrom(ref, *last_seen, predicate, deadline, cancel);
+  }
+  absl::StatusOr<json> current = Get(ref, {deadline, cancel});
   if (!current.ok()) return current.status();
   return WatchFrom(ref, std::move(*current), predicate, deadline, cancel);
 }
@@ -614,9 +625,17 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
   }
 }
 
-absl::Status Client::WaitForDeletion(const ObjectRef& ref, absl::Time deadline,
-                                     const CancelToken* cancel) {
-  absl::StatusOr<json> current = Get(ref, {deadline, cancel});
+absl::Status Client::WaitForDeletion(
+    const ObjectRef& ref, absl::Time deadline, const CancelToken* cancel,
+    const std::optional<json>& deletion_answer) {
+  if (deletion_answer.has_value() && deletion_answer->is_null()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<json> current =
+      deletion_answer.has_value() && deletion_answer->is_object() &&
+              !ResourceVersionOf(*deletion_answer).empty()
+          ? absl::StatusOr<json>(*deletion_answer)
+          : Get(ref, {deadline, cancel});
   if (absl::IsNotFound(current.status())) return absl::OkStatus();
   if (!current.ok()) return current.status();
   const std::string uid = UidOf(*current);

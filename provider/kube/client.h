@@ -220,15 +220,21 @@ class Client {
                                         const RequestOptions& opts = {});
 
   // DELETE one object with a DeleteOptions body (propagation policy,
-  // preconditions, grace period). OK once the server accepted the deletion
-  // (the object may linger with finalizers; see WaitForDeletion).
+  // preconditions, grace period). Returns once the server accepted the
+  // deletion, with its answer: null when the server reported the object
+  // gone (a Status), else the object as the server returned it (still
+  // terminating, with finalizers or a grace period, or as it was when
+  // deleted; an empty object when the answer was unreadable). Pass the
+  // answer to WaitForDeletion to wait without a read.
   // kNotFound if it does not exist; kAborted (409 Conflict) when a
   // precondition (uid, resourceVersion) does not hold.
-  absl::Status Delete(const ObjectRef& ref, const DeleteOptions& del = {},
-                      const RequestOptions& opts = {});
+  absl::StatusOr<nlohmann::json> Delete(const ObjectRef& ref,
+                                        const DeleteOptions& del = {},
+                                        const RequestOptions& opts = {});
 
   // Waits until `predicate` holds for the object, and returns the object.
-  // Reads it once, then watches it (?watch=1&fieldSelector=metadata.name=..
+  // Starts from `last_seen` when given (the object as Apply returned it:
+  // no read is made), else reads it once; then watches it (?watch=1&fieldSelector=metadata.name=..
   // &resourceVersion=..), resuming from the last resourceVersion after a
   // dropped or ended stream and re-reading after 410 Gone (expired
   // resourceVersion). REQUIRES: `predicate` is non-null.
@@ -237,16 +243,21 @@ class Client {
   // of `cancel`; kUnavailable when 8 watch requests in a row could not
   // reach the server (about half a minute; a stream that ends normally
   // does not count); the predicate's own error; API errors as Get.
-  absl::StatusOr<nlohmann::json> WaitFor(const ObjectRef& ref,
-                                         const Predicate& predicate,
-                                         absl::Time deadline,
-                                         const CancelToken* cancel);
+  absl::StatusOr<nlohmann::json> WaitFor(
+      const ObjectRef& ref, const Predicate& predicate, absl::Time deadline,
+      const CancelToken* cancel,
+      const std::optional<nlohmann::json>& last_seen = std::nullopt);
 
   // Waits until the object is gone (404, a DELETED event, or replaced by
-  // an object with another UID). OK at once when it does not exist.
+  // an object with another UID). With `deletion_answer` (what Delete
+  // returned) no read is made: null means gone, an object is watched from
+  // its resourceVersion (which precedes its deletion, so the DELETED event
+  // is never missed). Without it the object is read first; OK at once
+  // when it does not exist.
   // Errors: kDeadlineExceeded, kCancelled, API errors as Get.
-  absl::Status WaitForDeletion(const ObjectRef& ref, absl::Time deadline,
-                               const CancelToken* cancel);
+  absl::Status WaitForDeletion(
+      const ObjectRef& ref, absl::Time deadline, const CancelToken* cancel,
+      const std::optional<nlohmann::json>& deletion_answer = std::nullopt);
 
   // GET /version. Errors per errors.h; kInternal for an unreadable body.
   absl::StatusOr<ServerVersion> GetServerVersion(

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -593,13 +594,17 @@ class ClusterSettingsResource final : public framework::Resource {
     Connection conn;
     if (!provider_->GetConnection(summary, &conn, &response->diagnostics))
       return;
+    absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     if (drop_old_runtime_class) {
       const absl::Time deadline = absl::Now() + kOperationTimeout;
       const kube::ObjectRef old = RuntimeClassRef(prior.runtime_class_name);
-      absl::Status st =
+      absl::StatusOr<nlohmann::json> answer =
           conn.client->Delete(old, {}, {deadline, conn.cancel.get()});
-      if (st.ok())
-        st = conn.client->WaitForDeletion(old, deadline, conn.cancel.get());
+      absl::Status st = answer.status();
+      if (st.ok()) {
+        st = conn.client->WaitForDeletion(old, deadline, conn.cancel.get(),
+                                          *answer);
+      }
       if (!st.ok() && !absl::IsNotFound(st)) {
         response->diagnostics.AddStatus(summary, st);
       }
@@ -710,6 +715,9 @@ class ClusterSettingsResource final : public framework::Resource {
                                   &response->diagnostics)) {
       return;
     }
+    // Workspaces planned or applied later in this process must not see the
+    // settings as they were.
+    absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     std::vector<std::string> in_use;
     if (!CheckNoWorkspaces(request.prior_state, &response->diagnostics, &in_use)) {
       return;
@@ -719,13 +727,16 @@ class ClusterSettingsResource final : public framework::Resource {
     const absl::Time deadline = absl::Now() + kOperationTimeout;
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
     auto remove = [&](const kube::ObjectRef& ref) -> bool {
-      absl::Status st = conn.client->Delete(ref, {}, opts);
-      if (!st.ok() && !absl::IsNotFound(st)) {
+      absl::StatusOr<nlohmann::json> answer =
+          conn.client->Delete(ref, {}, opts);
+      if (absl::IsNotFound(answer.status())) return true;
+      if (!answer.ok()) {
         response->diagnostics.AddStatus("Unable to Delete Cluster Settings",
-                                        st);
+                                        answer.status());
         return false;
       }
-      st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
+      absl::Status st = conn.client->WaitForDeletion(
+          ref, deadline, conn.cancel.get(), *answer);
       if (!st.ok()) {
         response->diagnostics.AddStatus("Unable to Delete Cluster Settings",
                                         st);
@@ -892,6 +903,9 @@ class ClusterSettingsResource final : public framework::Resource {
       response->new_state = Value::Null(ResourceSchema().ImpliedType());
       return;
     }
+    // Workspaces applied later in this process (those that reference these
+    // settings) must see what is written here.
+    absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     ClusterSettings s = SettingsFromValue(planned);
     const absl::Time deadline = absl::Now() + kOperationTimeout;
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
@@ -957,9 +971,14 @@ class ClusterSettingsResource final : public framework::Resource {
                            "RuntimeClass handler cannot be changed."));
           return finish();
         }
-        absl::Status st = conn.client->Delete(ref, {}, opts);
-        if (st.ok() || absl::IsNotFound(st)) {
-          st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
+        absl::StatusOr<nlohmann::json> answer =
+            conn.client->Delete(ref, {}, opts);
+        absl::Status st = answer.status();
+        if (st.ok()) {
+          st = conn.client->WaitForDeletion(ref, deadline, conn.cancel.get(),
+                                            *answer);
+        } else if (absl::IsNotFound(st)) {
+          st = absl::OkStatus();
         }
         if (!st.ok()) {
           diags->AddStatus(summary, st);

@@ -181,10 +181,16 @@ void CvmProvider::ValidateConfig(const Value& config, Diagnostics* diags) {
   }
 }
 
+absl::StatusOr<nlohmann::json> Connection::CachedGet(
+    const kube::ObjectRef& ref, const kube::RequestOptions& opts) const {
+  return reads->Get(ref, [&] { return client->Get(ref, opts); });
+}
+
 void CvmProvider::Configure(const framework::ConfigureRequest& request,
                             Diagnostics* diags) {
   Connection next;
   next.cancel = std::make_shared<kube::CancelToken>();
+  next.reads = std::make_shared<kube::ReadCache>(kSharedObjectCacheTtl);
   next.field_manager =
       StringAttr(request.config, "field_manager").value_or(kDefaultFieldManager);
   next.force_conflicts = BoolAttr(request.config, "force_conflicts").value_or(true);

@@ -15,10 +15,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "provider/framework/resource.h"
 #include "provider/kube/cancel.h"
 #include "provider/kube/client.h"
 #include "provider/kube/config.h"
+#include "provider/kube/read_cache.h"
 
 namespace cvm::resources {
 
@@ -30,9 +32,24 @@ inline constexpr char kDefaultFieldManager[] = "terraform-provider-cvm";
 struct Connection {
   std::shared_ptr<kube::Client> client;
   std::shared_ptr<kube::CancelToken> cancel;
+  // Reads of the objects every workspace consults (settings ConfigMap,
+  // Namespace, RuntimeClass), shared by the calls of this process.
+  std::shared_ptr<kube::ReadCache> reads;
   std::string field_manager = kDefaultFieldManager;
   bool force_conflicts = true;
+
+  // client->Get(ref) through `reads`: a result at most
+  // kSharedObjectCacheTtl old. For objects that only cvm_cluster_settings
+  // (which invalidates the cache after its writes) or an administrator
+  // changes; never for a workspace's own objects.
+  absl::StatusOr<nlohmann::json> CachedGet(
+      const kube::ObjectRef& ref, const kube::RequestOptions& opts) const;
 };
+
+// How long a read of a shared object is reused. Long enough to spare the
+// API server one read per workspace in a plan of hundreds; short enough
+// that a long apply sees an administrator's change within seconds.
+inline constexpr absl::Duration kSharedObjectCacheTtl = absl::Seconds(10);
 
 // Thread-safe. Resources and data sources are created once in the
 // constructor and live as long as the provider.

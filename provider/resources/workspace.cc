@@ -214,6 +214,16 @@ std::string ConfigAnnotation(const Value& planned) {
   }
   absl::StatusOr<std::string> json =
       values::EncodeJson(schema::Conform(block, recorded), block.ImpliedType());
+  // The pod's annotations may take up to the 256 KiB Kubernetes allows on
+  // one object, and they would not fit on the claim a second time: a large
+  // set is left out (an import then reads them back as drift from the pod).
+  constexpr size_t kMaxRecordedBytes = 64 * 1024;
+  if (json.ok() && json->size() > kMaxRecordedBytes) {
+    recorded = recorded.WithAttr(
+        "annotations", Value::Null(Attr(recorded, "annotations").type()));
+    json = values::EncodeJson(schema::Conform(block, recorded),
+                              block.ImpliedType());
+  }
   return json.ok() ? *json : "";
 }
 
@@ -350,6 +360,7 @@ class WorkspaceResource final : public framework::Resource {
       settings = LoadSettings(spec.namespace_name, &response->diagnostics);
       if (response->diagnostics.HasError()) return;
     }
+    if (prior.IsNull() && settings) WarnAboutAdoptedHome(spec, &response->diagnostics);
     const bool mode_known = Attr(planned, "mode").IsKnown();
     for (const char* device : {"tun", "fuse"}) {
       if (!Attr(config, device).IsNull()) continue;
@@ -609,18 +620,22 @@ class WorkspaceResource final : public framework::Resource {
         absl::Now() + Timeout(request.prior_state, "delete", absl::Minutes(5));
     std::vector<kube::ObjectRef> refs = {PodRef(spec), SecretRef(spec)};
     if (!spec.keep_home_on_destroy) refs.push_back(ClaimRef(spec));
-    // Delete all first, then wait, so the objects go away in parallel.
+    // Delete all first, then wait, so the objects go away in parallel. The
+    // answers say what is still there: no read before the waits.
+    std::vector<nlohmann::json> answers;
     for (const kube::ObjectRef& ref : refs) {
-      absl::Status st =
+      absl::StatusOr<nlohmann::json> answer =
           conn.client->Delete(ref, {}, {deadline, conn.cancel.get()});
-      if (!st.ok() && !absl::IsNotFound(st)) {
-        response->diagnostics.AddStatus("Unable to Delete Workspace", st);
+      if (!answer.ok() && !absl::IsNotFound(answer.status())) {
+        response->diagnostics.AddStatus("Unable to Delete Workspace",
+                                        answer.status());
         return;
       }
+      answers.push_back(answer.ok() ? *std::move(answer) : nullptr);
     }
-    for (const kube::ObjectRef& ref : refs) {
-      absl::Status st =
-          conn.client->WaitForDeletion(ref, deadline, conn.cancel.get());
+    for (size_t i = 0; i < refs.size(); ++i) {
+      absl::Status st = conn.client->WaitForDeletion(
+          refs[i], deadline, conn.cancel.get(), answers[i]);
       if (!st.ok()) {
         response->diagnostics.AddStatus("Unable to Delete Workspace", st);
         return;
@@ -677,8 +692,8 @@ class WorkspaceResource final : public framework::Resource {
       return std::nullopt;
     }
     absl::StatusOr<nlohmann::json> cm =
-        conn.client->Get({"v1", "ConfigMap", ns, kSettingsConfigMapName},
-                         {absl::Now() + absl::Minutes(1), conn.cancel.get()});
+        conn.CachedGet({"v1", "ConfigMap", ns, kSettingsConfigMapName},
+                       {absl::Now() + absl::Minutes(1), conn.cancel.get()});
     LoadedSettings out;
     out.settings.namespace_name = ns;
     if (absl::IsNotFound(cm.status())) return out;
@@ -696,6 +711,53 @@ class WorkspaceResource final : public framework::Resource {
     out.stored = true;
     out.platform = JsonString(*cm, {"data", "platform"});
     return out;
+  }
+
+  // A create whose home claim exists already: left by an apply that was
+  // interrupted before it could record the workspace, or kept by
+  // home.keep_on_destroy when a workspace of this name was destroyed. The
+  // plan says so, since the apply adopts (server-side applies) what exists
+  // rather than making new objects. One LIST of the namespace's claims per
+  // process and kSharedObjectCacheTtl, however many workspaces are planned;
+  // a failed LIST only loses the hint.
+  void WarnAboutAdoptedHome(const WorkspaceSpec& spec,
+                            Diagnostics* diags) const {
+    Connection conn;
+    Diagnostics ignored;
+    if (!provider_->GetConnection("", &conn, &ignored)) return;
+    const std::string& ns = spec.namespace_name;
+    absl::StatusOr<nlohmann::json> claims = conn.reads->Get(
+        {"v1", "PersistentVolumeClaim", ns, ""},
+        [&]() -> absl::StatusOr<nlohmann::json> {
+          kube::ListOptions list;
+          list.label_selector = absl::StrCat(kManagedByLabel, "=", kManagedByValue);
+          absl::StatusOr<kube::ListResult> found = conn.client->List(
+              "v1", "PersistentVolumeClaim", ns, list,
+              {absl::Now() + absl::Minutes(1), conn.cancel.get()});
+          if (!found.ok()) return found.status();
+          // Only names and components: the cache keeps no whole objects.
+          nlohmann::json components = nlohmann::json::object();
+          for (const nlohmann::json& claim : found->items) {
+            components[JsonString(claim, {"metadata", "name"})] =
+                JsonString(claim, {"metadata", "labels", kComponentLabel});
+          }
+          return components;
+        });
+    if (!claims.ok() || !claims->contains(spec.ClaimName())) return;
+    const bool kept =
+        claims->at(spec.ClaimName()) == std::string(kRetainedHomeComponent);
+    diags->AddWarning(
+        "Workspace Objects Exist and Will Be Adopted",
+        absl::StrCat(
+            "The home volume claim ", ns, "/", spec.ClaimName(),
+            " of this new workspace exists already",
+            kept ? ", kept (home.keep_on_destroy) when a workspace of this "
+                   "name was destroyed"
+                 : ", probably left by an apply that was interrupted before "
+                   "it could record the workspace in the state",
+            ". The apply adopts it, and the workspace's pod and Secret if "
+            "they exist, instead of creating new ones; the home's data is "
+            "kept. To start from an empty home, delete the claim first."));
   }
 
   // The pod hash also covers the agent token, whose change needs a new pod
@@ -802,7 +864,7 @@ class WorkspaceResource final : public framework::Resource {
       level = settings.pod_security;
     } else {
       absl::StatusOr<nlohmann::json> ns =
-          conn.client->Get({"v1", "Namespace", "", spec.namespace_name}, opts);
+          conn.CachedGet({"v1", "Namespace", "", spec.namespace_name}, opts);
       if (absl::IsNotFound(ns.status())) {
         diags->AddAttributeError(
             Path::FromAttr("namespace"), "Namespace Not Found",
@@ -840,7 +902,7 @@ class WorkspaceResource final : public framework::Resource {
               "root (systemd) pod of a sysbox workspace. Use \"baseline\" or "
               "\"privileged\" for the namespace."));
     }
-    absl::StatusOr<nlohmann::json> rc = conn.client->Get(
+    absl::StatusOr<nlohmann::json> rc = conn.CachedGet(
         {"node.k8s.io/v1", "RuntimeClass", "", settings.runtime_class_name},
         opts);
     if (absl::IsNotFound(rc.status())) {
@@ -918,9 +980,19 @@ class WorkspaceResource final : public framework::Resource {
                       Value::String(spec.running ? "Pending" : "Stopped"))
             .WithAttr("pod_spec_hash", Value::String(pod_hash))
             .WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
+    // A write that failed this way may still have been carried out (the
+    // server applied it, the answer was lost): the state then names the
+    // object, so it is refreshed and adopted or deleted, never orphaned.
+    auto note_write = [&](const absl::Status& st) {
+      if (st.ok() || absl::IsDeadlineExceeded(st) || absl::IsUnavailable(st) ||
+          absl::IsCancelled(st) || absl::IsUnknown(st) ||
+          absl::IsInternal(st)) {
+        touched = true;
+      }
+    };
     if (!spec.has_agent_token && !prior.IsNull() &&
         !Attr(prior, "secret_name").IsNull()) {
-      absl::Status st = conn.client->Delete(SecretRef(spec), {}, opts);
+      absl::Status st = conn.client->Delete(SecretRef(spec), {}, opts).status();
       if (!st.ok() && !absl::IsNotFound(st)) {
         diags->AddStatus(summary, st);
         return fail();
@@ -929,44 +1001,61 @@ class WorkspaceResource final : public framework::Resource {
     if (rendered.secret.is_object()) {
       absl::StatusOr<nlohmann::json> st =
           conn.client->Apply(rendered.secret, apply, opts);
+      note_write(st.status());
       if (!st.ok()) {
         diags->AddStatus(summary, st.status());
         return fail();
       }
-      touched = true;
     }
     absl::StatusOr<nlohmann::json> claim =
         conn.client->Apply(rendered.claim, apply, opts);
+    note_write(claim.status());
     if (!claim.ok()) {
       diags->AddStatus(summary, claim.status());
       return fail();
     }
-    touched = true;
-    absl::StatusOr<nlohmann::json> live = conn.client->Get(PodRef(spec), opts);
-    if (!live.ok() && !absl::IsNotFound(live.status())) {
-      diags->AddStatus(summary, live.status());
-      return fail();
-    }
     // Kubernetes changes labels, annotations and images of a running pod
     // in place; anything else needs a new pod.
-    const bool replace =
-        live.ok() &&
-        (!spec.running || PodTerminated(*live) || PodDeleting(*live) ||
-         JsonString(*live, {"metadata", "annotations", kSpecHashAnnotation}) !=
-             pod_hash);
-    if (replace) {
+    auto must_replace = [&](const nlohmann::json& p) {
+      return !spec.running || PodTerminated(p) || PodDeleting(p) ||
+             JsonString(p, {"metadata", "annotations", kSpecHashAnnotation}) !=
+                 pod_hash;
+    };
+    // Deletes exactly the pod `p` (not a successor) and waits until it is
+    // gone.
+    auto remove_pod = [&](const nlohmann::json& p) -> absl::Status {
       kube::DeleteOptions only_this_pod;
-      only_this_pod.uid = JsonString(*live, {"metadata", "uid"});
-      absl::Status st = conn.client->Delete(PodRef(spec), only_this_pod, opts);
-      if (!st.ok() && !absl::IsNotFound(st) && !absl::IsAborted(st)) {
-        diags->AddStatus(summary, st);
+      only_this_pod.uid = JsonString(p, {"metadata", "uid"});
+      absl::StatusOr<nlohmann::json> answer =
+          conn.client->Delete(PodRef(spec), only_this_pod, opts);
+      if (answer.ok()) {
+        return conn.client->WaitForDeletion(PodRef(spec), deadline,
+                                            conn.cancel.get(), *answer);
+      }
+      if (!absl::IsNotFound(answer.status()) &&
+          !absl::IsAborted(answer.status())) {
+        return answer.status();
+      }
+      return conn.client->WaitForDeletion(PodRef(spec), deadline,
+                                          conn.cancel.get());
+    };
+    // An update (or a stopped workspace) reads the pod first. A create of
+    // a running workspace does not: its apply answers with the pod, which
+    // tells whether one was already there (left by an interrupted apply,
+    // and now adopted) that must be replaced.
+    if (!prior.IsNull() || !spec.running) {
+      absl::StatusOr<nlohmann::json> live =
+          conn.client->Get(PodRef(spec), opts);
+      if (!live.ok() && !absl::IsNotFound(live.status())) {
+        diags->AddStatus(summary, live.status());
         return fail();
       }
-      st = conn.client->WaitForDeletion(PodRef(spec), deadline,
-                                        conn.cancel.get());
-      if (!st.ok()) {
-        diags->AddStatus(summary, st);
-        return fail();
+      if (live.ok() && must_replace(*live)) {
+        absl::Status st = remove_pod(*live);
+        if (!st.ok()) {
+          diags->AddStatus(summary, st);
+          return fail();
+        }
       }
     }
     if (!spec.running) {
@@ -975,6 +1064,27 @@ class WorkspaceResource final : public framework::Resource {
     }
     absl::StatusOr<nlohmann::json> pod =
         conn.client->Apply(rendered.pod, apply, opts);
+    if (prior.IsNull() && (pod.ok() || absl::IsInvalidArgument(pod.status()))) {
+      // A pod of another specification: its fixed fields make the apply
+      // fail (422), or it is finished or going away. Replace it.
+      std::optional<nlohmann::json> existing;
+      if (pod.ok() && must_replace(*pod)) {
+        existing = *pod;
+      } else if (!pod.ok()) {
+        absl::StatusOr<nlohmann::json> live =
+            conn.client->Get(PodRef(spec), opts);
+        if (live.ok()) existing = *live;
+      }
+      if (existing.has_value()) {
+        absl::Status st = remove_pod(*existing);
+        if (!st.ok()) {
+          diags->AddStatus(summary, st);
+          return fail();
+        }
+        pod = conn.client->Apply(rendered.pod, apply, opts);
+      }
+    }
+    note_write(pod.status());
     if (!pod.ok()) {
       diags->AddStatus(summary, pod.status());
       return fail();
@@ -990,7 +1100,7 @@ class WorkspaceResource final : public framework::Resource {
     with_pod(*pod);
     if (spec.wait_for_ready) {
       absl::StatusOr<nlohmann::json> ready = conn.client->WaitFor(
-          PodRef(spec), PodReady, deadline, conn.cancel.get());
+          PodRef(spec), PodReady, deadline, conn.cancel.get(), *pod);
       if (!ready.ok()) {
         const std::string timeout =
             TimeoutName(planned, prior.IsNull() ? "create" : "update");

@@ -174,21 +174,15 @@ class FaultsTestBase(unittest.TestCase):
     def wait(self, what, probe, timeout, interval=0.1):
         return wait_for(what, probe, timeout, interval)
 
-    def waiting(self, ns):
-        """True once the audit log shows the provider (cvm-admin) reading pod
-        w0 after applying it: the read that starts its wait for Ready (the
-        watch itself is logged only when it first sends something)."""
-        applied = False
+    def applied(self, ns):
+        """True once the audit log shows the provider (cvm-admin) applying
+        pod w0. Its wait for Ready starts right after, with a watch from the
+        applied version; the audit log has no entry for that watch until the
+        server sends an event on it, so it cannot be waited for here."""
+        patch_w0 = f'"/api/v1/namespaces/{ns}/pods/w0'.encode()
         with open(self.env["CVM_AUDIT_LOG"], "rb") as f:
-            for line in f:
-                if (b'"username":"cvm-admin"' not in line or
-                        f'"/api/v1/namespaces/{ns}/pods/w0'.encode() not in line):
-                    continue
-                if b'"verb":"patch"' in line:
-                    applied = True
-                elif applied and b'"verb":"get"' in line:
-                    return True
-        return False
+            return any(b'"username":"cvm-admin"' in line and patch_w0 in line and
+                       b'"verb":"patch"' in line for line in f)
 
     def start_apply(self, d, *extra):
         """terraform apply in the background; returns the Popen."""
@@ -412,11 +406,15 @@ class CredentialTest(ProxyTestBase):
                 f'    command = "{sys.executable}"\n'
                 f'    args = ["{plugin}", "{count_file}", '
                 f'"http://127.0.0.1:{issuer.server_address[1]}/", "15"]\n  }}\n')
-        d = self.tf(workspaces_hcl(ns, 3, {"cvm-test/start-delay-seconds": "6"},
+        # Each pod is Ready 2 s after its apply: the next workspace's
+        # requests then come while the credential still counts as fresh.
+        d = self.tf(workspaces_hcl(ns, 3, {"cvm-test/start-delay-seconds": "2"},
                                    {"create": "2m"}),
                     self.provider(host=proxy.url, auth=auth))
         base = len(proxy.requests())
-        proc = self.start_apply(d)
+        # One workspace at a time, so requests for the later ones come after
+        # the revocation below.
+        proc = self.start_apply(d, "-parallelism=1")
         self.wait("a pod", lambda: self.cluster_objects(ns)["pods"], 120)
         proxy.revoke_tokens()
         code, out = self.finish(proc, 180)
@@ -457,7 +455,8 @@ class InterruptTest(FaultsTestBase):
                                    {"create": "10m"}))
         proc = self.start_apply(d)
         self.wait("the pod", lambda: self.cluster_objects(ns)["pods"], 120)
-        self.wait("the provider's wait for the pod", lambda: self.waiting(ns), 60, 0.2)
+        self.wait("the provider's apply of the pod", lambda: self.applied(ns), 60, 0.2)
+        time.sleep(1.5)  # well into the wait for Ready, which starts at once
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         code, out = self.finish(proc, 60)
@@ -488,6 +487,14 @@ class KilledTerraformTest(FaultsTestBase):
                   lambda: not provider_processes(d.path), 30, 0.2)
         plan = d.run("plan", "-no-color", "-lock-timeout=30s")
         self.assertIn(plan.code, (0, 2), plan)
+        # The plan tells the truth: what exists outside the state is adopted
+        # (Terraform shows the first such warning and counts the others).
+        unrecorded = sorted(set(before["claims"]) - set(self.state_objects(d)["claims"]))
+        if unrecorded:
+            text = " ".join(plan.output.split())
+            self.assertIn("Warning: Workspace Objects Exist and Will Be Adopted", text)
+            self.assertTrue(any(f"claim {ns}/{c} of this new workspace exists already" in text
+                                for c in unrecorded), text)
         print(f"after SIGKILL: cluster {before}, state {self.state_objects(d)}")
         result = d.apply(check=False)
         self.assertEqual(result.code, 0, result)

@@ -592,6 +592,12 @@ resource "cvm_cluster_settings" "ns" {{
         self.assertEqual(claim["metadata"]["labels"]["cvm.coder.com/component"],
                          "retained-home")
         self.assertIsNone(self.secret(ns, "keep"))
+        # Planning the workspace again says that it would get the kept home.
+        plan = template.run("plan", "-no-color")
+        self.assertEqual(plan.code, 0, plan)
+        text = flat(plan.output)
+        self.assertIn("Warning: Workspace Objects Exist and Will Be Adopted", text)
+        self.assertIn(f"claim {ns}/keep-home of this new workspace exists already, kept", text)
         # No workspace uses the settings any more, so destroy is allowed; the
         # namespace it created holds the kept home, so it stays.
         result = platform.destroy()
@@ -601,6 +607,24 @@ resource "cvm_cluster_settings" "ns" {{
         ns_object = self.cluster.get(f"/api/v1/namespaces/{ns}")
         self.assertIsNotNone(ns_object)
         self.assertFalse(ns_object["metadata"].get("deletionTimestamp"), ns_object)
+
+    def test_large_annotations_apply_and_are_not_recorded_twice(self):
+        # 200 KiB of annotations pass the plan-time limit (256 KiB per
+        # object); the claim's record of the configuration leaves them out,
+        # or the claim itself would go over the limit.
+        ns = self.namespace("ws-annot")
+        big = "x" * (200 * 1024)
+        d = self.tf(workspace_hcl("dev", "annot", quoted(ns),
+                                  f'  annotations = {{ "example.com/big" = "{big}" }}'))
+        self.destroy_on_cleanup(d)
+        d.apply()
+        self.assertEqual(self.pod(ns, "annot")["metadata"]["annotations"]["example.com/big"],
+                         big)
+        recorded = self.claim(ns, "annot")["metadata"]["annotations"][
+            "cvm.coder.com/workspace-config"]
+        self.assertLess(len(recorded), 64 * 1024)
+        self.assertIn('"annotations":null', recorded)
+        self.assert_plan_empty(d)
 
     def test_home_size_cannot_shrink(self):
         ns = self.namespace("ws-shrink")

@@ -296,6 +296,20 @@ TEST(ClientTest, DeleteSendsOptionsAndPreconditions) {
                        HasSubstr("DELETE pods default/ws-1")));
 }
 
+TEST(ClientTest, DeleteAnswersNullWhenGoneElseTheObject) {
+  Harness h;
+  h.transport->Push(
+      "DELETE", kPodPath,
+      Reply::Json(200, {{"kind", "Status"}, {"status", "Success"}}));
+  CVM_ASSERT_OK_AND_ASSIGN(json gone, h.client->Delete(kPod));
+  EXPECT_TRUE(gone.is_null());
+  json terminating = Pod("42");
+  terminating["metadata"]["deletionTimestamp"] = "2026-11-29T06:00:00Z";
+  h.transport->Push("DELETE", kPodPath, Reply::Json(200, terminating));
+  CVM_ASSERT_OK_AND_ASSIGN(json still, h.client->Delete(kPod));
+  EXPECT_EQ(still, terminating);
+}
+
 TEST(ClientTest, RetriesTooManyRequestsHonouringRetryAfter) {
   Harness h;
   Reply throttled = Reply::Status(429, "TooManyRequests", "slow down");
@@ -539,6 +553,23 @@ TEST(WaitForTest, WatchesUntilThePredicateHolds) {
   EXPECT_EQ(h.client->Stats().watch, 1);
 }
 
+// With the object an apply returned, the wait watches from its version
+// and never reads it.
+TEST(WaitForTest, StartsFromTheLastSeenObjectWithoutARead) {
+  Harness h;
+  h.transport->Push("GET", kWatchPrefix,
+                    Reply::Watch({WatchEvent("MODIFIED", Pod("8", true))}));
+  CVM_ASSERT_OK_AND_ASSIGN(
+      json pod, h.client->WaitFor(kPod, HasCondition("Ready"),
+                                  h.clock.Now() + absl::Minutes(5), nullptr,
+                                  Pod("7")));
+  EXPECT_EQ(pod, Pod("8", true));
+  auto requests = h.transport->requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_THAT(requests[0].path, HasSubstr("&resourceVersion=7&"));
+  EXPECT_EQ(h.client->Stats().get, 0);
+}
+
 TEST(WaitForTest, ReturnsAtOnceWhenAlreadyTrue) {
   Harness h;
   h.transport->Push("GET", kPodPath, Reply::Json(200, Pod("10", true)));
@@ -743,6 +774,35 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
     EXPECT_THAT(
         h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr),
         IsOk());
+  }
+  {
+    SCOPED_TRACE("the delete answered a Status: gone, no request");
+    Harness h;
+    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(),
+                                          nullptr, json(nullptr)),
+                IsOk());
+    EXPECT_EQ(h.client->Stats().requests(), 0);
+  }
+  {
+    SCOPED_TRACE("the delete answered the object: watched from it, no read");
+    Harness h;
+    h.transport->Push("GET", kWatchPrefix,
+                      Reply::Watch({WatchEvent("DELETED", Pod("31"))}));
+    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(),
+                                          nullptr, Pod("30")),
+                IsOk());
+    auto requests = h.transport->requests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_THAT(requests[0].path, HasSubstr("&resourceVersion=30&"));
+  }
+  {
+    SCOPED_TRACE("an unreadable delete answer: read first");
+    Harness h;
+    h.transport->Push("GET", kPodPath, Reply::Status(404, "NotFound", "x"));
+    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(),
+                                          nullptr, json::object()),
+                IsOk());
+    EXPECT_EQ(h.client->Stats().get, 1);
   }
   {
     SCOPED_TRACE("finalizers keep it");
