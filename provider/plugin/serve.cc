@@ -4,6 +4,7 @@
 #include "provider/plugin/serve.h"
 
 #include <fcntl.h>
+#include <grpc/grpc.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -240,6 +241,24 @@ void WatchParent() {
   }).detach();
 }
 
+// Takes one gRPC library reference that is never released, so that the last
+// grpc++ object Serve destroys (the server credentials) does not run the
+// final grpc_shutdown on this thread. That shutdown joins gRPC's executor
+// threads, and in gRPC 1.51 (epoll1 engine) one of them may be tcp_posix's
+// backup poller, started whenever a write to a client hit EAGAIN (a large
+// response the client was slow to read): it sits in a 10 s pollset_work
+// that nothing wakes once the connections are gone, so the process exited
+// up to 10 s after Shutdown (seen under ASan, where the test client reads
+// slowly; Terraform SIGKILLs a plugin 2 s after Shutdown). The process
+// exits right after Serve returns; its threads end with it.
+void KeepGrpcInitializedUntilExit() {
+  static const bool initialized = [] {
+    grpc_init();
+    return true;
+  }();
+  (void)initialized;
+}
+
 }  // namespace
 
 int Serve(const std::vector<grpc::Service*>& services,
@@ -261,6 +280,8 @@ int Serve(const std::vector<grpc::Service*>& services,
     return Fail(absl::StrCat("This plugin cannot start: ",
                              listener.status().message()));
   }
+
+  KeepGrpcInitializedUntilExit();
 
   // Step 4: credentials.
   std::shared_ptr<grpc::ServerCredentials> credentials;
