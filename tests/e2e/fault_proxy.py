@@ -8,6 +8,9 @@ included). Configured faults answer instead of the server:
   * Fault(method, path_regex, status, count, retry_after): the next `count`
     matching requests get `status` (e.g. 429 with Retry-After, 503) with a
     Kubernetes Status body, without reaching the server;
+  * Fault(method, path_regex, None, count, delay=s): the next `count`
+    matching requests reach the server, and the answer is held `s` seconds
+    (a lost answer, when the client's request timeout is shorter);
   * tokens: when set, the proxy plays an API server with expiring bearer
     tokens. A token must be one `issue_token()` handed out and not expired or
     revoked, else 401; upstream the proxy always authenticates with the
@@ -31,12 +34,15 @@ import uuid
 
 
 class Fault:
-    def __init__(self, method, path_regex, status, count, retry_after=None):
+    def __init__(self, method, path_regex, status, count, retry_after=None, delay=None):
+        """status None with `delay`: the request reaches the server, and its
+        answer is held for `delay` seconds (lost to a client that gave up)."""
         self.method = method
         self.path = re.compile(path_regex)
         self.status = status
         self.left = count
         self.retry_after = retry_after
+        self.delay = delay
         self.served = 0
 
 
@@ -170,6 +176,11 @@ class FaultProxy:
             if fault is None and self.tokens is not None:
                 expiry = self.tokens.get(token)
                 unauthorized = expiry is None or time.monotonic() >= expiry
+        if fault is not None and fault.status is None:
+            held = fault.delay or 0
+            fault = None
+        else:
+            held = 0
         if fault is not None:
             self._record(method, path, fault.status, token, True)
             reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status,
@@ -198,6 +209,8 @@ class FaultProxy:
             self._reply(handler, 502, "BadGateway", f"proxy: upstream: {e}")
             return
         self._record(method, path, resp.status, token, False)
+        if held:
+            time.sleep(held)
         handler.send_response(resp.status)
         for k, v in resp.getheaders():
             if k.lower() not in ("connection", "transfer-encoding", "content-length"):

@@ -335,6 +335,27 @@ class RetryTest(ProxyTestBase):
                                     r.path.split("?")[0] and not o.injected and o.time > r.time
                                     for o in seen), r)
 
+    def test_lost_answer_to_the_first_write_still_records_the_workspace(self):
+        # The claim (the first object of a workspace without agent token) is
+        # applied by the server, but its answer comes after the provider's
+        # request timeout: the provider cannot know the claim exists, so the
+        # state must say it may, or it would be orphaned.
+        ns = self.namespace("flt-lost")
+        fault = self.proxy.add_fault(
+            "PATCH", rf"^/api/v1/namespaces/{ns}/persistentvolumeclaims/w0-home", None, 1,
+            delay=6)
+        d = self.tf(workspaces_hcl(ns, 1, timeouts={"create": "1m"}),
+                    self.provider(extra='  request_timeout = "2s"\n', host=self.proxy.url))
+        result = d.apply(check=False)
+        self.assertEqual(result.code, 1, result)
+        self.assertEqual(fault.served, 1)
+        self.assertRegex(" ".join(result.output.split()), r"(?i)timed? ?out|deadline")
+        self.assertEqual(self.cluster_objects(ns)["claims"], ["w0-home"])
+        self.assertEqual(self.state_objects(d)["claims"], ["w0-home"])
+        d.destroy()
+        self.wait("the claim's deletion",
+                  lambda: self.cluster_objects(ns) == {"pods": [], "claims": []}, 60)
+
     def test_long_503_outage_fails_with_the_status(self):
         ns = self.namespace("flt-503")
         fault = self.proxy.add_fault("PATCH", rf"^/api/v1/namespaces/{ns}/pods/", 503, 50)
