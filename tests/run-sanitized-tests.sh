@@ -28,6 +28,7 @@ jobs=${CVM_JOBS:-$(nproc)}
 # -O1 -g1: faster to build than -O2 -g (line tables are all a report
 # needs), and ASan needs no more optimisation.
 cmake -S . -B "$build_dir" -G Ninja \
+  -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCVM_SANITIZE=address,undefined \
   -DCVM_BUILD_BENCHMARKS=OFF -DCVM_BUILD_FUZZERS=OFF -DCVM_STATIC_DEPS=OFF \

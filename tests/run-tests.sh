@@ -23,7 +23,10 @@ if [[ $EUID -ne 0 ]]; then as_root=(sudo -E); fi
 
 build_dir=${CVM_BUILD_DIR:-build}
 jobs=${CVM_JOBS:-$(nproc)}
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# lld links the ~60 test binaries and the static provider 2-3x faster than
+# ld.bfd (CI time); release builds (release/build-release.sh) keep the default.
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld
 cmake --build "$build_dir" -j "$jobs"
 
 # Every test must run: a missing cluster is a failure here, not a skip.
