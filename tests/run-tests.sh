@@ -23,9 +23,12 @@ if [[ $EUID -ne 0 ]]; then as_root=(sudo -E); fi
 
 build_dir=${CVM_BUILD_DIR:-build}
 jobs=${CVM_JOBS:-$(nproc)}
-# lld links the ~60 test binaries and the static provider 2-3x faster than
-# ld.bfd (CI time); release builds (release/build-release.sh) keep the default.
+# CI time: -g1 (line tables: enough for a backtrace) instead of -g compiles
+# 30% faster (tests/kube/client_test.cc: 27.3 s -> 18.9 s), and lld links
+# the ~60 test binaries and the static provider 2-3x faster than ld.bfd.
+# Release builds (release/build-release.sh) keep their own flags and linker.
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld
 cmake --build "$build_dir" -j "$jobs"
 

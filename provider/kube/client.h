@@ -234,10 +234,11 @@ class Client {
 
   // Waits until `predicate` holds for the object, and returns the object.
   // Starts from `last_seen` when given (the object as Apply returned it:
-  // no read is made), else reads it once; then watches it (?watch=1&fieldSelector=metadata.name=..
-  // &resourceVersion=..), resuming from the last resourceVersion after a
-  // dropped or ended stream and re-reading after 410 Gone (expired
-  // resourceVersion). REQUIRES: `predicate` is non-null.
+  // no read is made), else reads it once; then watches it
+  // (?watch=1&fieldSelector=metadata.name=..&resourceVersion=..), resuming
+  // from the last resourceVersion after a dropped or ended stream and
+  // re-reading after 410 Gone (expired resourceVersion).
+  // REQUIRES: `predicate` is non-null.
   // Errors: kNotFound if the object does not exist or is deleted while
   // waiting; kDeadlineExceeded at `deadline`; kCancelled within ~100 ms
   // of `cancel`; kUnavailable when 8 watch requests in a row could not

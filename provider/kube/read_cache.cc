@@ -21,8 +21,7 @@ absl::StatusOr<nlohmann::json> ReadCache::Get(
   {
     absl::MutexLock lock(&mu_);
     std::shared_ptr<Entry>& slot = entries_[absl::StrCat(
-        ref.api_version, "/", ref.kind, "/", ref.ns, "/",
-        ref.name)];
+        ref.api_version, "/", ref.kind, "/", ref.ns, "/", ref.name)];
     if (slot == nullptr) slot = std::make_shared<Entry>();
     entry = slot;
     generation = generation_;

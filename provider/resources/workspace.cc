@@ -360,7 +360,9 @@ class WorkspaceResource final : public framework::Resource {
       settings = LoadSettings(spec.namespace_name, &response->diagnostics);
       if (response->diagnostics.HasError()) return;
     }
-    if (prior.IsNull() && settings) WarnAboutAdoptedHome(spec, &response->diagnostics);
+    if (prior.IsNull() && settings) {
+      WarnAboutAdoptedHome(spec, &response->diagnostics);
+    }
     const bool mode_known = Attr(planned, "mode").IsKnown();
     for (const char* device : {"tun", "fuse"}) {
       if (!Attr(config, device).IsNull()) continue;
@@ -730,7 +732,8 @@ class WorkspaceResource final : public framework::Resource {
         {"v1", "PersistentVolumeClaim", ns, ""},
         [&]() -> absl::StatusOr<nlohmann::json> {
           kube::ListOptions list;
-          list.label_selector = absl::StrCat(kManagedByLabel, "=", kManagedByValue);
+          list.label_selector =
+              absl::StrCat(kManagedByLabel, "=", kManagedByValue);
           absl::StatusOr<kube::ListResult> found = conn.client->List(
               "v1", "PersistentVolumeClaim", ns, list,
               {absl::Now() + absl::Minutes(1), conn.cancel.get()});
