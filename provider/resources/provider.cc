@@ -79,9 +79,9 @@ schema::Schema BuildProviderSchema() {
           "kubectl is repaired by the next apply. Default `true`. With "
           "`false`, such a conflict is an error naming the other manager."),
       Attribute("qps", Type::Number()).Optional().DescribeMarkdown(
-          "Sustained API requests per second. Default 50 (client-go's default is 5)."),
+          "Sustained API requests per second. Default 100 (client-go's default is 5)."),
       Attribute("burst", Type::Number()).Optional().Validate(IsIntInRange(1, 100000))
-          .DescribeMarkdown("API request burst above `qps`. Default 100."),
+          .DescribeMarkdown("API request burst above `qps`. Default 300."),
       Attribute("request_timeout", Type::String()).Optional().Validate(IsDuration())
           .DescribeMarkdown("Timeout of one API request, e.g. `30s`. Default `60s`."),
   };

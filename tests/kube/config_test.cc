@@ -334,8 +334,8 @@ TEST(ResolveConfigTest, DefaultsAreAboveClientGo) {
   ConfigOptions o;
   o.host = "https://h";
   CVM_ASSERT_OK_AND_ASSIGN(RestConfig rc, ResolveConfig(o, Env({})));
-  EXPECT_EQ(rc.qps, 50);
-  EXPECT_EQ(rc.burst, 100);
+  EXPECT_EQ(rc.qps, 100);
+  EXPECT_EQ(rc.burst, 300);
   EXPECT_EQ(rc.request_timeout, absl::Seconds(60));
 }
 
