@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "provider/kube/exec_credential.h"
@@ -49,11 +49,16 @@ std::string Str(const json& object, const char* key) {
   return it->get<std::string>();
 }
 
-// The error message without the strings it may legitimately quote: the
-// input's apiVersion, kind and expirationTimestamp, and the version that was
-// expected. A secret that is a substring of one of those is not a leak.
-std::string WithoutQuotable(const absl::Status& status, const json& root,
-                            const std::string& expected_version) {
+// The error message cut into the pieces between the strings it may
+// legitimately quote: the input's apiVersion, kind and expirationTimestamp,
+// and the version that was expected. A secret that overlaps one of those is
+// not a leak. Cutting (not deleting) keeps the text on either side of a
+// quoted string apart, so no new text forms where one was removed (a token
+// "s not a valid : ap" is in "...not a valid ExecCredential: ap..." only
+// once "ExecCredential" is deleted).
+std::vector<std::string> PiecesWithoutQuotable(
+    const absl::Status& status, const json& root,
+    const std::string& expected_version) {
   const json* st = nullptr;
   if (auto it = root.find("status"); it != root.end()) st = &*it;
   std::vector<std::string> quotable = {
@@ -64,11 +69,18 @@ std::string WithoutQuotable(const absl::Status& status, const json& root,
             [](const std::string& a, const std::string& b) {
               return a.size() > b.size();
             });
-  std::string message(status.message());
+  std::vector<std::string> pieces = {std::string(status.message())};
   for (const std::string& s : quotable) {
-    if (!s.empty()) message = absl::StrReplaceAll(message, {{s, ""}});
+    if (s.empty()) continue;
+    std::vector<std::string> next;
+    for (const std::string& piece : pieces) {
+      for (absl::string_view part : absl::StrSplit(piece, s)) {
+        next.emplace_back(part);
+      }
+    }
+    pieces = std::move(next);
   }
-  return message;
+  return pieces;
 }
 
 void CheckError(const absl::Status& status, absl::string_view text,
@@ -80,13 +92,16 @@ void CheckError(const absl::Status& status, absl::string_view text,
   if (root.is_discarded() || !root.is_object()) return;
   auto st = root.find("status");
   if (st == root.end()) return;
-  const std::string message = WithoutQuotable(status, root, expected_version);
+  const std::vector<std::string> pieces =
+      PiecesWithoutQuotable(status, root, expected_version);
   for (const char* key : {"token", "clientKeyData"}) {
     std::string secret = Str(*st, key);
     // Short values also occur in the fixed message text by chance.
     if (secret.size() < 8) continue;
-    if (absl::StrContains(message, secret)) {
-      Fail("error message contains a secret", status.message());
+    for (const std::string& piece : pieces) {
+      if (absl::StrContains(piece, secret)) {
+        Fail("error message contains a secret", status.message());
+      }
     }
   }
 }
