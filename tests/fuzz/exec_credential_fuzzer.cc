@@ -98,11 +98,22 @@ void CheckError(const absl::Status& status, absl::string_view text,
     std::string secret = Str(*st, key);
     // Short values also occur in the fixed message text by chance.
     if (secret.size() < 8) continue;
+    bool found = false;
     for (const std::string& piece : pieces) {
-      if (absl::StrContains(piece, secret)) {
-        Fail("error message contains a secret", status.message());
-      }
+      found = found || absl::StrContains(piece, secret);
     }
+    if (!found) continue;
+    // The fuzzer learns the message's own words from this very comparison
+    // and may make a secret of them: a leak only if the message stops
+    // containing it once the field holds something else.
+    json other = root;
+    other["status"][key] = "cvm-fuzz-other-value";
+    absl::StatusOr<ExecCredential> again =
+        ParseExecCredential(other.dump(), expected_version);
+    if (!again.ok() && absl::StrContains(again.status().message(), secret)) {
+      continue;
+    }
+    Fail("error message contains a secret", status.message());
   }
 }
 
