@@ -98,7 +98,9 @@ package() {  # package <arch> <binary>
     strip --strip-all --remove-section=.comment "$stage/${name}_v$version" 2>/dev/null || true
   fi
   chmod 0755 "$stage/${name}_v$version"
-  touch -h -d "@$SOURCE_DATE_EPOCH" "$stage/${name}_v$version"
+  # DOS times have 2 s steps and zip rounds an odd second up, possibly into
+  # the next minute: stamp the entry with the even second at or before.
+  touch -h -d "@$((SOURCE_DATE_EPOCH - SOURCE_DATE_EPOCH % 2))" "$stage/${name}_v$version"
   rm -f "$zip"
   # -X: no extra fields (uid/gid, extended times); -D: no directory entries.
   # The Unix mode (0755) is kept in the external attributes.
