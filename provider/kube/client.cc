@@ -365,15 +365,20 @@ absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
     call.opts = opts;
     CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
     CVM_ASSIGN_OR_RETURN(json body, ParseBody(call, response));
-    const json& items = Field(body, "items");
-    if (items.is_array()) {
-      for (const json& item : items) {
-        json copy = item;
-        if (copy.is_object()) {
-          if (!copy.contains("apiVersion")) copy["apiVersion"] = k.ApiVersion();
-          if (!copy.contains("kind")) copy["kind"] = k.kind;
+    response.body.clear();
+    response.body.shrink_to_fit();
+    if (auto items = body.find("items");
+        items != body.end() && items->is_array()) {
+      for (json& item : *items) {
+        if (item.is_object()) {
+          if (!item.contains("apiVersion")) item["apiVersion"] = k.ApiVersion();
+          if (!item.contains("kind")) item["kind"] = k.kind;
         }
-        result.items.push_back(std::move(copy));
+        if (list.on_item) {
+          list.on_item(std::move(item));
+        } else {
+          result.items.push_back(std::move(item));
+        }
       }
     }
     const json& metadata = Field(body, "metadata");

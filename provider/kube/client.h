@@ -80,10 +80,16 @@ struct ListOptions {
   std::string label_selector;  // "app=x,tier!=db"
   std::string field_selector;  // "metadata.name=x"
   int64_t page_size = 500;     // limit per page; pages are followed
+  // When set, each item is handed to it as its page is read, and
+  // ListResult::items stays empty: a caller that keeps a few fields of many
+  // objects holds one page at a time, not the whole list. Called on the
+  // calling thread, in server order.
+  std::function<void(nlohmann::json item)> on_item;
 };
 
 struct ListResult {
-  // Each item with apiVersion and kind filled in (list items lack them).
+  // Each item with apiVersion and kind filled in (list items lack them);
+  // empty when ListOptions::on_item is set.
   std::vector<nlohmann::json> items;
   std::string resource_version;  // of the list
 };

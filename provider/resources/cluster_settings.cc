@@ -435,17 +435,18 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(
   std::set<std::string> names;
   kube::ListOptions list;
   list.label_selector = absl::StrCat(kComponentLabel, "=workspace");
+  list.page_size = 100;  // names only: one page of pods held at a time
+  list.on_item = [&names](nlohmann::json item) {
+    const nlohmann::json& metadata = ObjectField(item, "metadata");
+    const nlohmann::json& labels = ObjectField(metadata, "labels");
+    const std::string workspace = StringField(labels, kWorkspaceLabel);
+    names.insert(workspace.empty() ? StringField(metadata, "name")
+                                   : workspace);
+  };
   for (const char* kind : {"Pod", "PersistentVolumeClaim"}) {
     absl::StatusOr<kube::ListResult> items =
         client.List("v1", kind, ns, list, opts);
     if (!items.ok()) return items.status();
-    for (const nlohmann::json& item : items->items) {
-      const nlohmann::json& metadata = ObjectField(item, "metadata");
-      const nlohmann::json& labels = ObjectField(metadata, "labels");
-      const std::string workspace = StringField(labels, kWorkspaceLabel);
-      names.insert(workspace.empty() ? StringField(metadata, "name")
-                                     : workspace);
-    }
   }
   return std::vector<std::string>(names.begin(), names.end());
 }
@@ -469,16 +470,17 @@ bool WorkspacesSeeChange(const Value& prior, const Value& planned) {
 absl::StatusOr<std::vector<std::string>> RetainedHomesIn(
     kube::Client& client, const std::string& ns,
     const kube::RequestOptions& opts) {
+  std::vector<std::string> names;
   kube::ListOptions list;
   list.label_selector =
       absl::StrCat(kComponentLabel, "=", kRetainedHomeComponent);
+  list.page_size = 100;
+  list.on_item = [&names](nlohmann::json item) {
+    names.push_back(StringField(ObjectField(item, "metadata"), "name"));
+  };
   absl::StatusOr<kube::ListResult> claims =
       client.List("v1", "PersistentVolumeClaim", ns, list, opts);
   if (!claims.ok()) return claims.status();
-  std::vector<std::string> names;
-  for (const nlohmann::json& item : claims->items) {
-    names.push_back(StringField(ObjectField(item, "metadata"), "name"));
-  }
   return names;
 }
 

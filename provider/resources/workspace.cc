@@ -731,19 +731,22 @@ class WorkspaceResource final : public framework::Resource {
     absl::StatusOr<nlohmann::json> claims = conn.reads->Get(
         {"v1", "PersistentVolumeClaim", ns, ""},
         [&]() -> absl::StatusOr<nlohmann::json> {
+          // Only names and components, a page at a time: each claim
+          // carries its workspace's recorded configuration, and a long
+          // apply of hundreds of workspaces repeats this LIST.
+          nlohmann::json components = nlohmann::json::object();
           kube::ListOptions list;
           list.label_selector =
               absl::StrCat(kManagedByLabel, "=", kManagedByValue);
+          list.page_size = 100;
+          list.on_item = [&components](nlohmann::json claim) {
+            components[JsonString(claim, {"metadata", "name"})] =
+                JsonString(claim, {"metadata", "labels", kComponentLabel});
+          };
           absl::StatusOr<kube::ListResult> found = conn.client->List(
               "v1", "PersistentVolumeClaim", ns, list,
               {absl::Now() + absl::Minutes(1), conn.cancel.get()});
           if (!found.ok()) return found.status();
-          // Only names and components: the cache keeps no whole objects.
-          nlohmann::json components = nlohmann::json::object();
-          for (const nlohmann::json& claim : found->items) {
-            components[JsonString(claim, {"metadata", "name"})] =
-                JsonString(claim, {"metadata", "labels", kComponentLabel});
-          }
           return components;
         });
     if (!claims.ok() || !claims->contains(spec.ClaimName())) return;

@@ -176,6 +176,44 @@ TEST(ClientTest, ListFollowsContinueAndFillsKinds) {
   EXPECT_EQ(h.client->Stats().list, 2);
 }
 
+TEST(ClientTest, ListHandsItemsToOnItemPageByPageAndKeepsNone) {
+  Harness h;
+  h.transport->Push(
+      "GET", kPodsPath,
+      Reply::Json(200, {{"kind", "PodList"},
+                        {"metadata", {{"continue", "c1"}}},
+                        {"items",
+                         {{{"metadata", {{"name", "a"}}}},
+                          {{"metadata", {{"name", "b"}}}}}}}));
+  h.transport->Push("GET", kPodsPath,
+                    Reply::Json(200, {{"kind", "PodList"},
+                                      {"metadata", {{"resourceVersion", "9"}}},
+                                      {"items", {{{"metadata", {{"name", "c"}}}}}}}));
+  std::vector<std::string> seen;
+  size_t requests_when_c_arrived = 0;
+  ListOptions list;
+  list.page_size = 2;
+  list.on_item = [&](json item) {
+    EXPECT_EQ(item["kind"], "Pod");
+    EXPECT_EQ(item["apiVersion"], "v1");
+    seen.push_back(item["metadata"]["name"]);
+    if (seen.back() == "c") {
+      requests_when_c_arrived = h.transport->requests().size();
+    }
+    // Items of the first page arrive before the second page is requested.
+    if (seen.back() == "b") {
+      EXPECT_EQ(h.transport->requests().size(), 1u);
+    }
+  };
+  CVM_ASSERT_OK_AND_ASSIGN(ListResult result,
+                           h.client->List("v1", "Pod", "default", list));
+  EXPECT_THAT(seen, ElementsAre("a", "b", "c"));
+  EXPECT_EQ(requests_when_c_arrived, 2u);
+  EXPECT_TRUE(result.items.empty());
+  EXPECT_EQ(result.resource_version, "9");
+  EXPECT_THAT(h.transport->requests()[0].path, HasSubstr("limit=2"));
+}
+
 TEST(ClientTest, ApplyRequestShape) {
   Harness h;
   json pod = Pod("");
