@@ -13,12 +13,14 @@
 # Prints one Markdown table with every target marked met or not.
 #
 # Usage: bench/run.sh [--sizes 10,100,300] [--provider PATH] [--no-startup]
-#                     [--json FILE] [--keep]
+#                     [--no-baseline] [--json FILE] [--keep]
 #   --sizes LIST     workspace counts, comma-separated (default 10,100,300;
 #                    `--sizes 3` is a quick smoke run)
 #   --provider PATH  use this provider binary instead of building one
 #                    (schema_bench is still taken from the build dir if built)
 #   --no-startup     skip bench/startup.sh
+#   --no-baseline    skip the kubectl baseline (a quicker look at our own
+#                    figures; its rows say NOT MEASURED)
 #   --json FILE      also write the raw figures as JSON
 #   --keep           keep the temp dirs and the cluster's logs (printed)
 # Environment: CVM_BENCH_BUILD_DIR (default <repo>/build-bench), and
@@ -36,6 +38,7 @@ sizes=10,100,300
 provider=
 schema_bench=
 startup=1
+baseline=1
 json=
 keep=0
 while (($#)); do
@@ -44,6 +47,7 @@ while (($#)); do
     --sizes=*) sizes=${1#*=}; shift ;;
     --provider) provider=$2; shift 2 ;;
     --no-startup) startup=0; shift ;;
+    --no-baseline) baseline=0; shift ;;
     --json) json=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -132,6 +136,7 @@ scale_args=(--cluster-dir "$cluster" --provider "$provider" --kubectl "$kubectl"
 [[ -n "$schema_out" ]] && scale_args+=(--schema-output "$schema_out")
 [[ -n "$json" ]] && scale_args+=(--json "$json")
 ((keep)) && scale_args+=(--keep)
+((baseline)) || scale_args+=(--no-baseline)
 status=0
 python3 "$here/scale.py" "${scale_args[@]}" || status=$?
 say "done in $((SECONDS - started)) s (sizes $sizes)"
