@@ -304,9 +304,31 @@ absl::StatusOr<HttpResponse> Client::Execute(const Call& call,
   }
 }
 
-absl::StatusOr<json> Client::ParseBody(const Call& call,
-                                       const HttpResponse& response) {
-  json j = json::parse(response.body, nullptr, false);
+namespace {
+
+// A json::parse callback for a list body that keeps, of each item, the
+// metadata fields that identify it. Depths: 1 the list's own keys, 3 an
+// item's keys, 4 an item's metadata keys (the list's metadata keys are at
+// 2).
+bool KeepItemIdentity(int depth, json::parse_event_t event, json& parsed) {
+  if (event != json::parse_event_t::key) return true;
+  if (depth == 3) {
+    return parsed == "metadata" || parsed == "apiVersion" || parsed == "kind";
+  }
+  if (depth == 4) {
+    return parsed == "name" || parsed == "namespace" || parsed == "uid" ||
+           parsed == "resourceVersion" || parsed == "labels" ||
+           parsed == "deletionTimestamp";
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<json> Client::ParseBody(
+    const Call& call, const HttpResponse& response,
+    const json::parser_callback_t& filter) {
+  json j = json::parse(response.body, filter, false);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InternalError(absl::StrCat(call.method, " ", call.object,
                                             " on ", config_.host,
@@ -364,7 +386,11 @@ absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
                       : absl::StrCat(k.plural, " in namespace ", ns);
     call.opts = opts;
     CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
-    CVM_ASSIGN_OR_RETURN(json body, ParseBody(call, response));
+    CVM_ASSIGN_OR_RETURN(
+        json body,
+        ParseBody(call, response,
+                  list.identity_only ? json::parser_callback_t(KeepItemIdentity)
+                                     : nullptr));
     response.body.clear();
     response.body.shrink_to_fit();
     if (auto items = body.find("items");

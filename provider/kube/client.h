@@ -85,6 +85,12 @@ struct ListOptions {
   // objects holds one page at a time, not the whole list. Called on the
   // calling thread, in server order.
   std::function<void(nlohmann::json item)> on_item;
+  // When true, each item is parsed into its apiVersion, kind and the
+  // metadata fields name, namespace, uid, resourceVersion, labels and
+  // deletionTimestamp; the rest (spec, status, annotations, managedFields)
+  // is skipped while parsing. For callers that only need to know which
+  // objects exist.
+  bool identity_only = false;
 };
 
 struct ListResult {
@@ -301,7 +307,8 @@ class Client {
                                            const CancelToken* cancel);
   absl::Duration Backoff(int attempt);
   absl::StatusOr<nlohmann::json> ParseBody(const Call& call,
-                                           const HttpResponse& response);
+                                           const HttpResponse& response,
+      const nlohmann::json::parser_callback_t& filter = nullptr);
   void Count(Verb verb);
 
   const RestConfig config_;

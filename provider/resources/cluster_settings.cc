@@ -436,6 +436,7 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(
   kube::ListOptions list;
   list.label_selector = absl::StrCat(kComponentLabel, "=workspace");
   list.page_size = 100;  // names only: one page of pods held at a time
+  list.identity_only = true;
   list.on_item = [&names](nlohmann::json item) {
     const nlohmann::json& metadata = ObjectField(item, "metadata");
     const nlohmann::json& labels = ObjectField(metadata, "labels");
@@ -475,6 +476,7 @@ absl::StatusOr<std::vector<std::string>> RetainedHomesIn(
   list.label_selector =
       absl::StrCat(kComponentLabel, "=", kRetainedHomeComponent);
   list.page_size = 100;
+  list.identity_only = true;
   list.on_item = [&names](nlohmann::json item) {
     names.push_back(StringField(ObjectField(item, "metadata"), "name"));
   };

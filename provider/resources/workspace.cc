@@ -739,6 +739,7 @@ class WorkspaceResource final : public framework::Resource {
           list.label_selector =
               absl::StrCat(kManagedByLabel, "=", kManagedByValue);
           list.page_size = 100;
+          list.identity_only = true;
           list.on_item = [&components](nlohmann::json claim) {
             components[JsonString(claim, {"metadata", "name"})] =
                 JsonString(claim, {"metadata", "labels", kComponentLabel});

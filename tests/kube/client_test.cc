@@ -214,6 +214,40 @@ TEST(ClientTest, ListHandsItemsToOnItemPageByPageAndKeepsNone) {
   EXPECT_THAT(h.transport->requests()[0].path, HasSubstr("limit=2"));
 }
 
+TEST(ClientTest, ListIdentityOnlyKeepsTheMetadataThatNamesEachItem) {
+  Harness h;
+  const json item = {
+      {"metadata",
+       {{"name", "a"},
+        {"namespace", "default"},
+        {"uid", "u1"},
+        {"resourceVersion", "5"},
+        {"labels", {{"app", "cvm"}}},
+        {"annotations", {{"big", std::string(1000, 'x')}}},
+        {"managedFields", {{{"manager", "m"}}}}}},
+      {"spec", {{"containers", {{{"name", "c"}}}}}},
+      {"status", {{"phase", "Running"}}}};
+  h.transport->Push("GET", kPodsPath,
+                    Reply::Json(200, {{"kind", "PodList"},
+                                      {"metadata", {{"resourceVersion", "9"}}},
+                                      {"items", {item}}}));
+  ListOptions list;
+  list.identity_only = true;
+  CVM_ASSERT_OK_AND_ASSIGN(ListResult result,
+                           h.client->List("v1", "Pod", "default", list));
+  ASSERT_EQ(result.items.size(), 1u);
+  EXPECT_EQ(result.items[0],
+            json({{"apiVersion", "v1"},
+                  {"kind", "Pod"},
+                  {"metadata",
+                   {{"name", "a"},
+                    {"namespace", "default"},
+                    {"uid", "u1"},
+                    {"resourceVersion", "5"},
+                    {"labels", {{"app", "cvm"}}}}}}));
+  EXPECT_EQ(result.resource_version, "9");
+}
+
 TEST(ClientTest, ApplyRequestShape) {
   Harness h;
   json pod = Pod("");
