@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "provider/framework/server.h"
 #include "provider/kube/config.h"
+#include "provider/kube/curl_transport.h"
 #include "provider/plugin/serve.h"
 #include "provider/protocol/provider_service.h"
 #include "provider/resources/provider.h"
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
   // partly used heap. The provider's calls are I/O bound; contention on
   // the one arena is not measurable, its memory is.
   mallopt(M_ARENA_MAX, 1);
+  // Still single-threaded: the environment may change.
+  cvm::kube::PrepareEnvironmentForCurl();
   cvm::plugin::ServeOptions options;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "-debug") == 0 || std::strcmp(argv[i], "--debug") == 0) {

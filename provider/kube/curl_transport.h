@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -126,6 +127,21 @@ class CurlTransport final : public Transport {
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> http2_{0};
 };
+
+// Adds GNUTLS_NO_IMPLICIT_INIT=1 to the process environment unless it is
+// set already. Debian's libcurl.so.4 (the OpenSSL flavour) also loads
+// GnuTLS, through librtmp, and GnuTLS initializes itself when loaded: about
+// 1 MiB resident in every process that talks to the API server, for a
+// library that is never called. Call once from main, before any thread
+// starts (setenv is not thread-safe) and before the first transport.
+// Exec credential plugins do not inherit what this adds
+// (ProviderAddedEnvironmentVariable).
+void PrepareEnvironmentForCurl();
+
+// True if `name` is a variable PrepareEnvironmentForCurl added (it was not
+// in the environment the provider was started with). Thread-safe once
+// PrepareEnvironmentForCurl has returned.
+bool ProviderAddedEnvironmentVariable(std::string_view name);
 
 namespace curl_transport_internal {
 

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
@@ -22,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "provider/kube/curl_transport.h"
 
 extern char** environ;
 
@@ -121,7 +123,9 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const char* eq = std::strchr(*e, '=');
     if (eq == nullptr) continue;
-    vars[std::string(*e, static_cast<size_t>(eq - *e))] = std::string(eq + 1);
+    std::string name(*e, static_cast<size_t>(eq - *e));
+    if (ProviderAddedEnvironmentVariable(name)) continue;
+    vars[std::move(name)] = std::string(eq + 1);
   }
   for (const auto& [name, value] : exec.env) vars[name] = value;
   vars["KUBERNETES_EXEC_INFO"] = exec_info;

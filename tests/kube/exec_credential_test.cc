@@ -3,6 +3,7 @@
 
 #include "provider/kube/exec_credential.h"
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "provider/kube/curl_transport.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -127,6 +129,39 @@ printf '{"args":"%s %s","env":"%s","info":%s}' "$1" "$2" "$PLUGIN_ENV" "$KUBERNE
   EXPECT_EQ(j["args"], "--a b c");
   EXPECT_EQ(j["env"], "from-config");
   EXPECT_EQ(j["info"]["kind"], "ExecCredential");
+}
+
+TEST(RunExecPluginTest, PluginsDoNotInheritWhatTheProviderAddedForCurl) {
+  // Runs before any thread of this test binary is started.
+  ASSERT_EQ(std::getenv("GNUTLS_NO_IMPLICIT_INIT"), nullptr)
+      << "the test needs an environment without GNUTLS_NO_IMPLICIT_INIT";
+  PrepareEnvironmentForCurl();
+  EXPECT_STREQ(std::getenv("GNUTLS_NO_IMPLICIT_INIT"), "1");
+  EXPECT_TRUE(ProviderAddedEnvironmentVariable("GNUTLS_NO_IMPLICIT_INIT"));
+  EXPECT_FALSE(ProviderAddedEnvironmentVariable("PATH"));
+
+  TempDir dir;
+  std::string script = dir.Write("plugin.sh", R"(#!/bin/sh
+printf '{"gnutls":"%s","set":"%s"}' "$GNUTLS_NO_IMPLICIT_INIT" "${GNUTLS_NO_IMPLICIT_INIT+set}"
+)",
+                                 0755);
+  CVM_ASSERT_OK_AND_ASSIGN(
+      std::string out,
+      RunExecPlugin(Exec(script, {}), R"({"kind":"ExecCredential"})",
+                    absl::Now() + absl::Seconds(10), nullptr));
+  EXPECT_EQ(nlohmann::json::parse(out, nullptr, false),
+            nlohmann::json({{"gnutls", ""}, {"set", ""}}))
+      << out;
+  // A plugin's own configuration may still set it.
+  ExecConfig exec = Exec(script, {});
+  exec.env = {{"GNUTLS_NO_IMPLICIT_INIT", "1"}};
+  CVM_ASSERT_OK_AND_ASSIGN(
+      out, RunExecPlugin(exec, R"({"kind":"ExecCredential"})",
+                         absl::Now() + absl::Seconds(10), nullptr));
+  EXPECT_EQ(nlohmann::json::parse(out, nullptr, false),
+            nlohmann::json({{"gnutls", "1"}, {"set", "set"}}))
+      << out;
+  ::unsetenv("GNUTLS_NO_IMPLICIT_INIT");
 }
 
 TEST(RunExecPluginTest, ReportsFailures) {
