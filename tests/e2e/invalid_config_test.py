@@ -31,7 +31,8 @@ import time
 import unittest
 import uuid
 
-from tfharness import REQUIRED_PROVIDERS, ApiError, Cluster, TerraformDir
+from tfharness import (REQUIRED_PROVIDERS, ApiError, Cluster, TerraformDir,
+                       mint_client_certificate, new_ec_key)
 
 HAS_CLUSTER = os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"),
                                           "env"))
@@ -287,8 +288,7 @@ class InvalidConfigTest(unittest.TestCase):
         cls.cluster.create_namespace(cls.namespace)
         cls.pki = tempfile.mkdtemp(prefix="cvm-inv-pki-")
         cls.key = os.path.join(cls.pki, "user.key")
-        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-                        "-out", cls.key], check=True, capture_output=True)
+        new_ec_key(cls.key)
 
     @classmethod
     def tearDownClass(cls):
@@ -298,17 +298,8 @@ class InvalidConfigTest(unittest.TestCase):
     def mint_user(self, name):
         """A certificate for user `name` (system:masters) from the shared key,
         so the audit log tells its requests apart."""
-        csr = os.path.join(self.pki, f"{name}.csr")
         crt = os.path.join(self.pki, f"{name}.crt")
-        ca_dir = os.path.join(self.cluster.dir, "pki")
-        subprocess.run(["openssl", "req", "-new", "-key", self.key, "-subj",
-                        f"/CN={name}/O=system:masters", "-out", csr], check=True,
-                       capture_output=True)
-        subprocess.run(["openssl", "x509", "-req", "-in", csr,
-                        "-CA", os.path.join(ca_dir, "ca.crt"),
-                        "-CAkey", os.path.join(ca_dir, "ca.key"),
-                        "-set_serial", str(int(uuid.uuid4().hex[:15], 16)),
-                        "-days", "1", "-out", crt], check=True, capture_output=True)
+        mint_client_certificate(self.cluster.dir, self.key, crt, name)
         return crt
 
     def provider_block(self, crt, extra="", alias=None):

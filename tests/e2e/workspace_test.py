@@ -33,7 +33,8 @@ import time
 import unittest
 import uuid
 
-from tfharness import REQUIRED_PROVIDERS, ApiClient, ApiError, Cluster, TerraformDir
+from tfharness import (REQUIRED_PROVIDERS, ApiClient, ApiError, Cluster, TerraformDir,
+                       mint_client_certificate, new_ec_key)
 
 TOKEN = "cvm-e2e-ws-agent-token-3f9a1c77d2"
 TOKEN_B64 = base64.b64encode(TOKEN.encode()).decode()
@@ -219,17 +220,9 @@ class WorkspaceTestBase(unittest.TestCase):
         user = f"{prefix}-{suffix()}"
         tmp = tempfile.mkdtemp(prefix="cvm-user-")
         self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
-        key, csr, crt = (os.path.join(tmp, n) for n in ("user.key", "user.csr", "user.crt"))
-        pki = os.path.join(self.cluster.dir, "pki")
-        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-                        "-out", key], check=True, capture_output=True)
-        subprocess.run(["openssl", "req", "-new", "-key", key, "-subj",
-                        f"/CN={user}/O={group}", "-out", csr], check=True,
-                       capture_output=True)
-        subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA",
-                        os.path.join(pki, "ca.crt"), "-CAkey", os.path.join(pki, "ca.key"),
-                        "-set_serial", str(int(uuid.uuid4().hex[:15], 16)), "-days", "1",
-                        "-out", crt], check=True, capture_output=True)
+        key, crt = os.path.join(tmp, "user.key"), os.path.join(tmp, "user.crt")
+        new_ec_key(key)
+        mint_client_certificate(self.cluster.dir, key, crt, user, group)
         return user, crt, key
 
     def user_provider(self, crt, key):
