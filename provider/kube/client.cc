@@ -325,9 +325,9 @@ bool KeepItemIdentity(int depth, json::parse_event_t event, json& parsed) {
 
 }  // namespace
 
-absl::StatusOr<json> Client::ParseBody(
-    const Call& call, const HttpResponse& response,
-    const json::parser_callback_t& filter) {
+absl::StatusOr<json> Client::ParseBody(const Call& call,
+                                       const HttpResponse& response,
+                                       const json::parser_callback_t& filter) {
   json j = json::parse(response.body, filter, false);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InternalError(absl::StrCat(call.method, " ", call.object,

@@ -306,8 +306,8 @@ class Client {
                                            absl::Time deadline,
                                            const CancelToken* cancel);
   absl::Duration Backoff(int attempt);
-  absl::StatusOr<nlohmann::json> ParseBody(const Call& call,
-                                           const HttpResponse& response,
+  absl::StatusOr<nlohmann::json> ParseBody(
+      const Call& call, const HttpResponse& response,
       const nlohmann::json::parser_callback_t& filter = nullptr);
   void Count(Verb verb);
 

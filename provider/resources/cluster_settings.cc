@@ -441,8 +441,7 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(
     const nlohmann::json& metadata = ObjectField(item, "metadata");
     const nlohmann::json& labels = ObjectField(metadata, "labels");
     const std::string workspace = StringField(labels, kWorkspaceLabel);
-    names.insert(workspace.empty() ? StringField(metadata, "name")
-                                   : workspace);
+    names.insert(workspace.empty() ? StringField(metadata, "name") : workspace);
   };
   for (const char* kind : {"Pod", "PersistentVolumeClaim"}) {
     absl::StatusOr<kube::ListResult> items =

@@ -178,17 +178,17 @@ TEST(ClientTest, ListFollowsContinueAndFillsKinds) {
 
 TEST(ClientTest, ListHandsItemsToOnItemPageByPageAndKeepsNone) {
   Harness h;
+  h.transport->Push("GET", kPodsPath,
+                    Reply::Json(200, {{"kind", "PodList"},
+                                      {"metadata", {{"continue", "c1"}}},
+                                      {"items",
+                                       {{{"metadata", {{"name", "a"}}}},
+                                        {{"metadata", {{"name", "b"}}}}}}}));
   h.transport->Push(
       "GET", kPodsPath,
       Reply::Json(200, {{"kind", "PodList"},
-                        {"metadata", {{"continue", "c1"}}},
-                        {"items",
-                         {{{"metadata", {{"name", "a"}}}},
-                          {{"metadata", {{"name", "b"}}}}}}}));
-  h.transport->Push("GET", kPodsPath,
-                    Reply::Json(200, {{"kind", "PodList"},
-                                      {"metadata", {{"resourceVersion", "9"}}},
-                                      {"items", {{{"metadata", {{"name", "c"}}}}}}}));
+                        {"metadata", {{"resourceVersion", "9"}}},
+                        {"items", {{{"metadata", {{"name", "c"}}}}}}}));
   std::vector<std::string> seen;
   size_t requests_when_c_arrived = 0;
   ListOptions list;
@@ -216,17 +216,16 @@ TEST(ClientTest, ListHandsItemsToOnItemPageByPageAndKeepsNone) {
 
 TEST(ClientTest, ListIdentityOnlyKeepsTheMetadataThatNamesEachItem) {
   Harness h;
-  const json item = {
-      {"metadata",
-       {{"name", "a"},
-        {"namespace", "default"},
-        {"uid", "u1"},
-        {"resourceVersion", "5"},
-        {"labels", {{"app", "cvm"}}},
-        {"annotations", {{"big", std::string(1000, 'x')}}},
-        {"managedFields", {{{"manager", "m"}}}}}},
-      {"spec", {{"containers", {{{"name", "c"}}}}}},
-      {"status", {{"phase", "Running"}}}};
+  const json item = {{"metadata",
+                      {{"name", "a"},
+                       {"namespace", "default"},
+                       {"uid", "u1"},
+                       {"resourceVersion", "5"},
+                       {"labels", {{"app", "cvm"}}},
+                       {"annotations", {{"big", std::string(1000, 'x')}}},
+                       {"managedFields", {{{"manager", "m"}}}}}},
+                     {"spec", {{"containers", {{{"name", "c"}}}}}},
+                     {"status", {{"phase", "Running"}}}};
   h.transport->Push("GET", kPodsPath,
                     Reply::Json(200, {{"kind", "PodList"},
                                       {"metadata", {{"resourceVersion", "9"}}},
@@ -236,15 +235,14 @@ TEST(ClientTest, ListIdentityOnlyKeepsTheMetadataThatNamesEachItem) {
   CVM_ASSERT_OK_AND_ASSIGN(ListResult result,
                            h.client->List("v1", "Pod", "default", list));
   ASSERT_EQ(result.items.size(), 1u);
-  EXPECT_EQ(result.items[0],
-            json({{"apiVersion", "v1"},
-                  {"kind", "Pod"},
-                  {"metadata",
-                   {{"name", "a"},
-                    {"namespace", "default"},
-                    {"uid", "u1"},
-                    {"resourceVersion", "5"},
-                    {"labels", {{"app", "cvm"}}}}}}));
+  EXPECT_EQ(result.items[0], json({{"apiVersion", "v1"},
+                                   {"kind", "Pod"},
+                                   {"metadata",
+                                    {{"name", "a"},
+                                     {"namespace", "default"},
+                                     {"uid", "u1"},
+                                     {"resourceVersion", "5"},
+                                     {"labels", {{"app", "cvm"}}}}}}));
   EXPECT_EQ(result.resource_version, "9");
 }
 
