@@ -17,6 +17,7 @@ build_packages=(
 cluster_packages=(
   etcd-server golang-go rsync dpkg-dev
   golang-github-modern-go-reflect2-dev
+  containerd runc containernetworking-plugins  # the real test node (tests/cluster/node)
 )
 
 packages=("${build_packages[@]}")

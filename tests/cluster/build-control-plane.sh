@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and kube-scheduler from Debian
-# bookworm's `kubernetes` source package (Kubernetes 1.20.2, vendored
-# dependencies) and caches them outside the repository:
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler and the
+# kubelet of the real test node from Debian bookworm's `kubernetes` source
+# package (Kubernetes 1.20.2, vendored dependencies) and caches them outside
+# the repository:
 #
 #   ${CVM_CACHE_DIR:-$HOME/.cache/terraform-provider-cvm}/kube-1.20.2/bin/
 #
 # Only the first run on a machine pays the build (20-45 minutes on two busy
-# cores); later runs find the cache and return at once. Prints the binary
+# cores); later runs find the cache and return at once. A cache from before
+# the kubelet was added gets only the kubelet built (about 7 minutes). Prints the binary
 # directory on stdout (messages go to stderr), so
 # `bin=$(tests/cluster/build-control-plane.sh)` works.
 #
@@ -122,7 +124,7 @@ replace_reflect2() {
 
 # Offline build: everything comes from vendor/.
 make_binaries() {
-  local what=${1:-cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler}
+  local what=${1:-cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler cmd/kubelet}
   cvm_log "make WHAT=\"$what\" ($go_version; log: $build_log)"
   if ! (
     cd "$tree"
@@ -145,7 +147,7 @@ install_binaries() {
   local out=$tree/_output/bin staging=$bin_dir.tmp.$$ b reported elapsed
   rm -rf "$staging"
   mkdir -p "$staging"
-  for b in "${CVM_KUBE_BINARIES[@]}"; do
+  for b in "${CVM_KUBE_BINARIES[@]}" "${CVM_KUBE_NODE_BINARIES[@]}"; do
     [[ -x "$out/$b" ]] || cvm_die "the build did not produce $out/$b; see $build_log"
     cp "$out/$b" "$staging/$b"
   done
@@ -228,6 +230,40 @@ build_kubectl() {
   printf '%s\n' "$kubectl_dir/kubectl"
 }
 
+# A cache made before the real node existed: build the kubelet alone from the
+# kept source tree and add it to $bin_dir.
+add_kubelet() {
+  started=$(cvm_now)
+  reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2
+  src_root=$work/src
+  build_log=$work/build-kubelet.log
+  ensure_tools
+  tree=$(find_tree)
+  if [[ -z "$tree" ]]; then
+    ensure_deb_src
+    deb_version=$(apt-cache showsrc kubernetes | awk '/^Version:/ { print $2; exit }')
+    fetch_source
+  fi
+  [[ -f "$tree/vendor/github.com/modern-go/reflect2/go_above_118.go" ]] || replace_reflect2
+  go_version=$(go version)
+  cvm_log "building the kubelet ${CVM_KUBE_VERSION} from $tree (a few minutes)"
+  make_binaries cmd/kubelet
+  local out=$tree/_output/bin/kubelet reported
+  [[ -x "$out" ]] || cvm_die "the build did not produce $out; see $build_log"
+  reported=$("$out" --version)
+  [[ "$reported" == *"v${CVM_KUBE_VERSION}"* ]] \
+    || cvm_die "built kubelet reports '$reported', expected v${CVM_KUBE_VERSION}"
+  cp "$out" "$bin_dir/kubelet.tmp.$$"
+  mv "$bin_dir/kubelet.tmp.$$" "$bin_dir/kubelet"
+  printf 'kubelet added %s, this run took %ss\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    "$(cvm_elapsed "$started")" >>"$bin_dir/BUILD-INFO"
+  if [[ "${CVM_KEEP_KUBE_BUILD:-0}" != 1 && ! -f "$tree/.cvm-make-done" ]]; then
+    chmod -R u+w "$tree/_output" 2>/dev/null || true
+    rm -rf "$tree/_output"
+  fi
+  cvm_log "done in $(cvm_elapsed "$started")s: $bin_dir/kubelet"
+}
+
 main() {
   case "${1:-}" in
     -h|--help) usage 0 ;;
@@ -237,7 +273,7 @@ main() {
   esac
 
   bin_dir=$(cvm_kube_bin_dir)
-  if cvm_have_binaries "$bin_dir"; then
+  if cvm_have_binaries "$bin_dir" --node; then
     cvm_log "control plane binaries cached in $bin_dir ($(head -n1 "$bin_dir/BUILD-INFO"))"
     printf '%s\n' "$bin_dir"
     return 0
@@ -251,8 +287,13 @@ main() {
     cvm_log "another build holds $work/.build.lock; waiting for it"
     flock 9
   fi
-  if cvm_have_binaries "$bin_dir"; then
+  if cvm_have_binaries "$bin_dir" --node; then
     cvm_log "control plane binaries were built meanwhile: $bin_dir"
+    printf '%s\n' "$bin_dir"
+    return 0
+  fi
+  if cvm_have_binaries "$bin_dir"; then
+    add_kubelet
     printf '%s\n' "$bin_dir"
     return 0
   fi

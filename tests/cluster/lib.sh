@@ -5,6 +5,8 @@
 # The binary cache is keyed by it.
 CVM_KUBE_VERSION=1.20.2
 CVM_KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
+# The real node (tests/cluster/node/): built from the same source, cached beside.
+CVM_KUBE_NODE_BINARIES=(kubelet)
 
 cvm_log() { printf '[cluster] %s\n' "$*" >&2; }
 
@@ -23,10 +25,12 @@ cvm_kube_bin_dir() {
   printf '%s\n' "${CVM_KUBE_BIN_DIR:-$(cvm_cache_root)/kube-${CVM_KUBE_VERSION}/bin}"
 }
 
-# True when every control-plane binary is present in $1.
+# True when every control-plane binary (and, with --node, the kubelet) is
+# present in $1.
 cvm_have_binaries() {
-  local b
-  for b in "${CVM_KUBE_BINARIES[@]}"; do
+  local b names=("${CVM_KUBE_BINARIES[@]}")
+  [[ "${2:-}" == --node ]] && names+=("${CVM_KUBE_NODE_BINARIES[@]}")
+  for b in "${names[@]}"; do
     [[ -x "$1/$b" ]] || return 1
   done
   [[ -f "$1/BUILD-INFO" ]]

@@ -55,6 +55,8 @@ import itertools
 import json
 import logging
 import os
+import re
+import shutil
 import signal
 import socket
 import ssl
@@ -219,8 +221,10 @@ class ApiClient:
     def __exit__(self, *exc):
         self.close()
 
-    def request(self, method, path, body=None, query=None, content_type="application/json"):
-        """Sends one request and returns the decoded JSON answer.
+    def request(self, method, path, body=None, query=None, content_type="application/json",
+                text=False):
+        """Sends one request and returns the decoded JSON answer (with
+        text=True the body as a string, e.g. a pod's log).
 
         Raises ApiError for any status outside 2xx. A request that fails on a
         reused connection (closed by the server meanwhile) is sent once more on
@@ -249,6 +253,8 @@ class ApiClient:
                 continue
             if resp.status >= 300:
                 raise ApiError(method, path, resp.status, data)
+            if text:
+                return data.decode("utf-8", "replace")
             return json.loads(data) if data else {}
         raise AssertionError("unreachable")
 
@@ -1025,10 +1031,18 @@ class Simulator:
         node = None
         if sc.get("volumeBindingMode") == "WaitForFirstConsumer":
             node = (meta.get("annotations") or {}).get(SELECTED_NODE_ANNOTATION)
-            if node not in self.nodes:
+            # With --volume-dir the volumes are real directories on this
+            # machine, so they serve any node here (the real node too).
+            if node is None or (node not in self.nodes and not self.args.volume_dir):
                 return  # the scheduler has not picked one of our nodes yet
         size = spec.get("resources", {}).get("requests", {}).get("storage", "1Gi")
         pv_name = f"pvc-{uid}"
+        path = f"/var/lib/cvm-simulated-volumes/{pv_name}"
+        if self.args.volume_dir:
+            # A real node's kubelet needs the directory to exist (sub-paths
+            # are resolved in it); it lives until the volume is deleted.
+            path = os.path.join(self.args.volume_dir, pv_name)
+            os.makedirs(path, mode=0o755, exist_ok=True)
         volume = {
             "apiVersion": "v1",
             "kind": "PersistentVolume",
@@ -1040,8 +1054,7 @@ class Simulator:
                 "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
                 "storageClassName": class_name,
                 "volumeMode": spec.get("volumeMode", "Filesystem"),
-                "hostPath": {"path": f"/var/lib/cvm-simulated-volumes/{pv_name}",
-                             "type": "DirectoryOrCreate"},
+                "hostPath": {"path": path, "type": "DirectoryOrCreate"},
                 "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                              "namespace": namespace, "name": name, "uid": uid},
             },
@@ -1071,7 +1084,7 @@ class Simulator:
             self.worker.schedule(("volume", uid), 0, lambda: self.delete_volume(name, uid))
 
     def delete_volume(self, name, uid):
-        """Deletes a released volume (its storage would be freed here)."""
+        """Deletes a released volume and, with --volume-dir, its directory."""
         try:
             self.api.request("DELETE", f"/api/v1/persistentvolumes/{quote(name)}",
                              {"apiVersion": "v1", "kind": "DeleteOptions",
@@ -1080,6 +1093,8 @@ class Simulator:
         except ApiError as e:
             if e.status not in (404, 409):
                 raise
+        if self.args.volume_dir and re.fullmatch(r"pvc-[0-9a-f-]+", name):
+            shutil.rmtree(os.path.join(self.args.volume_dir, name), ignore_errors=True)
 
     # ---- lifecycle
 
@@ -1167,6 +1182,9 @@ def parse_args(argv):
                            help="seconds between lease renewals (default 10)")
     behaviour.add_argument("--status-interval", type=float, default=60.0,
                            help="seconds between node status posts (default 60)")
+    behaviour.add_argument("--volume-dir",
+                           help="provision real directories under this dir (for a real "
+                                "node on this machine), for claims of any node")
     behaviour.add_argument("--delete-nodes-on-exit", action="store_true",
                            help="delete the simulated nodes on SIGTERM")
     out = p.add_argument_group("process")

@@ -10,6 +10,10 @@
 #                      gpu, aws, rhel, mixed) or a path to a JSON config
 #                      (default $CVM_CLUSTER_NODES or "default")
 #   --no-simulator     start no node simulator (no nodes: pods stay Pending)
+#   --real-node        also start a real node on this machine (root; containerd,
+#                      runc, a kubelet, the test images: tests/cluster/node/);
+#                      needs CVM_DOUBLE_BINARY. Use with --nodes none for a
+#                      cluster whose pods all really run.
 #   --timeout SECONDS  how long to wait for readiness (default 90)
 #
 # Writes into STATE_DIR:
@@ -25,8 +29,9 @@
 # Environment: CVM_CLUSTER_DIR, CVM_CLUSTER_NODES, CVM_KUBE_BIN_DIR,
 #   CVM_CACHE_DIR (see build-control-plane.sh), CVM_ETCD (etcd binary),
 #   CVM_PYTHON (interpreter for the simulator; default /usr/bin/python3).
-# Exit status 3: the control-plane binaries are not built yet (1 instead when
-# CVM_REQUIRE_CLUSTER=1, so CI fails rather than skips).
+# Exit status 3: the control-plane binaries are not built yet, or --real-node
+# without root (1 instead when CVM_REQUIRE_CLUSTER=1, so CI fails rather than
+# skips).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,12 +46,14 @@ usage() {
 dir=${CVM_CLUSTER_DIR:-/tmp/cvm-cluster}
 nodes=${CVM_CLUSTER_NODES:-default}
 simulator=1
+real_node=0
 timeout=90
 while (($#)); do
   case "$1" in
     --nodes) [[ $# -ge 2 ]] || usage 2; nodes=$2; shift 2 ;;
     --nodes=*) nodes=${1#*=}; shift ;;
     --no-simulator) simulator=0; shift ;;
+    --real-node) real_node=1; shift ;;
     --timeout) [[ $# -ge 2 ]] || usage 2; timeout=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) cvm_log "unknown option: $1"; usage 2 ;;
@@ -79,9 +86,16 @@ if [[ -f "$dir/env" ]]; then
   fi
 fi
 bin_dir=$(cvm_kube_bin_dir)
-if ! cvm_have_binaries "$bin_dir"; then
+need=()
+if ((real_node)); then need=(--node); fi  # the kubelet too
+if ! cvm_have_binaries "$bin_dir" "${need[@]}"; then
   cvm_log "error: the control-plane binaries are not in $bin_dir."
   cvm_log "Build them once (as root, takes minutes): tests/cluster/ensure-control-plane.sh"
+  [[ "${CVM_REQUIRE_CLUSTER:-0}" == 1 ]] && exit 1
+  exit 3
+fi
+if ((real_node)) && ((EUID != 0)); then
+  cvm_log "error: --real-node needs root (containerd, runc, mounts, cgroups)"
   [[ "${CVM_REQUIRE_CLUSTER:-0}" == 1 ]] && exit 1
   exit 3
 fi
@@ -222,6 +236,9 @@ sign admin "/O=system:masters/CN=cvm-admin" "$client_ext" & jobs_pids+=($!)
 sign simulator "/O=system:masters/CN=cvm-node-simulator" "$client_ext" & jobs_pids+=($!)
 sign controller-manager "/CN=system:kube-controller-manager" "$client_ext" & jobs_pids+=($!)
 sign scheduler "/CN=system:kube-scheduler" "$client_ext" & jobs_pids+=($!)
+# The API server's identity towards kubelets (logs, exec of real-node pods).
+sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client_ext" \
+  & jobs_pids+=($!)
 # Service-account token signing key (RSA: RS256 tokens, as on most clusters).
 { openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" \
   && openssl_quiet pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"; } & jobs_pids+=($!)
@@ -342,6 +359,9 @@ launch kube-apiserver "$bin_dir/kube-apiserver" \
   --api-audiences=https://kubernetes.default.svc.cluster.local \
   --audit-policy-file="$dir/audit-policy.yaml" --audit-log-path="$logs/audit.log" \
   --audit-log-maxsize=500 --audit-log-maxbackup=1 \
+  --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" \
+  --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
+  --kubelet-preferred-address-types=InternalIP,Hostname \
   --event-ttl=1h --profiling=false
 wait_for kube-apiserver "$run/kube-apiserver.pid" admin_curl "$api/readyz"
 
@@ -362,10 +382,13 @@ launch kube-scheduler "$bin_dir/kube-scheduler" \
   --authorization-kubeconfig="$dir/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$sched_port" --port=0 --leader-elect=false \
   --kube-api-qps=100 --kube-api-burst=200
+simulator_extra=()
+# The real node's claims need real directories (made by the provisioner).
+if ((real_node)); then simulator_extra=(--volume-dir "$dir/volumes"); fi
 if [[ "$simulator" == 1 ]]; then
   launch simulator "$python" "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
     --cert-file "$pki/simulator.crt" --key-file "$pki/simulator.key" --config "$nodes_file" \
-    --ready-file "$run/simulator.ready"
+    --ready-file "$run/simulator.ready" "${simulator_extra[@]}"
 fi
 
 # The limited token user: read-only in namespace default (403 everywhere else).
@@ -421,6 +444,14 @@ CVM_SIMULATOR_PID=$(pid_of simulator)
 CVM_NODES=$node_names
 EOF
 mv "$dir/env.tmp" "$dir/env"
+
+if ((real_node)); then
+  step "starting the real node (tests/cluster/node/real-node.sh)"
+  "$here/node/real-node.sh" start "$dir" || failed_start "the real node did not start" "$logs/kubelet.log"
+  node_names=${node_names:+$node_names,}$(sed -n 's/^CVM_REAL_NODE=//p' "$dir/node/env")
+  { grep -v '^CVM_NODES=' "$dir/env"; cat "$dir/node/env"; echo "CVM_NODES=$node_names"; } >"$dir/env.tmp"
+  mv "$dir/env.tmp" "$dir/env"
+fi
 
 cvm_log "cluster ready in $(cvm_elapsed "$started")s: $api"
 cvm_log "  kubeconfig: $dir/kubeconfig (admin, client certificate), $dir/kubeconfig-token (tokens)"

@@ -30,6 +30,12 @@ fi
 
 ours() { cvm_pid_ours "$1" "$dir"; }
 
+# A real node first: its pods are deleted through the API server.
+if [[ -d "$dir/node" ]]; then
+  cvm_log "stopping the real node"
+  "$here/node/real-node.sh" stop "$dir" || cvm_log "stopping the real node failed; continuing"
+fi
+
 pids=()
 names=()
 # Clients first, etcd last.
