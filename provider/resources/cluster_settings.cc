@@ -38,22 +38,6 @@ using values::Value;
 constexpr char kTypeName[] = "cvm_cluster_settings";
 constexpr absl::Duration kOperationTimeout = absl::Minutes(5);
 
-Type HostPathType() {
-  return Type::Object({{"path", Type::String()}, {"read_only", Type::Bool()}});
-}
-
-std::vector<Attribute> HostPathAttributes() {
-  return {
-      Attribute("path", Type::String())
-          .Computed()
-          .Describe(
-              "Host path, mounted at the same path in the outer container."),
-      Attribute("read_only", Type::Bool())
-          .Computed()
-          .Describe("Whether the mount is read-only."),
-  };
-}
-
 const char kAmdReason[] =
     "CVMs support NVIDIA GPUs only: envbox passes only NVIDIA devices and "
     "libraries (nvidia, cuda, vulkan) into the workspace and Sysbox has no GPU "
@@ -174,7 +158,7 @@ schema::Schema BuildSchema(bool data_source) {
           Value::Bool(false),
           "Default for workspaces: a FUSE device (`/dev/fuse`) in the inner "
           "container."),
-      Attribute("host_path_mounts", Type::List(HostPathType()))
+      Attribute("host_path_mounts", Type::List(HostPathObjectType()))
           .Computed()
           .Nested(NestedObject::Nesting::kList, HostPathAttributes())
           .DescribeMarkdown(
@@ -253,15 +237,6 @@ const schema::Schema& ResourceSchema() {
 const schema::Schema& DataSourceSchema() {
   static const schema::Schema* s = new schema::Schema(BuildSchema(true));
   return *s;
-}
-
-Value HostPathsValue(const std::vector<HostPathMount>& mounts) {
-  std::vector<Value> items;
-  for (const HostPathMount& m : mounts) {
-    items.push_back(Value::Object({{"path", Value::String(m.path)},
-                                   {"read_only", Value::Bool(m.read_only)}}));
-  }
-  return Value::List(HostPathType(), std::move(items));
 }
 
 Value FactsValue(const ClusterFacts& facts, Value object) {
@@ -454,9 +429,9 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(
 // True when a setting that shapes workspace pods differs between `prior` and
 // `planned` (or is not known yet).
 bool WorkspacesSeeChange(const Value& prior, const Value& planned) {
-  for (const char* name : {"caching", "auto_load_shiftfs", "gpu_vendor",
-                           "docker_bridge_cidr", "tun", "fuse", "pod_security",
-                           "manage_namespace", "runtime_class"}) {
+  for (const char* name :
+       {"caching", "auto_load_shiftfs", "gpu_vendor", "docker_bridge_cidr",
+        "tun", "fuse", "pod_security", "manage_namespace", "runtime_class"}) {
     if (!Attr(planned, name).IsWhollyKnown() ||
         !Attr(prior, name).EqualIgnoringRefinements(Attr(planned, name))) {
       return true;
@@ -722,7 +697,8 @@ class ClusterSettingsResource final : public framework::Resource {
     // settings as they were.
     absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     std::vector<std::string> in_use;
-    if (!CheckNoWorkspaces(request.prior_state, &response->diagnostics, &in_use)) {
+    if (!CheckNoWorkspaces(request.prior_state, &response->diagnostics,
+                           &in_use)) {
       return;
     }
     const ClusterSettings s = SettingsFromValue(request.prior_state);
@@ -771,7 +747,8 @@ class ClusterSettingsResource final : public framework::Resource {
             "Namespace Kept",
             absl::StrCat("Namespace ", s.namespace_name,
                          " was created by these settings but still holds "
-                         "workspace data (", absl::StrJoin(in_use, ", "),
+                         "workspace data (",
+                         absl::StrJoin(in_use, ", "),
                          "), so it was not deleted. Delete it by hand if that "
                          "is what you want."));
       } else if (owned.created_namespace) {
@@ -869,7 +846,8 @@ class ClusterSettingsResource final : public framework::Resource {
       return false;
     }
     *in_use = *workspaces;
-    if (workspaces->empty() || BoolAttr(prior, "force_destroy").value_or(false)) {
+    if (workspaces->empty() ||
+        BoolAttr(prior, "force_destroy").value_or(false)) {
       return true;
     }
     diags->AddError(
@@ -912,7 +890,8 @@ class ClusterSettingsResource final : public framework::Resource {
     ClusterSettings s = SettingsFromValue(planned);
     const absl::Time deadline = absl::Now() + kOperationTimeout;
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
-    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
+    const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts,
+                                   false};
     bool wrote_anything = false;
     auto finish = [&]() {
       response->private_state = owned->Serialize();

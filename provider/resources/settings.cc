@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/settings.h"
 
@@ -40,7 +41,9 @@ nlohmann::json SettingsConfigMap(const ClusterSettings& s) {
   for (const auto& [k, v] : s.runtime_class_node_selector) node_selector[k] = v;
   nlohmann::json mounts = nlohmann::json::array();
   for (const HostPathMount& m : s.HostPaths()) {
-    mounts.push_back({{"path", m.path}, {"read_only", m.read_only}});
+    mounts.push_back({{"path", m.path},
+                      {"mount_path", m.mount_path},
+                      {"read_only", m.read_only}});
   }
   nlohmann::json cm = {
       {"apiVersion", "v1"},

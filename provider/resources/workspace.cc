@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/workspace.h"
 
@@ -59,15 +60,6 @@ absl::Duration Timeout(const Value& object, const char* which,
     if (seconds.ok()) return absl::Seconds(*seconds);
   }
   return fallback;
-}
-
-Value HostPathsValue(const std::vector<HostPathMount>& mounts) {
-  std::vector<Value> items;
-  for (const HostPathMount& m : mounts) {
-    items.push_back(Value::Object({{"path", Value::String(m.path)},
-                                   {"read_only", Value::Bool(m.read_only)}}));
-  }
-  return Value::List(HostPathObjectType(), std::move(items));
 }
 
 kube::ObjectRef PodRef(const WorkspaceSpec& s) {
@@ -309,16 +301,19 @@ class WorkspaceResource final : public framework::Resource {
           StringAttr(Attr(prior, "home"), "size");
       const std::optional<std::string> after =
           StringAttr(Attr(planned, "home"), "size");
-      absl::StatusOr<long double> old_bytes = ParseQuantity(before.value_or(""));
+      absl::StatusOr<long double> old_bytes =
+          ParseQuantity(before.value_or(""));
       absl::StatusOr<long double> new_bytes = ParseQuantity(after.value_or(""));
       if (before && after && old_bytes.ok() && new_bytes.ok() &&
           *new_bytes < *old_bytes) {
         response->diagnostics.AddAttributeError(
-            values::Path().Attr("home").Attr("size"), "Home Volume Cannot Shrink",
-            absl::StrCat("Kubernetes cannot make a claim smaller: home.size is ",
-                         *before, " and cannot become ", *after,
-                         ". Keep the size, or recreate the workspace (which "
-                         "deletes its home volume)."));
+            values::Path().Attr("home").Attr("size"),
+            "Home Volume Cannot Shrink",
+            absl::StrCat(
+                "Kubernetes cannot make a claim smaller: home.size is ",
+                *before, " and cannot become ", *after,
+                ". Keep the size, or recreate the workspace (which "
+                "deletes its home volume)."));
         return;
       }
     }
@@ -660,7 +655,8 @@ class WorkspaceResource final : public framework::Resource {
           relabel, {conn.field_manager + "-retain", /*force=*/true, false},
           {deadline, conn.cancel.get()});
       if (!st.ok() && !absl::IsNotFound(st.status())) {
-        response->diagnostics.AddStatus("Unable to Delete Workspace", st.status());
+        response->diagnostics.AddStatus("Unable to Delete Workspace",
+                                        st.status());
       }
     }
   }

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/workspace_model.h"
 
@@ -92,6 +93,14 @@ std::string HostPathVolumeName(const std::string& path) {
   return name;
 }
 
+// Where envbox mode mounts `mounts` entry i in the outer container: a direct
+// child of /home/, so that envbox gives it to the workspace user (its
+// isHomeDir rule; any other source goes to the inner root, mode 02755, which
+// the user cannot write). The leading dot keeps it apart from any user's home.
+std::string EnvboxMountSource(size_t i) {
+  return absl::StrCat("/home/.cvm-mount-", i);
+}
+
 void AddCommonPodFields(const WorkspaceSpec& spec, nlohmann::json* pod) {
   nlohmann::json& s = (*pod)["spec"];
   s["restartPolicy"] = "Never";
@@ -130,8 +139,8 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
   std::vector<std::string> coder_mounts = {home + ":" + home};
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const WorkspaceMount& m = spec.mounts[i];
-    coder_mounts.push_back(absl::StrCat("/var/lib/cvm/mounts/", i, ":",
-                                        m.target, m.read_only ? ":ro" : ""));
+    coder_mounts.push_back(absl::StrCat(EnvboxMountSource(i), ":", m.target,
+                                        m.read_only ? ":ro" : ""));
   }
   env.push_back(EnvValue("CODER_MOUNTS", absl::StrJoin(coder_mounts, ",")));
   std::vector<std::string> inner_envs;
@@ -172,7 +181,7 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
       {{"name", "sysbox"}, {"mountPath", "/var/lib/sysbox"}},
   });
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
-    mounts.push_back(HomeMount(absl::StrCat("/var/lib/cvm/mounts/", i),
+    mounts.push_back(HomeMount(EnvboxMountSource(i),
                                absl::StrCat("mounts/", spec.mounts[i].source)));
   }
   nlohmann::json volumes = nlohmann::json::array({
@@ -181,20 +190,17 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
       {{"name", "sysbox"}, {"emptyDir", nlohmann::json::object()}},
   });
   *host_paths = settings.HostPaths();
-  auto add_host_path = [&](const HostPathMount& hp,
-                           const std::string& mount_path) {
-    const std::string volume = HostPathVolumeName(hp.path);
-    volumes.push_back({{"name", volume}, {"hostPath", {{"path", hp.path}}}});
-    nlohmann::json m = {{"name", volume}, {"mountPath", mount_path}};
-    if (hp.read_only) m["readOnly"] = true;
-    mounts.push_back(m);
-  };
-  for (const HostPathMount& hp : *host_paths) add_host_path(hp, hp.path);
   if (gpu) {
     // The host's driver libraries; envbox bind-mounts the NVIDIA ones into
     // the inner container from CODER_USR_LIB_DIR.
-    host_paths->push_back({spec.gpu_lib_dir, true});
-    add_host_path(host_paths->back(), kEnvboxGpuLibMount);
+    host_paths->push_back({spec.gpu_lib_dir, kEnvboxGpuLibMount, true});
+  }
+  for (const HostPathMount& hp : *host_paths) {
+    const std::string volume = HostPathVolumeName(hp.path);
+    volumes.push_back({{"name", volume}, {"hostPath", {{"path", hp.path}}}});
+    nlohmann::json m = {{"name", volume}, {"mountPath", hp.mount_path}};
+    if (hp.read_only) m["readOnly"] = true;
+    mounts.push_back(m);
   }
 
   nlohmann::json container = {
@@ -228,6 +234,58 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
   if (spec.host_ipc) pod["spec"]["hostIPC"] = true;
   AddCommonPodFields(spec, &pod);
   return pod;
+}
+
+// The postStart hook of a systemd workspace: once systemd is up, the
+// bootstrap script runs in a login shell of the workspace user. `su -` resets
+// the environment, so the agent's variables (the token, the URL, `env`) are
+// named to keep with --whitelist-environment (util-linux su, as in Debian,
+// Ubuntu and Fedora images): names on the command line, never values. The
+// log is the user's own, mode 0600.
+std::string SystemdBootstrapHook(const WorkspaceSpec& spec) {
+  std::vector<std::string> keep;
+  if (spec.has_agent_token) keep.push_back("CODER_AGENT_TOKEN");
+  if (!spec.agent_url.empty()) keep.push_back("CODER_AGENT_URL");
+  for (const auto& [name, value] : spec.env) keep.push_back(name);
+  const std::string log = "/var/log/cvm-bootstrap.log";
+  return absl::StrCat(
+      "until systemctl is-system-running --quiet || "
+      "[ \"$(systemctl is-system-running)\" = degraded ]; do sleep 1; done; "
+      "(umask 077; : >",
+      log, "); chown ", spec.inner_username, ": ", log, "; nohup su ",
+      keep.empty()
+          ? ""
+          : absl::StrCat("--whitelist-environment=", absl::StrJoin(keep, ","),
+                         " "),
+      "- ", spec.inner_username, " -c \"$CVM_BOOTSTRAP\" >>", log, " 2>&1 &");
+}
+
+// Gives the workspace user its home and its writable `mounts` (the kubelet
+// creates sub-paths as root, mode 0755): `chown user:` of each mount point
+// before the workspace starts. Not recursive: the user owns what it creates
+// below, so every start costs one chown per mount, whatever the volume holds.
+nlohmann::json HomeOwnerContainer(const WorkspaceSpec& spec,
+                                  const nlohmann::json& mounts,
+                                  const nlohmann::json& resources) {
+  nlohmann::json command = {"chown", spec.inner_username + ":"};
+  nlohmann::json owned = nlohmann::json::array();
+  for (const nlohmann::json& m : mounts) {
+    if (m.value("readOnly", false) || m["mountPath"] == "/var/lib/docker") {
+      continue;
+    }
+    command.push_back(m["mountPath"]);
+    owned.push_back(m);
+  }
+  nlohmann::json c = {
+      {"name", "home-owner"},
+      {"image", spec.inner_image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"command", command},
+      {"volumeMounts", owned},
+  };
+  // The same resources as the workspace keep the pod's QoS class.
+  if (!resources.empty()) c["resources"] = resources;
+  return c;
 }
 
 nlohmann::json SysboxPod(const WorkspaceSpec& spec,
@@ -266,20 +324,10 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
   if (spec.systemd) {
     container["command"] = {"/sbin/init"};
     if (!spec.bootstrap_script.empty()) {
-      // The agent starts once systemd is up, as the workspace user.
       container["lifecycle"] = {
           {"postStart",
            {{"exec",
-             {{"command",
-               {"sh", "-c",
-                absl::StrCat(
-                    "until systemctl is-system-running --quiet || "
-                    "[ \"$(systemctl is-system-running)\" = degraded ]; "
-                    "do sleep 1; done; "
-                    "nohup su - ",
-                    spec.inner_username,
-                    " -c \"$CVM_BOOTSTRAP\" >/var/log/cvm-bootstrap.log 2>&1 "
-                    "&")}}}}}}};
+             {{"command", {"sh", "-c", SystemdBootstrapHook(spec)}}}}}}};
       container["env"].push_back(
           EnvValue("CVM_BOOTSTRAP", spec.bootstrap_script));
     }
@@ -295,6 +343,7 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
   nlohmann::json pod_spec = {
       {"runtimeClassName", settings.runtime_class_name},
       {"securityContext", {{"runAsUser", 0}, {"fsGroup", 0}}},
+      {"initContainers", {HomeOwnerContainer(spec, mounts, resources)}},
       {"containers", {container}},
       {"volumes",
        {{{"name", "home"},
@@ -338,8 +387,11 @@ std::string PodSpecHash(const nlohmann::json& pod) {
     stripped["metadata"].erase("labels");
     stripped["metadata"].erase("annotations");
   }
-  if (stripped.contains("spec") && stripped["spec"].contains("containers")) {
-    for (nlohmann::json& c : stripped["spec"]["containers"]) c.erase("image");
+  if (stripped.contains("spec")) {
+    for (const char* list : {"containers", "initContainers"}) {
+      if (!stripped["spec"].contains(list)) continue;
+      for (nlohmann::json& c : stripped["spec"][list]) c.erase("image");
+    }
   }
   return Sha256Hex(stripped.dump()).substr(0, 16);
 }
@@ -409,7 +461,7 @@ std::vector<HostPathMount> HostPathsOfPod(const nlohmann::json& pod) {
       }
     }
   }
-  std::map<std::string, bool> read_only;
+  std::map<std::string, HostPathMount> mounted;  // by volume name
   if (spec.contains("containers") && spec["containers"].is_array()) {
     for (const nlohmann::json& c : spec["containers"]) {
       if (!c.is_object() || c.value("name", "") != "dev" ||
@@ -418,16 +470,21 @@ std::vector<HostPathMount> HostPathsOfPod(const nlohmann::json& pod) {
       }
       for (const nlohmann::json& m : c["volumeMounts"]) {
         if (m.is_object() && m.contains("name") && m["name"].is_string()) {
-          read_only[m["name"].get<std::string>()] =
-              m.contains("readOnly") && m["readOnly"].is_boolean() &&
-              m["readOnly"].get<bool>();
+          HostPathMount& hp = mounted[m["name"].get<std::string>()];
+          if (m.contains("mountPath") && m["mountPath"].is_string()) {
+            hp.mount_path = m["mountPath"].get<std::string>();
+          }
+          hp.read_only = m.contains("readOnly") && m["readOnly"].is_boolean() &&
+                         m["readOnly"].get<bool>();
         }
       }
     }
   }
   for (const std::string& name : order) {
-    if (read_only.count(name) == 0) continue;
-    out.push_back({volume_paths[name], read_only[name]});
+    auto it = mounted.find(name);
+    if (it == mounted.end()) continue;
+    it->second.path = volume_paths[name];
+    out.push_back(it->second);
   }
   return out;
 }

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The workspace model: WorkspaceSpec (what a cvm_workspace asks for, read
 // from its configuration, plan or state) and Render, which turns a spec and
@@ -106,8 +107,8 @@ RenderedWorkspace Render(const WorkspaceSpec& spec,
                          const std::string& config_annotation);
 
 // The hash stored on the pod: SHA-256 over the pod with the fields
-// Kubernetes can change in place (labels, annotations, container images)
-// removed, as 16 hex digits.
+// Kubernetes can change in place (labels, annotations, the images of
+// containers and init containers) removed, as 16 hex digits.
 std::string PodSpecHash(const nlohmann::json& pod);
 
 // Lower-case hex SHA-256 of `text`.

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/workspace_schema.h"
 
@@ -53,10 +54,10 @@ schema::Validator IsSubPath() {
     const std::string& s = v.AsString();
     if (s.empty() || s[0] == '/' || absl::StrContains(s, "..") ||
         s.find_first_of(",:") != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          QuoteValue(s),
-          " must be a relative directory inside the home volume, "
-          "without '..', ',' or ':' (e.g. \"projects\")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(QuoteValue(s),
+                       " must be a relative directory inside the home volume, "
+                       "without '..', ',' or ':' (e.g. \"projects\")"));
     }
     return absl::OkStatus();
   };
@@ -273,9 +274,7 @@ schema::Schema BuildSchema(bool manifest) {
               "1.30 with containerd >= 2.0.5)."),
       Attribute("host_path_mounts", Type::List(HostPathObjectType()))
           .Computed()
-          .Nested(NestedObject::Nesting::kList,
-                  {Attribute("path", Type::String()).Computed(),
-                   Attribute("read_only", Type::Bool()).Computed()})
+          .Nested(NestedObject::Nesting::kList, HostPathAttributes())
           .DescribeMarkdown(
               "Host paths the pod mounts, from the cluster settings' "
               "table (and the GPU library directory)."),
@@ -523,17 +522,13 @@ void CheckQuantities(const Value& config, const std::string& block, bool cpu,
   if (!cpu && (absl::EndsWith(*limit, "G") || absl::EndsWith(*limit, "M"))) {
     diags->AddAttributeWarning(
         Path::FromAttr(block).Attr("limit"), "Decimal Memory Unit",
-        absl::StrCat(
-            QuoteValue(*limit), " uses a decimal unit (1G = 10^9 bytes); write \"",
-            *limit, "i\" for binary units if that is what you meant."));
+        absl::StrCat(QuoteValue(*limit),
+                     " uses a decimal unit (1G = 10^9 bytes); write \"", *limit,
+                     "i\" for binary units if that is what you meant."));
   }
 }
 
 }  // namespace
-
-Type HostPathObjectType() {
-  return Type::Object({{"path", Type::String()}, {"read_only", Type::Bool()}});
-}
 
 const schema::Schema& WorkspaceResourceSchema() {
   static const schema::Schema* s = new schema::Schema(BuildSchema(false));
@@ -604,7 +599,8 @@ void ValidateWorkspaceConfig(const Value& config, Diagnostics* diags) {
             absl::StrCat(
                 "Files placed in /tmp of a CVM vanish once it boots (systemd "
                 "mounts a fresh /tmp). Mount ",
-                QuoteValue(*target), " somewhere else, e.g. under /opt or /home."));
+                QuoteValue(*target),
+                " somewhere else, e.g. under /opt or /home."));
       }
       for (const char* priv : kPrivateTargets) {
         if (UnderPath(*target, priv)) {

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The schemas of cvm_workspace and cvm_workspace_manifest, and the
 // configuration rules both share (domain.md V1-V28 that need no cluster:
@@ -21,9 +22,6 @@ const schema::Schema& WorkspaceManifestSchema();
 // are skipped (never an error).
 void ValidateWorkspaceConfig(const values::Value& config,
                              framework::Diagnostics* diags);
-
-// The type of host_path_mounts elements.
-values::Type HostPathObjectType();
 
 }  // namespace cvm::resources
 

@@ -48,16 +48,16 @@ WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 
 ROWS = {
     # caching, auto_load_shiftfs -> host_path_mounts
-    "off": (False, False, [{"path": "/usr/src", "read_only": True},
-                           {"path": "/lib/modules", "read_only": True}]),
-    "cached": (True, False, [{"path": "/usr/src", "read_only": True},
-                             {"path": "/lib/modules", "read_only": True},
-                             {"path": "/var/run", "read_only": True},
-                             {"path": "/var/lib", "read_only": False}]),
-    "shiftfs": (True, True, [{"path": "/usr/src", "read_only": False},
-                             {"path": "/lib/modules", "read_only": False},
-                             {"path": "/var/run", "read_only": True},
-                             {"path": "/var/lib", "read_only": False}]),
+    "off": (False, False, [{"path": "/usr/src", "mount_path": "/usr/src", "read_only": True},
+                           {"path": "/lib/modules", "mount_path": "/lib/modules", "read_only": True}]),
+    "cached": (True, False, [{"path": "/usr/src", "mount_path": "/usr/src", "read_only": True},
+                             {"path": "/lib/modules", "mount_path": "/lib/modules", "read_only": True},
+                             {"path": "/var/run", "mount_path": "/mnt/host/var/run", "read_only": True},
+                             {"path": "/var/lib", "mount_path": "/mnt/host/var/lib", "read_only": False}]),
+    "shiftfs": (True, True, [{"path": "/usr/src", "mount_path": "/usr/src", "read_only": False},
+                             {"path": "/lib/modules", "mount_path": "/lib/modules", "read_only": False},
+                             {"path": "/var/run", "mount_path": "/mnt/host/var/run", "read_only": True},
+                             {"path": "/var/lib", "mount_path": "/mnt/host/var/lib", "read_only": False}]),
 }
 SETTINGS = ("caching", "auto_load_shiftfs", "gpu_vendor", "docker_bridge_cidr", "tun",
             "fuse")

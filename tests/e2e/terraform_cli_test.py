@@ -178,8 +178,9 @@ class ClusterPlanTest(unittest.TestCase):
         plan = d.plan_json()
         planned = plan["resource_changes"][0]["change"]["after"]
         self.assertEqual(planned["host_path_mounts"],
-                         [{"path": "/usr/src", "read_only": True},
-                          {"path": "/lib/modules", "read_only": True}])
+                         [{"path": "/usr/src", "mount_path": "/usr/src", "read_only": True},
+                          {"path": "/lib/modules", "mount_path": "/lib/modules",
+                           "read_only": True}])
         self.assertIsNone(planned.get("agent_token"))
         self.assertNotIn(SECRET_TOKEN, json.dumps(plan))
 

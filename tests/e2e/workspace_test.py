@@ -44,12 +44,13 @@ INNER_IMAGE = "docker.io/codercom/enterprise-base:ubuntu"
 HAS_CLUSTER = os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"),
                                           "env"))
 
-# The cluster settings table: (caching, auto_load_shiftfs) -> host paths.
-ROW_OFF = [("/usr/src", True), ("/lib/modules", True)]
-ROW_CACHED = [("/usr/src", True), ("/lib/modules", True), ("/var/run", True),
-              ("/var/lib", False)]
-ROW_SHIFTFS = [("/usr/src", False), ("/lib/modules", False), ("/var/run", True),
-               ("/var/lib", False)]
+# The cluster settings table: (caching, auto_load_shiftfs) -> host paths
+# (node path, path in the outer container, read-only).
+ROW_OFF = [("/usr/src", "/usr/src", True), ("/lib/modules", "/lib/modules", True)]
+ROW_CACHED = ROW_OFF + [("/var/run", "/mnt/host/var/run", True),
+                        ("/var/lib", "/mnt/host/var/lib", False)]
+ROW_SHIFTFS = [("/usr/src", "/usr/src", False), ("/lib/modules", "/lib/modules", False),
+               ("/var/run", "/mnt/host/var/run", True), ("/var/lib", "/mnt/host/var/lib", False)]
 
 
 def suffix():
@@ -92,7 +93,8 @@ def quoted(text):
 
 
 def host_paths_of(pod):
-    """[(path, readOnly)] of the hostPath volumes of container dev, in volume order."""
+    """[(path, mountPath, readOnly)] of the hostPath volumes of container dev, in
+    volume order."""
     spec = pod["spec"]
     mounts = {m["name"]: m for c in spec["containers"] if c["name"] == "dev"
               for m in c.get("volumeMounts", [])}
@@ -100,12 +102,12 @@ def host_paths_of(pod):
     for v in spec.get("volumes", []):
         if "hostPath" in v:
             m = mounts[v["name"]]
-            out.append((v["hostPath"]["path"], bool(m.get("readOnly", False))))
+            out.append((v["hostPath"]["path"], m["mountPath"], bool(m.get("readOnly", False))))
     return out
 
 
 def state_host_paths(values):
-    return [(m["path"], m["read_only"]) for m in values["host_path_mounts"]]
+    return [(m["path"], m["mount_path"], m["read_only"]) for m in values["host_path_mounts"]]
 
 
 def container(pod, name="dev"):
@@ -295,7 +297,7 @@ resource "cvm_cluster_settings" "sysbox" {{
         for label in ("off", "cached", "sysbox"):
             self.assertRegex(planned[f"cvm_workspace.{label}"],
                              r"host_path_mounts\s+= \(known after apply\)")
-        self.assertIn('path      = "/var/run"', planned["cvm_workspace.shiftfs"])
+        self.assertIn('mount_path = "/mnt/host/var/run"', planned["cvm_workspace.shiftfs"])
         d.apply()
 
         for label, ns, row in (("off", ns_off, ROW_OFF), ("cached", ns_cached, ROW_CACHED),
@@ -810,7 +812,7 @@ output "host_path_mounts" {
         self.assertEqual([o["kind"] for o in objects], ["Pod", "PersistentVolumeClaim"])
         pod, claim = objects
         self.assertRegex(outputs["pod_yaml"]["value"], r"(?m)^kind: \"?Pod\"?$")
-        self.assertEqual([(m["path"], m["read_only"]) for m in outputs["host_path_mounts"]["value"]],
+        self.assertEqual(state_host_paths({"host_path_mounts": outputs["host_path_mounts"]["value"]}),
                          ROW_CACHED)
         # The same pod: spec, labels and annotations (the resource's hash also
         # covers the agent token, so only that annotation may differ).

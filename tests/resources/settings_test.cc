@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/settings.h"
 
@@ -67,7 +68,7 @@ TEST(SettingsConfigMapTest, DefaultSettingsAsAConfigMap) {
       "runtime_class_node_selector": "{\"sysbox-runtime\":\"running\"}",
       "runtime_class_manage": "false",
       "force_destroy": "false",
-      "host_path_mounts": "[{\"path\":\"/usr/src\",\"read_only\":true},{\"path\":\"/lib/modules\",\"read_only\":true}]"
+      "host_path_mounts": "[{\"mount_path\":\"/usr/src\",\"path\":\"/usr/src\",\"read_only\":true},{\"mount_path\":\"/lib/modules\",\"path\":\"/lib/modules\",\"read_only\":true}]"
     }
   })");
   EXPECT_EQ(SettingsConfigMap(s), want);
@@ -89,10 +90,14 @@ TEST(SettingsConfigMapTest, EveryDataValueIsAString) {
 TEST(SettingsConfigMapTest, HostPathMountsFollowTheSettings) {
   ClusterSettings s = NonDefaultSettings();
   EXPECT_EQ(SettingsConfigMap(s)["data"]["host_path_mounts"],
-            "[{\"path\":\"/usr/src\",\"read_only\":false},"
-            "{\"path\":\"/lib/modules\",\"read_only\":false},"
-            "{\"path\":\"/var/run\",\"read_only\":true},"
-            "{\"path\":\"/var/lib\",\"read_only\":false}]");
+            "[{\"mount_path\":\"/usr/src\",\"path\":\"/usr/src\","
+            "\"read_only\":false},"
+            "{\"mount_path\":\"/lib/modules\",\"path\":\"/lib/modules\","
+            "\"read_only\":false},"
+            "{\"mount_path\":\"/mnt/host/var/run\",\"path\":\"/var/run\","
+            "\"read_only\":true},"
+            "{\"mount_path\":\"/mnt/host/var/lib\",\"path\":\"/var/lib\","
+            "\"read_only\":false}]");
 }
 
 TEST(SettingsFromConfigMapTest, RoundTrips) {

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "provider/resources/workspace_model.h"
 
@@ -120,6 +121,8 @@ TEST(RenderEnvboxTest, HostPathsOfEachTableRow) {
                             {"hostPath", {{"path", "/lib/modules"}}}};
   const json var_run = {{"name", "host-var-run"},
                         {"hostPath", {{"path", "/var/run"}}}};
+  // The node's /var/run and /var/lib under /mnt/host: at their own paths
+  // they would shadow the container's /run and /var/lib (host_paths.h).
   const json var_lib = {{"name", "host-var-lib"},
                         {"hostPath", {{"path", "/var/lib"}}}};
   auto ro = [](const std::string& name, const std::string& path) {
@@ -134,27 +137,30 @@ TEST(RenderEnvboxTest, HostPathsOfEachTableRow) {
        false,
        {usr_src, lib_modules},
        {ro("host-usr-src", "/usr/src"), ro("host-lib-modules", "/lib/modules")},
-       {{"/usr/src", true}, {"/lib/modules", true}}},
+       {{"/usr/src", "/usr/src", true},
+        {"/lib/modules", "/lib/modules", true}}},
       {"caching on",
        true,
        false,
        {usr_src, lib_modules, var_run, var_lib},
        {ro("host-usr-src", "/usr/src"), ro("host-lib-modules", "/lib/modules"),
-        ro("host-var-run", "/var/run"), rw("host-var-lib", "/var/lib")},
-       {{"/usr/src", true},
-        {"/lib/modules", true},
-        {"/var/run", true},
-        {"/var/lib", false}}},
+        ro("host-var-run", "/mnt/host/var/run"),
+        rw("host-var-lib", "/mnt/host/var/lib")},
+       {{"/usr/src", "/usr/src", true},
+        {"/lib/modules", "/lib/modules", true},
+        {"/var/run", "/mnt/host/var/run", true},
+        {"/var/lib", "/mnt/host/var/lib", false}}},
       {"caching and auto-loaded shiftfs",
        true,
        true,
        {usr_src, lib_modules, var_run, var_lib},
        {rw("host-usr-src", "/usr/src"), rw("host-lib-modules", "/lib/modules"),
-        ro("host-var-run", "/var/run"), rw("host-var-lib", "/var/lib")},
-       {{"/usr/src", false},
-        {"/lib/modules", false},
-        {"/var/run", true},
-        {"/var/lib", false}}},
+        ro("host-var-run", "/mnt/host/var/run"),
+        rw("host-var-lib", "/mnt/host/var/lib")},
+       {{"/usr/src", "/usr/src", false},
+        {"/lib/modules", "/lib/modules", false},
+        {"/var/run", "/mnt/host/var/run", true},
+        {"/var/lib", "/mnt/host/var/lib", false}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -185,9 +191,10 @@ TEST(RenderEnvboxTest, Gpu) {
             json({{"name", "host-usr-lib-x86-64-linux-gnu"},
                   {"mountPath", "/var/coder/usr/lib"},
                   {"readOnly", true}}));
-  const std::vector<HostPathMount> want = {{"/usr/src", true},
-                                           {"/lib/modules", true},
-                                           {"/usr/lib/x86_64-linux-gnu", true}};
+  const std::vector<HostPathMount> want = {
+      {"/usr/src", "/usr/src", true},
+      {"/lib/modules", "/lib/modules", true},
+      {"/usr/lib/x86_64-linux-gnu", "/var/coder/usr/lib", true}};
   EXPECT_EQ(r.host_paths, want);
   EXPECT_EQ(HostPathsOfPod(r.pod), want);
 }
@@ -200,7 +207,8 @@ TEST(RenderEnvboxTest, GpuLibraryDirectoryIsConfigurable) {
   EXPECT_EQ(HostPathVolumes(r.pod).back(),
             json({{"name", "host-usr-lib64"},
                   {"hostPath", {{"path", "/usr/lib64"}}}}));
-  EXPECT_EQ(r.host_paths.back(), (HostPathMount{"/usr/lib64", true}));
+  EXPECT_EQ(r.host_paths.back(),
+            (HostPathMount{"/usr/lib64", "/var/coder/usr/lib", true}));
   // Volume names must be DNS labels whatever the path looks like.
   spec.gpu_lib_dir = "/opt/NVIDIA/Lib_64/" + std::string(80, 'x');
   r = RenderSpec(spec);
@@ -208,7 +216,7 @@ TEST(RenderEnvboxTest, GpuLibraryDirectoryIsConfigurable) {
   EXPECT_THAT(name, MatchesRegex("host-opt-nvidia-lib-64-x+"));
   EXPECT_EQ(name.size(), 63u);
   EXPECT_EQ(HostPathsOfPod(r.pod).back(),
-            (HostPathMount{spec.gpu_lib_dir, true}));
+            (HostPathMount{spec.gpu_lib_dir, "/var/coder/usr/lib", true}));
 }
 
 TEST(RenderEnvboxTest, NoGpu) {
@@ -245,7 +253,7 @@ TEST(RenderEnvboxTest, FullEnvContract) {
     {"name": "CODER_AGENT_URL", "value": "https://coder.example.com"},
     {"name": "CODER_BOOTSTRAP_SCRIPT", "value": "#!/bin/sh\nexec coder agent\n"},
     {"name": "CODER_MOUNTS",
-     "value": "/home/alice:/home/alice,/var/lib/cvm/mounts/0:/opt/projects,/var/lib/cvm/mounts/1:/opt/data:ro"},
+     "value": "/home/alice:/home/alice,/home/.cvm-mount-0:/opt/projects,/home/.cvm-mount-1:/opt/data:ro"},
     {"name": "CODER_INNER_ENVS", "value": "A_VAR,B_VAR,KUBERNETES_*,MY_ENV"},
     {"name": "CODER_DOCKER_BRIDGE_CIDR", "value": "10.20.0.0/24"},
     {"name": "CODER_ADD_TUN", "value": "true"},
@@ -262,14 +270,16 @@ TEST(RenderEnvboxTest, FullEnvContract) {
   ])");
   EXPECT_EQ(Dev(r.pod)["env"], want);
   // Every extra mount's source is backed by a volumeMount of the outer
-  // container (V8), rw so envbox can chown it.
+  // container (V8), rw so envbox can chown it, and is a direct child of
+  // /home/: envbox gives those to the workspace user (its isHomeDir rule),
+  // any other source to the inner root, which the user cannot write.
   EXPECT_THAT(Dev(r.pod)["volumeMounts"],
               Contains(json({{"name", "home"},
-                             {"mountPath", "/var/lib/cvm/mounts/0"},
+                             {"mountPath", "/home/.cvm-mount-0"},
                              {"subPath", "mounts/projects"}})));
   EXPECT_THAT(Dev(r.pod)["volumeMounts"],
               Contains(json({{"name", "home"},
-                             {"mountPath", "/var/lib/cvm/mounts/1"},
+                             {"mountPath", "/home/.cvm-mount-1"},
                              {"subPath", "mounts/data/ro"}})));
 }
 
@@ -472,6 +482,52 @@ TEST(RenderSysboxTest, UnprivilegedPodWithRuntimeClassAndUserNamespace) {
               ElementsAre("CODER_AGENT_TOKEN", "CODER_AGENT_URL"));
 }
 
+// The kubelet creates the home sub-path (and each `mounts` one) as root,
+// mode 0755: an init container of the inner image hands the writable ones
+// to the workspace user before it starts, one chown per mount point.
+TEST(RenderSysboxTest, InitContainerGivesTheUserItsHomeAndWritableMounts) {
+  WorkspaceSpec spec = BaseSpec();
+  spec.mode = "sysbox";
+  spec.inner_username = "alice";
+  spec.mounts = {{"projects", "/opt/projects", false}, {"ro", "/opt/ro", true}};
+  const json pod = RenderSpec(spec).pod;
+  ASSERT_EQ(pod["spec"]["initContainers"].size(), 1u);
+  EXPECT_EQ(pod["spec"]["initContainers"][0], json::parse(R"({
+      "name": "home-owner",
+      "image": "docker.io/codercom/enterprise-base:ubuntu",
+      "imagePullPolicy": "IfNotPresent",
+      "command": ["chown", "alice:", "/home/alice", "/opt/projects"],
+      "volumeMounts": [
+        {"name": "home", "mountPath": "/home/alice", "subPath": "home"},
+        {"name": "home", "mountPath": "/opt/projects", "subPath": "mounts/projects"}],
+      "resources": {"limits": {"cpu": "2", "memory": "4Gi"}}})"));
+}
+
+// su - starts a login shell that clears the environment: the hook names the
+// agent's variables to keep, never their values (the token must not reach
+// a command line).
+TEST(RenderSysboxTest, BootstrapHookKeepsTheAgentsVariablesByName) {
+  WorkspaceSpec spec = BaseSpec();
+  spec.mode = "sysbox";
+  spec.bootstrap_script = "exec coder agent";
+  spec.agent_url = "https://coder.example.com";
+  spec.env = {{"B_VAR", "2"}, {"A_VAR", "1"}};
+  const std::string hook =
+      Dev(RenderSpec(spec).pod)["lifecycle"]["postStart"]["exec"]["command"][2];
+  EXPECT_THAT(hook,
+              HasSubstr("nohup su --whitelist-environment=CODER_AGENT_TOKEN,"
+                        "CODER_AGENT_URL,A_VAR,B_VAR - coder -c "
+                        "\"$CVM_BOOTSTRAP\" >>/var/log/cvm-bootstrap.log"));
+  EXPECT_THAT(hook, HasSubstr("(umask 077; : >/var/log/cvm-bootstrap.log); "
+                              "chown coder: /var/log/cvm-bootstrap.log"));
+  spec.has_agent_token = false;
+  spec.agent_url.clear();
+  spec.env.clear();
+  const std::string bare =
+      Dev(RenderSpec(spec).pod)["lifecycle"]["postStart"]["exec"]["command"][2];
+  EXPECT_THAT(bare, HasSubstr("nohup su - coder -c"));
+}
+
 TEST(RenderSysboxTest, HostUsersInsteadOfTheAnnotation) {
   WorkspaceSpec spec = BaseSpec();
   spec.mode = "sysbox";
@@ -514,7 +570,7 @@ TEST(RenderSysboxTest, CommandDependsOnSystemdAndTheBootstrapScript) {
           dev["lifecycle"]["postStart"]["exec"]["command"][2]
               .get<std::string>();
       EXPECT_THAT(hook, HasSubstr("systemctl is-system-running"));
-      EXPECT_THAT(hook, HasSubstr("su - coder -c \"$CVM_BOOTSTRAP\""));
+      EXPECT_THAT(hook, HasSubstr("- coder -c \"$CVM_BOOTSTRAP\""));
       EXPECT_THAT(dev["env"], Contains(json({{"name", "CVM_BOOTSTRAP"},
                                              {"value", "coder agent"}})));
     }
@@ -711,7 +767,7 @@ TEST(HostPathsOfPodTest, ReadsLivePods) {
              {"name": "home", "mountPath": "/home/coder"}
            ]}
          ]}})"),
-       {{"/b", false}, {"/a", true}, {"/c", false}}},
+       {{"/b", "/b", false}, {"/a", "/x/a", true}, {"/c", "/c", false}}},
       {"malformed entries are skipped",
        json::parse(R"({"spec": {
          "volumes": [1, {"name": 2, "hostPath": {"path": "/n"}},
@@ -719,7 +775,7 @@ TEST(HostPathsOfPodTest, ReadsLivePods) {
                      {"name": "ok", "hostPath": {"path": "/ok"}}],
          "containers": [{"name": "dev", "volumeMounts": [
            7, {"name": "ok", "readOnly": "yes"}, {"name": "p"}]}]}})"),
-       {{"/ok", false}}},
+       {{"/ok", "", false}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

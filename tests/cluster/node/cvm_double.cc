@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // Test doubles for the real test node (tests/cluster/node/README.md), one
 // static binary chosen by the name it is run as:
@@ -16,9 +17,9 @@
 // Secrets (the agent token, the pull secret) appear only as SHA-256 hashes.
 
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <openssl/sha.h>
-#include <grp.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -64,7 +65,8 @@ std::string Errno(int err) { return std::strerror(err); }
 
 std::string Sha256Hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         digest);
   std::string hex;
   for (unsigned char b : digest) {
     static constexpr char kDigits[] = "0123456789abcdef";
@@ -111,8 +113,8 @@ bool ReadFile(const std::string& path, std::string* out) {
 }
 
 bool WriteFile(const std::string& path, const std::string& text, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        mode);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return false;
   const bool ok = ::write(fd, text.data(), text.size()) ==
                   static_cast<ssize_t>(text.size());
@@ -140,8 +142,10 @@ int TryWrite(const std::string& dir) {
   }
   if (errno != EOPNOTSUPP && errno != EISDIR) return errno;
   // File systems without O_TMPFILE: a named file, removed at once.
-  const std::string probe = dir + "/.cvm-double-probe-" + std::to_string(getpid());
-  const int named = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const std::string probe =
+      dir + "/.cvm-double-probe-" + std::to_string(getpid());
+  const int named =
+      ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (named < 0) return errno;
   ::close(named);
   ::unlink(probe.c_str());
@@ -152,7 +156,8 @@ int TryWrite(const std::string& dir) {
 int TryWriteAs(const std::string& dir, uid_t uid, gid_t gid) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 ||
+        ::setuid(uid) != 0) {
       ::_exit(125);
     }
     ::_exit(TryWrite(dir) == 0 ? 0 : 1);
@@ -244,8 +249,9 @@ class EnvboxDouble {
     // envbox sets -1000 so its daemons outlive the workspace under memory
     // pressure; a machine without CAP_SYS_RESOURCE refuses it (reported only).
     report["oom_score_adj"] =
-        WriteFile("/proc/self/oom_score_adj", "-1000", 0644) ? "-1000"
-                                                             : "refused: " + Errno(errno);
+        WriteFile("/proc/self/oom_score_adj", "-1000", 0644)
+            ? "-1000"
+            : "refused: " + Errno(errno);
     report["ok"] = errors_.empty();
     report["errors"] = errors_;
     PrintReport(report);
@@ -298,11 +304,13 @@ class EnvboxDouble {
       Fail("CODER_DOCKER_BRIDGE_CIDR=" + cidr + " is IPv6: envbox panics");
     }
     // What reaches the inner container (cli/docker.go defaultContainerEnvs).
-    std::vector<std::string> inner = {"CODER_AGENT_TOKEN=" + Env("CODER_AGENT_TOKEN")};
+    std::vector<std::string> inner = {"CODER_AGENT_TOKEN=" +
+                                      Env("CODER_AGENT_TOKEN")};
     std::string subsystem = Env("CODER_AGENT_SUBSYSTEM");
     inner.push_back("CODER_AGENT_SUBSYSTEM=" +
                     (subsystem.empty() ? "envbox" : "envbox," + subsystem));
-    for (std::string& e : envbox::SelectInnerEnvs(Env("CODER_INNER_ENVS"), env)) {
+    for (std::string& e :
+         envbox::SelectInnerEnvs(Env("CODER_INNER_ENVS"), env)) {
       inner.push_back(std::move(e));
     }
     (*report)["inner_env"] = EnvObject(inner);
@@ -314,7 +322,8 @@ class EnvboxDouble {
       Fail("dockerd args: custom mtu: get eth0: " + Errno(errno));
       return;
     }
-    while (!mtu.empty() && (mtu.back() == '\n' || mtu.back() == ' ')) mtu.pop_back();
+    while (!mtu.empty() && (mtu.back() == '\n' || mtu.back() == ' '))
+      mtu.pop_back();
     (*report)["eth0_mtu"] = mtu;
   }
 
@@ -328,14 +337,19 @@ class EnvboxDouble {
     step("/run/sysbox", MakeDirs("/run/sysbox"));
     step("/run/sysbox/sysmgr.sock", ListenUnix("/run/sysbox/sysmgr.sock"));
     step("/run/sysbox/sysfs.sock", ListenUnix("/run/sysbox/sysfs.sock"));
-    step("/var/lib/sysbox", MakeDirs("/var/lib/sysbox") ?: TryWrite("/var/lib/sysbox"));
+    step("/var/lib/sysbox",
+         MakeDirs("/var/lib/sysbox") ?: TryWrite("/var/lib/sysbox"));
     step("/var/lib/sysboxfs", MakeDirs("/var/lib/sysboxfs"));
     step("/var/run/docker", MakeDirs("/var/run/docker"));
     step("/var/run/docker.sock", ListenUnix("/var/run/docker.sock"));
     step("/var/run/docker.pid",
-         WriteFile("/var/run/docker.pid", std::to_string(getpid()), 0644) ? 0 : errno);
-    step("/var/lib/docker/100000.100000", MakeDirs("/var/lib/docker/100000.100000"));
-    step("/var/lib/containers", MakeDirs("/var/lib/containers") ?: TryWrite("/var/lib/containers"));
+         WriteFile("/var/run/docker.pid", std::to_string(getpid()), 0644)
+             ? 0
+             : errno);
+    step("/var/lib/docker/100000.100000",
+         MakeDirs("/var/lib/docker/100000.100000"));
+    step("/var/lib/containers",
+         MakeDirs("/var/lib/containers") ?: TryWrite("/var/lib/containers"));
     (*report)["runtime_files"] = files;
   }
 
@@ -351,8 +365,10 @@ class EnvboxDouble {
       }
       return std::nullopt;
     }
-    (*report)["inner_user"] = {{"name", user->name}, {"uid", user->uid},
-                               {"gid", user->gid}, {"home", user->home}};
+    (*report)["inner_user"] = {{"name", user->name},
+                               {"uid", user->uid},
+                               {"gid", user->gid},
+                               {"home", user->home}};
     return user;
   }
 
@@ -370,9 +386,11 @@ class EnvboxDouble {
     const std::map<std::string, bool> points = MountPoints();
     json out = json::array();
     for (const envbox::Mount& m : *mounts) {
-      json j = {{"source", m.source}, {"target", m.target}, {"read_only", m.read_only},
+      json j = {{"source", m.source},
+                {"target", m.target},
+                {"read_only", m.read_only},
                 {"private", envbox::IsPrivateMount(m)}};
-      struct stat st{};
+      struct stat st {};
       if (::stat(m.source.c_str(), &st) != 0) {
         Fail("mount source " + m.source + ": " + Errno(errno));
         out.push_back(j);
@@ -414,8 +432,9 @@ class EnvboxDouble {
         j["inner_user_writable"] =
             TryWriteAs(inner, user.uid + envbox::kUserNamespaceOffset,
                        user.gid + envbox::kUserNamespaceOffset) == 0;
-        j["inner_root_writable"] = TryWriteAs(inner, envbox::kUserNamespaceOffset,
-                                              envbox::kUserNamespaceOffset) == 0;
+        j["inner_root_writable"] =
+            TryWriteAs(inner, envbox::kUserNamespaceOffset,
+                       envbox::kUserNamespaceOffset) == 0;
       }
       if (m.target == user.home && err == 0) RecordBoot(inner, user, report);
       out.push_back(j);
@@ -430,19 +449,20 @@ class EnvboxDouble {
     const std::string file = home + "/.cvm-double-boots";
     std::string before;
     ReadFile(file, &before);
-    const std::string line = Env("HOSTNAME") + " " +
-                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count()) +
-                             "\n";
+    const std::string line =
+        Env("HOSTNAME") + " " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) +
+        "\n";
     if (!WriteFile(file, before + line, 0644)) {
       Fail("write " + file + ": " + Errno(errno));
       return;
     }
     ::chown(file.c_str(), user.uid + envbox::kUserNamespaceOffset,
             user.gid + envbox::kUserNamespaceOffset);
-    (*report)["home_boots"] = static_cast<int>(
-        std::count(before.begin(), before.end(), '\n') + 1);
+    (*report)["home_boots"] =
+        static_cast<int>(std::count(before.begin(), before.end(), '\n') + 1);
   }
 
   // Each host path the outer pod may mount: whether it is a mount point
@@ -450,8 +470,9 @@ class EnvboxDouble {
   void ReportHostPaths(json* report) {
     const std::map<std::string, bool> points = MountPoints();
     json out = json::object();
-    for (const char* path : {"/usr/src", "/lib/modules", "/mnt/host/var/run",
-                             "/mnt/host/var/lib", "/var/run", "/run", "/var/lib"}) {
+    for (const char* path :
+         {"/usr/src", "/lib/modules", "/mnt/host/var/run", "/mnt/host/var/lib",
+          "/var/run", "/run", "/var/lib"}) {
       std::string resolved = path;
       char buf[PATH_MAX];
       if (::realpath(path, buf) != nullptr) resolved = buf;
@@ -466,7 +487,8 @@ class EnvboxDouble {
     }
     (*report)["host_paths"] = out;
     (*report)["service_account_token"] =
-        ::access("/var/run/secrets/kubernetes.io/serviceaccount/token", R_OK) == 0;
+        ::access("/var/run/secrets/kubernetes.io/serviceaccount/token", R_OK) ==
+        0;
   }
 
   std::vector<std::string> errors_;
@@ -514,10 +536,11 @@ int Agent(int argc, char** argv) {
   report["cwd"] = ::getcwd(cwd, sizeof(cwd)) ? cwd : "";
   report["env"] = EnvObject(Environ());
   std::string state;
-  report["system_state_at_start"] =
-      ReadFile(kSystemState, &state) ? state.substr(0, state.find('\n')) : "offline";
+  report["system_state_at_start"] = ReadFile(kSystemState, &state)
+                                        ? state.substr(0, state.find('\n'))
+                                        : "offline";
   const std::string home = Env("HOME");
-  struct stat st{};
+  struct stat st {};
   if (!home.empty() && ::stat(home.c_str(), &st) == 0) {
     report["home_owner"] = {{"uid", st.st_uid}, {"gid", st.st_gid}};
   }

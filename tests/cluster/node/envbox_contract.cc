@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 
 #include "tests/cluster/node/envbox_contract.h"
 
@@ -20,8 +21,10 @@ std::vector<std::string_view> Split(std::string_view text, char sep) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -69,10 +72,10 @@ Owner MountOwner(const Mount& m, uint32_t inner_uid, uint32_t inner_gid) {
 }
 
 std::optional<bool> ParseGoBool(std::string_view text) {
-  static const std::set<std::string_view> kTrue = {"1", "t", "T", "TRUE",
-                                                   "true", "True"};
-  static const std::set<std::string_view> kFalse = {"0", "f", "F", "FALSE",
-                                                    "false", "False"};
+  static const std::set<std::string_view> kTrue = {"1",    "t",    "T",
+                                                   "TRUE", "true", "True"};
+  static const std::set<std::string_view> kFalse = {"0",     "f",     "F",
+                                                    "FALSE", "false", "False"};
   if (kTrue.count(text)) return true;
   if (kFalse.count(text)) return false;
   return std::nullopt;
@@ -97,11 +100,10 @@ std::vector<std::string> SelectInnerEnvs(
       const size_t eq = entry.find('=');
       if (eq == std::string::npos) continue;
       const std::string_view key(entry.data(), eq);
-      const bool match =
-          !filter.empty() && filter.back() == '*'
-              ? key.substr(0, filter.size() - 1) ==
-                    filter.substr(0, filter.size() - 1)
-              : key == filter;
+      const bool match = !filter.empty() && filter.back() == '*'
+                             ? key.substr(0, filter.size() - 1) ==
+                                   filter.substr(0, filter.size() - 1)
+                             : key == filter;
       if (match) selected.push_back(entry);
     }
   }

@@ -1,4 +1,5 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
+// MPL-2.0
 //
 // The envbox double must apply envbox's rules exactly; these cases are the
 // ones envbox's own tests (cli/docker_test.go, integration/docker_test.go)
@@ -17,13 +18,16 @@ using ::testing::IsEmpty;
 
 TEST(ParseMountsTest, DefaultsComeFirstThenEachEntry) {
   std::string error;
-  auto mounts = ParseMounts("/home/coder:/home/coder,/var/secrets:/secrets:ro", &error);
+  auto mounts =
+      ParseMounts("/home/coder:/home/coder,/var/secrets:/secrets:ro", &error);
   ASSERT_TRUE(mounts.has_value()) << error;
-  EXPECT_THAT(*mounts,
-              ElementsAre(Mount{"/var/lib/coder/docker", "/var/lib/docker", false},
-                          Mount{"/var/lib/coder/containers", "/var/lib/containers", false},
-                          Mount{"/home/coder", "/home/coder", false},
-                          Mount{"/var/secrets", "/secrets", true}));
+  EXPECT_THAT(
+      *mounts,
+      ElementsAre(
+          Mount{"/var/lib/coder/docker", "/var/lib/docker", false},
+          Mount{"/var/lib/coder/containers", "/var/lib/containers", false},
+          Mount{"/home/coder", "/home/coder", false},
+          Mount{"/var/secrets", "/secrets", true}));
 }
 
 TEST(ParseMountsTest, OnlyTheLiteralRoIsReadOnly) {
