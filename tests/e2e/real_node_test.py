@@ -24,9 +24,9 @@ What is checked:
   * envbox mode: a `mounts` entry is writable by the workspace user, a
     read_only one is not;
   * sysbox mode: the agent starts as the workspace user once systemd runs,
-    with the token, the URL and `env`, owns and can write its home and its
-    mounts, and no process command line or world-readable file shows the
-    token;
+    with the token, the URL and `env`; the user owns and can write its home
+    and its mounts; no process command line or world-readable file shows
+    the token;
   * a file in the home volume survives running = false then true; destroy
     leaves no container in containerd;
   * a missing image fails with the kubelet's own ErrImagePull events.
@@ -288,6 +288,10 @@ class RealNodeTest(unittest.TestCase):
         self.assertEqual(env.get("CODER_AGENT_URL"), AGENT_URL)
         self.assertEqual(env.get("FOO"), "bar")
         self.assertEqual(env.get("HOME"), "/home/coder")
+
+    def test_sysbox_user_owns_and_can_write_its_home_and_mounts(self):
+        report = self.agent_report(self.ns["cached"], "sysbox")
+        self.assertEqual(report["uid"], 1000)
         self.assertEqual(report["home_owner"], {"uid": 1000, "gid": 1000})
         self.assertTrue(report["home_writable"])
         self.assertEqual(report["writable"], {"/home/coder": True, "/data": True})
