@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's main job, from nothing on a Debian bookworm machine: installs
 # the packages, builds or reuses the local Kubernetes control plane and starts
-# it, builds the provider and installs it into the implied filesystem mirror
-# (~/.terraform.d/plugins), then applies examples/quickstart against the
-# cluster and prints what was created.
+# it with one real node on this machine (containerd, runc and a kubelet:
+# tests/cluster/node), builds the provider and installs it into the implied
+# filesystem mirror (~/.terraform.d/plugins), then applies examples/quickstart
+# against the cluster and prints what was created and what the envbox test
+# double found inside the workspace pod that started.
 #
 #   release/run-example.sh           apply (again) and show
 #   release/run-example.sh destroy   destroy the example's objects
@@ -24,11 +26,20 @@ say "Building terraform-provider-cvm and installing it into ~/.terraform.d/plugi
 build_dir=${CVM_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCVM_MIRROR_DIR="$HOME/.terraform.d/plugins" >/dev/null
-cmake --build "$build_dir" --target install-mirror
+cmake --build "$build_dir" --target install-mirror cvm-double
 
 cluster_dir=${CVM_CLUSTER_DIR:-/tmp/cvm-cluster}
-say "Starting the local control plane in $cluster_dir"
-tests/cluster/start.sh "$cluster_dir"
+say "Starting the local control plane and a real node in $cluster_dir"
+# The quickstart's pod really runs: on a node of this machine, with the
+# envbox test double under envbox's image name (no registry is reached).
+"${as_root[@]}" env CVM_DOUBLE_BINARY="$(cd "$build_dir" && pwd)/tests/cluster/cvm-double" \
+  tests/cluster/start.sh --nodes none --real-node "$cluster_dir"
+if ((${#as_root[@]})); then
+  # Started as root; terraform and show-workspaces.py run as you.
+  "${as_root[@]}" chown "$(id -u):$(id -g)" "$cluster_dir" "$cluster_dir/env" \
+    "$cluster_dir/kubeconfig" "$cluster_dir/pki" "$cluster_dir/pki/ca.crt" \
+    "$cluster_dir/pki/admin.crt" "$cluster_dir/pki/admin.key"
+fi
 
 work=${CVM_EXAMPLE_DIR:-/tmp/cvm-quickstart}
 mkdir -p "$work"
@@ -47,5 +58,5 @@ fi
 say "Applying examples/quickstart"
 terraform apply -auto-approve -input=false -no-color -var "kubeconfig=$cluster_dir/kubeconfig"
 
-say "What is in the cluster"
+say "What is in the cluster (and what runs in the workspace pod)"
 python3 "$root/release/show-workspaces.py" "$cluster_dir"

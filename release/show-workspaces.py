@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Prints the objects terraform-provider-cvm created in a cluster: every pod,
 claim, Secret and settings ConfigMap labelled as ours, with the host paths of
-each workspace pod. Usage: show-workspaces.py CLUSTER_DIR (tests/cluster)."""
+each workspace pod and, for a pod that runs on the real test node
+(tests/cluster/node), what the envbox test double found in it: the report it
+prints in the pod's log. Usage: show-workspaces.py CLUSTER_DIR (tests/cluster)."""
 
+import json
 import os
 import sys
 
@@ -35,9 +38,48 @@ def main():
                 mounts = {m["name"]: m for m in item["spec"]["containers"][0]["volumeMounts"]}
                 for volume in item["spec"].get("volumes", []):
                     if "hostPath" in volume:
-                        ro = mounts.get(volume["name"], {}).get("readOnly", False)
+                        m = mounts.get(volume["name"], {})
                         print(f"    hostPath {volume['hostPath']['path']:<14} "
-                              f"{'RO' if ro else 'RW'}")
+                              f"{'RO' if m.get('readOnly', False) else 'RW'} "
+                              f"at {m.get('mountPath')}")
+                if item["spec"].get("nodeName") == env.get("CVM_REAL_NODE"):
+                    print_report(api, meta["namespace"], meta["name"])
+
+
+REPORT_PREFIX = "CVM-DOUBLE-REPORT "
+
+
+def print_report(api, namespace, name):
+    """The envbox double's report from the pod's log (through the kubelet)."""
+    try:
+        log = api.request("GET", f"/api/v1/namespaces/{namespace}/pods/{name}/log",
+                          text=True)
+    except Exception as e:  # noqa: BLE001 - a pod still starting has no log
+        print(f"    (no log yet: {e})")
+        return
+    for line in log.splitlines():
+        if not line.startswith(REPORT_PREFIX):
+            continue
+        report = json.loads(line[len(REPORT_PREFIX):])
+        print(f"    the envbox double in it: {'contract holds' if report.get('ok') else 'FAILED'}"
+              + "".join(f"\n      error: {e}" for e in report.get("errors", [])))
+        for path, seen in report.get("host_paths", {}).items():
+            if seen.get("mount_point"):
+                print(f"      {path:<18} mounted, {'writable' if seen.get('writable') else 'read-only'}")
+        files = report.get("runtime_files", {})
+        print(f"      envbox's own files under /run and /var/lib: "
+              f"{sum(v == 'ok' for v in files.values())}/{len(files)} written")
+        variables = report.get("variables", {})
+        for key in ("CODER_AGENT_TOKEN", "CODER_CPUS", "CODER_MEMORY", "CODER_MOUNTS"):
+            if key in variables:
+                print(f"      {key}={variables[key]}")
+        for m in report.get("mounts", []):
+            if not m.get("private"):
+                print(f"      mount {m['source']} -> {m['target']}"
+                      f"{' (ro)' if m.get('read_only') else ''}: workspace user can "
+                      f"{'write' if m.get('inner_user_writable') else 'not write'}")
+        return
+    print("    (the double has not reported yet)")
 
 
 if __name__ == "__main__":

@@ -386,7 +386,8 @@ simulator_extra=()
 # The real node's claims need real directories (made by the provisioner).
 if ((real_node)); then simulator_extra=(--volume-dir "$dir/volumes"); fi
 if [[ "$simulator" == 1 ]]; then
-  launch simulator "$python" "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
+  # Without CVM_CLUSTER_DIR: the simulator would read DIR/env, not written yet.
+  launch simulator env -u CVM_CLUSTER_DIR "$python" "$here/node_simulator.py" --server "$api" --ca-file "$pki/ca.crt" \
     --cert-file "$pki/simulator.crt" --key-file "$pki/simulator.key" --config "$nodes_file" \
     --ready-file "$run/simulator.ready" "${simulator_extra[@]}"
 fi
