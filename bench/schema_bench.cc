@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // schema_bench: the start-up figures of issue 8 that need a gRPC client.
 // Starts the provider RUNS times the way Terraform does (cookie, protocol

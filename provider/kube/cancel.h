@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // CancelToken: a one-way "stop now" flag shared between the code that waits
 // (watches, retry back-offs, rate-limit waits, exec plugins) and the code

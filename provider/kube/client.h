@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // kube::Client: the provider's Kubernetes REST client. It gets, lists,
 // server-side-applies and deletes JSON objects named by ObjectRef (kinds.h),

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Clock: the time source of kube/ (rate limiter, retry back-off, waits,
 // credential expiry), behind an interface so tests can run hours of virtual

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Kubernetes API errors as absl::Status. A failed call's Status body
 // (kind: Status, reason, message, details.causes) becomes a Status with a

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The table of Kubernetes resource kinds the provider talks to, and
 // ObjectRef, the {apiVersion, kind, namespace, name} address of one object.

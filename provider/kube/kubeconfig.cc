@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // yaml-cpp throws on syntax errors and on bad node access. The only yaml-cpp
 // calls are in YamlToJson/LoadYaml below, inside try/catch; the rest of the

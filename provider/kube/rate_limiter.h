@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // A token-bucket rate limiter (client-go's flowcontrol semantics): the
 // bucket holds up to `burst` tokens and refills at `qps` tokens per second;

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Counts the gRPC calls a server has in progress, through a server
 // interceptor. Serve uses it to stop promptly: grpc::Server::Shutdown(deadline)

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 
 // Start-up cost (issue 8): every OpenSSL 3.0 public- or private-key
 // decode builds an OSSL_DECODER context, some 3-5 million instructions

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The one-time TLS identity of a plugin process for go-plugin's AutoMTLS: a
 // fresh ECDSA key and a self-signed certificate built from go-plugin's own

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The environment a go-plugin client (Terraform) hands the provider process:
 // the magic cookie, the accepted protocol versions, the TCP port range, the

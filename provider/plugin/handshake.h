@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The text a plugin process prints to announce itself: go-plugin's handshake
 // line (normal mode) and the TF_REATTACH_PROVIDERS value (-debug mode).

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Where the plugin's gRPC server listens: a unix socket inside a private
 // (0700) temporary directory, or a 127.0.0.1 TCP port inside go-plugin's

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The go-plugin process contract, start to finish: the entry point main.cc
 // calls with the gRPC services the provider serves. Part of plugin/, which

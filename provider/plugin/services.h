@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // go-plugin's process-level gRPC services that every plugin serves next to
 // its own: plugin.GRPCController (Terraform's way to stop a plugin) and

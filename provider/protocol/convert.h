@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Conversions between tfplugin6 wire messages and framework-native types:
 // DynamicValue <-> values::Value, AttributePath <-> values::Path,

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The tfplugin6.Provider gRPC service: one thin handler per RPC that decodes
 // the request, calls framework::Server, and encodes the response. Every

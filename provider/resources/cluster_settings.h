@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // cvm_cluster_settings (resource and data source): how CVM workspaces run in
 // one namespace. The resource owns the settings ConfigMap, optionally the

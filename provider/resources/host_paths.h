@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The host paths an envbox workspace's outer pod mounts, as a function of
 // the namespace's cluster settings (Coder v1's CVM matrix), and where the

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The workspace model: WorkspaceSpec (what a cvm_workspace asks for, read
 // from its configuration, plan or state) and Render, which turns a spec and

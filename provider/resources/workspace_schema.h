@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The schemas of cvm_workspace and cvm_workspace_manifest, and the
 // configuration rules both share (domain.md V1-V28 that need no cluster:

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // kube::Client against the real local control plane of tests/cluster
 // (kube-apiserver 1.20.2 + etcd + controller manager + scheduler + node

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // CurlTransport over real TLS: certificates made with the openssl CLI and a
 // Python HTTPS server (testdata/tls_server.py) that counts connections.

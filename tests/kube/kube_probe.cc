@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // kube_probe: resolves a connection the way the provider does (provider
 // block options from flags, then KUBE_* variables, kubeconfig, in-cluster),

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Test helpers for starting a go-plugin process the way Terraform does
 // (fork/exec with pipes for stdout and stderr and a chosen environment),

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // A minimal plugin executable for the process tests and bench/startup.sh:
 // plugin::Serve with one extra service (a plugin.GRPCBroker whose StartStream

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Process tests for plugin::Serve: starts tests/plugin/plugin_test_server the
 // way Terraform starts a provider and checks the go-plugin contract from the

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // CheckAgainstCluster: the plan-time checks of cvm_cluster_settings that
 // need cluster facts. The end-to-end tests (tests/e2e/cluster_settings_test.py)

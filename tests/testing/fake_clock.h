@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // FakeClock: a kube::Clock whose time moves only when told to or when
 // someone sleeps on it (a sleep advances time at once and is recorded), so

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // FakeTransport: a kube::Transport for unit tests. It records every request,
 // answers from canned replies (queued per route, or a sticky default), and

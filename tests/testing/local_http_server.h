@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // LocalHttpServer: a tiny HTTP/1.1 server on 127.0.0.1 for transport tests.
 // Keep-alive connections, Content-Length request bodies, and responses that

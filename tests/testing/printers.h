@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // gtest printers for the value model and diagnostics, so that a failing
 // EXPECT_EQ shows {"a" = 1} or rule[0].port instead of raw bytes. Include

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // TempDir: a fresh directory under $TMPDIR (or /tmp), removed with its
 // contents when the object is destroyed. For tests that need real files

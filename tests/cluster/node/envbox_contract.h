@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The parts of envbox's start-up contract (coder/envbox cli/docker.go,
 // cli/cliflag) that the envbox test double applies exactly as envbox does:

@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // The envbox double must apply envbox's rules exactly; these cases are the
 // ones envbox's own tests (cli/docker_test.go, integration/docker_test.go)
