@@ -8,21 +8,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "provider/resources/json_access.h"
 
 namespace cvm::resources {
 namespace {
-
-std::string StringAt(const nlohmann::json& j,
-                     std::initializer_list<const char*> path) {
-  const nlohmann::json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return "";
-    auto it = cur->find(key);
-    if (it == cur->end()) return "";
-    cur = &*it;
-  }
-  return cur->is_string() ? cur->get<std::string>() : "";
-}
 
 bool IsSelinuxFamily(const std::string& os_image) {
   const std::string lower = absl::AsciiStrToLower(os_image);

@@ -16,6 +16,7 @@
 #include "provider/framework/value_access.h"
 #include "provider/kube/errors.h"
 #include "provider/resources/cluster_probe.h"
+#include "provider/resources/json_access.h"
 #include "provider/resources/provider.h"
 #include "provider/resources/validators.h"
 #include "provider/util/log.h"
@@ -358,28 +359,6 @@ struct Ownership {
   }
 };
 
-std::string StringField(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// j[key] when it is an object, else an empty object (never throws).
-const nlohmann::json& ObjectField(const nlohmann::json& j, const char* key) {
-  static const nlohmann::json* const kEmpty =
-      new nlohmann::json(nlohmann::json::object());
-  if (!j.is_object()) return *kEmpty;
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : *kEmpty;
-}
-
-std::map<std::string, std::string> StringMapField(const nlohmann::json& j) {
-  std::map<std::string, std::string> out;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
-  }
-  return out;
-}
-
 // The Pod Security level the namespace's labels give, as pod_security reads
 // back: `applied` (the level in state) while the enforce, warn and audit
 // labels all carry it; otherwise the first of them that differs (null when
@@ -389,17 +368,11 @@ Value PodSecurityFromLabels(const nlohmann::json& labels,
                             const std::string& applied) {
   for (const char* key :
        {kPodSecurityEnforce, kPodSecurityWarn, kPodSecurityAudit}) {
-    const std::string level = StringField(labels, key);
+    const std::string level = StringAt(labels, {key});
     if (level.empty()) return Value::Null(Type::String());
     if (level != applied) return Value::String(level);
   }
   return Value::String(applied);
-}
-
-bool IsTerminating(const nlohmann::json& object) {
-  const nlohmann::json& metadata = ObjectField(object, "metadata");
-  return metadata.contains("deletionTimestamp") &&
-         !metadata["deletionTimestamp"].is_null();
 }
 
 // Workspaces (by their label) that still have objects in `ns`.
@@ -412,10 +385,10 @@ absl::StatusOr<std::vector<std::string>> WorkspacesIn(
   list.page_size = 100;  // names only: one page of pods held at a time
   list.identity_only = true;
   list.on_item = [&names](nlohmann::json item) {
-    const nlohmann::json& metadata = ObjectField(item, "metadata");
-    const nlohmann::json& labels = ObjectField(metadata, "labels");
-    const std::string workspace = StringField(labels, kWorkspaceLabel);
-    names.insert(workspace.empty() ? StringField(metadata, "name") : workspace);
+    const nlohmann::json& metadata = ObjectAt(item, "metadata");
+    const nlohmann::json& labels = ObjectAt(metadata, "labels");
+    const std::string workspace = StringAt(labels, {kWorkspaceLabel});
+    names.insert(workspace.empty() ? StringAt(metadata, {"name"}) : workspace);
   };
   for (const char* kind : {"Pod", "PersistentVolumeClaim"}) {
     absl::StatusOr<kube::ListResult> items =
@@ -451,7 +424,7 @@ absl::StatusOr<std::vector<std::string>> RetainedHomesIn(
   list.page_size = 100;
   list.identity_only = true;
   list.on_item = [&names](nlohmann::json item) {
-    names.push_back(StringField(ObjectField(item, "metadata"), "name"));
+    names.push_back(StringAt(ObjectAt(item, "metadata"), {"name"}));
   };
   absl::StatusOr<kube::ListResult> claims =
       client.List("v1", "PersistentVolumeClaim", ns, list, opts);
@@ -607,7 +580,7 @@ class ClusterSettingsResource final : public framework::Resource {
     absl::StatusOr<nlohmann::json> namespace_object =
         conn.client->Get(NamespaceRef(ns), opts);
     if (absl::IsNotFound(namespace_object.status()) ||
-        (namespace_object.ok() && IsTerminating(*namespace_object))) {
+        (namespace_object.ok() && Terminating(*namespace_object))) {
       // The namespace is gone (or going): so are the settings.
       response->new_state = Value::Null(ResourceSchema().ImpliedType());
       return;
@@ -654,7 +627,7 @@ class ClusterSettingsResource final : public framework::Resource {
       state = state.WithAttr(
           "pod_security",
           PodSecurityFromLabels(
-              ObjectField(ObjectField(*namespace_object, "metadata"), "labels"),
+              ObjectAt(ObjectAt(*namespace_object, "metadata"), "labels"),
               s.pod_security));
     }
     if (s.manage_runtime_class && !Attr(state, "runtime_class").IsNull()) {
@@ -669,11 +642,11 @@ class ClusterSettingsResource final : public framework::Resource {
         return;
       } else {
         block = block.WithAttr("handler",
-                               Value::String(StringField(*rc, "handler")));
+                               Value::String(StringAt(*rc, {"handler"})));
         block = block.WithAttr(
             "node_selector",
-            framework::StringMap(StringMapField(
-                ObjectField(ObjectField(*rc, "scheduling"), "nodeSelector"))));
+            framework::StringMap(StringEntries(
+                ObjectAt(ObjectAt(*rc, "scheduling"), "nodeSelector"))));
       }
       state = state.WithAttr("runtime_class", block);
     }
@@ -918,7 +891,7 @@ class ClusterSettingsResource final : public framework::Resource {
       diags->AddStatus(summary, ns.status());
       return finish();
     }
-    if (ns.ok() && IsTerminating(*ns)) {
+    if (ns.ok() && Terminating(*ns)) {
       diags->AddAttributeError(
           Path::FromAttr("namespace"), "Namespace Is Being Deleted",
           absl::StrCat("Namespace ", s.namespace_name,
@@ -938,7 +911,7 @@ class ClusterSettingsResource final : public framework::Resource {
     if (s.manage_runtime_class) {
       const kube::ObjectRef ref = RuntimeClassRef(s.runtime_class_name);
       absl::StatusOr<nlohmann::json> rc = conn.client->Get(ref, opts);
-      if (rc.ok() && StringField(*rc, "handler") != s.runtime_class_handler) {
+      if (rc.ok() && StringAt(*rc, {"handler"}) != s.runtime_class_handler) {
         // The handler is immutable: a RuntimeClass we created is replaced;
         // anyone else's is left alone (the plan already said so).
         if (!owned->created_runtime_class) {
@@ -947,7 +920,7 @@ class ClusterSettingsResource final : public framework::Resource {
               "RuntimeClass Handler Mismatch",
               absl::StrCat("RuntimeClass ", s.runtime_class_name,
                            " exists with handler \"",
-                           StringField(*rc, "handler"),
+                           StringAt(*rc, {"handler"}),
                            "\" and was not created by this resource; a "
                            "RuntimeClass handler cannot be changed."));
           return finish();
@@ -1085,7 +1058,7 @@ void CheckAgainstCluster(const ClusterSettings& s, const ClusterFacts& facts,
     diags->AddWarning("Cluster Check", w);
   }
   if (rc.ok()) {
-    const std::string handler = StringField(*rc, "handler");
+    const std::string handler = StringAt(*rc, {"handler"});
     if (handler != s.runtime_class_handler &&
         !(s.manage_runtime_class && owns_runtime_class)) {
       diags->AddAttributeError(

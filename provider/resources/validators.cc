@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <regex>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -178,6 +179,26 @@ schema::Validator IsLabelMap() {
           ", is not a valid Kubernetes label value: use at most 63 letters, "
           "digits, '-', '_' or '.', starting and ending with a letter or "
           "digit (e.g. \"v1.2-beta\"), or an empty string"));
+    }
+    return absl::OkStatus();
+  };
+}
+
+schema::Validator IsEnvMap() {
+  return [](const Value& v) -> absl::Status {
+    if (!v.IsKnown()) return absl::OkStatus();
+    for (const auto& [key, value] : v.Entries()) {
+      const bool valid =
+          !key.empty() && !absl::ascii_isdigit(key[0]) &&
+          absl::c_all_of(key, [](char c) {
+            return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+          });
+      if (!valid) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "key ", QuoteValue(key),
+            " is not a valid environment variable name: use letters, digits, "
+            "'_', '-' and '.', not starting with a digit (e.g. \"MY_VAR\")"));
+      }
     }
     return absl::OkStatus();
   };

@@ -48,6 +48,11 @@ inline constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
 // names the offending key, as the framework only attaches the attribute's
 // path. Unknown values are skipped.
 schema::Validator IsLabelMap();
+// An environment map: every key a Kubernetes environment variable name
+// (letters, digits, '_', '-' and '.', not starting with a digit), which
+// also keeps it out of the lists the pod joins names into (CODER_INNER_ENVS,
+// the sysbox hook's kept variables). Unknown values are skipped.
+schema::Validator IsEnvMap();
 // An annotation map: keys are valid Kubernetes qualified names and all keys
 // plus all known values take at most kTotalAnnotationSizeLimit -
 // `reserved_bytes` bytes (`reserved_bytes`: what the provider adds to the

@@ -18,6 +18,8 @@
 #include "provider/resources/cluster_probe.h"
 #include "provider/resources/provider.h"
 #include "provider/resources/quantity.h"
+#include "provider/resources/json_access.h"
+#include "provider/resources/pod_status.h"
 #include "provider/resources/validators.h"
 #include "provider/resources/workspace_model.h"
 #include "provider/resources/workspace_schema.h"
@@ -40,10 +42,6 @@ constexpr char kTypeName[] = "cvm_workspace";
 
 // Attributes that describe the live pod rather than the configuration.
 constexpr const char* kVolatileAttributes[] = {"node_name", "phase"};
-
-// Container waiting reasons that no amount of waiting fixes.
-constexpr const char* kPermanentWaitReasons[] = {
-    "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError"};
 
 // The namespace's settings as read at plan or apply time.
 struct LoadedSettings {
@@ -71,82 +69,11 @@ kube::ObjectRef SecretRef(const WorkspaceSpec& s) {
   return {"v1", "Secret", s.namespace_name, s.SecretName()};
 }
 
-std::string JsonString(const nlohmann::json& j,
-                       std::initializer_list<const char*> path) {
-  const nlohmann::json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return "";
-    auto it = cur->find(key);
-    if (it == cur->end()) return "";
-    cur = &*it;
-  }
-  return cur->is_string() ? cur->get<std::string>() : "";
-}
-
-// The elements of the array at `key` of object `j` (empty when absent).
-const nlohmann::json& ArrayAt(const nlohmann::json& j, const char* key) {
-  static const nlohmann::json* const kEmpty =
-      new nlohmann::json(nlohmann::json::array());
-  if (!j.is_object()) return *kEmpty;
-  auto it = j.find(key);
-  return it != j.end() && it->is_array() ? *it : *kEmpty;
-}
-
-const nlohmann::json& ObjectAt(const nlohmann::json& j, const char* key) {
-  static const nlohmann::json* const kEmpty =
-      new nlohmann::json(nlohmann::json::object());
-  if (!j.is_object()) return *kEmpty;
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : *kEmpty;
-}
-
 std::string ContainerImage(const nlohmann::json& pod) {
   for (const nlohmann::json& c : ArrayAt(ObjectAt(pod, "spec"), "containers")) {
-    if (JsonString(c, {"name"}) == "dev") return JsonString(c, {"image"});
+    if (StringAt(c, {"name"}) == "dev") return StringAt(c, {"image"});
   }
   return "";
-}
-
-bool PodTerminated(const nlohmann::json& pod) {
-  const std::string phase = JsonString(pod, {"status", "phase"});
-  return phase == "Failed" || phase == "Succeeded";
-}
-
-bool PodDeleting(const nlohmann::json& pod) {
-  return !JsonString(pod, {"metadata", "deletionTimestamp"}).empty();
-}
-
-// Returns true when the pod is Ready; an error when it can never become
-// Ready (terminated, being deleted, or a container waits for a reason that
-// waiting does not fix, such as an invalid image name).
-absl::StatusOr<bool> PodReady(const nlohmann::json& pod) {
-  if (PodTerminated(pod)) {
-    const std::string message = JsonString(pod, {"status", "message"});
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the pod terminated (phase ", JsonString(pod, {"status", "phase"}), ")",
-        message.empty() ? "" : absl::StrCat(": ", message)));
-  }
-  if (PodDeleting(pod)) {
-    return absl::AbortedError("the pod is being deleted (by someone else)");
-  }
-  const nlohmann::json& status = ObjectAt(pod, "status");
-  for (const nlohmann::json& c : ArrayAt(status, "containerStatuses")) {
-    const std::string reason = JsonString(c, {"state", "waiting", "reason"});
-    for (const char* permanent : kPermanentWaitReasons) {
-      if (reason == permanent) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "container ", JsonString(c, {"name"}), " cannot start: ", reason,
-            ": ", JsonString(c, {"state", "waiting", "message"})));
-      }
-    }
-  }
-  for (const nlohmann::json& c : ArrayAt(status, "conditions")) {
-    if (JsonString(c, {"type"}) == "Ready" &&
-        JsonString(c, {"status"}) == "True") {
-      return true;
-    }
-  }
-  return false;
 }
 
 // "timeouts.create (10m)": the limit of an operation, as configured.
@@ -505,7 +432,7 @@ class WorkspaceResource final : public framework::Resource {
     if (imported) {
       // Imported: restore the arguments recorded on the claim.
       const std::string recorded =
-          claim.ok() ? JsonString(*claim, {"metadata", "annotations",
+          claim.ok() ? StringAt(*claim, {"metadata", "annotations",
                                            kConfigAnnotation})
                      : "";
       absl::StatusOr<Value> restored =
@@ -533,7 +460,7 @@ class WorkspaceResource final : public framework::Resource {
     // behind Terraform's back shows in the plan.
     if (secret.ok()) {
       std::string token;
-      absl::Base64Unescape(JsonString(*secret, {"data", kAgentTokenKey}),
+      absl::Base64Unescape(StringAt(*secret, {"data", kAgentTokenKey}),
                            &token);
       state =
           state.WithAttr("agent_token_sha256", Value::String(Sha256Hex(token)))
@@ -544,7 +471,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     if (claim.ok()) {
       const std::string size =
-          JsonString(*claim, {"spec", "resources", "requests", "storage"});
+          StringAt(*claim, {"spec", "resources", "requests", "storage"});
       const Value& home = Attr(state, "home");
       if (home.IsKnown() && !size.empty() &&
           !QuantitiesEqual(size, StringAttr(home, "size").value_or(""))) {
@@ -552,7 +479,7 @@ class WorkspaceResource final : public framework::Resource {
             state.WithAttr("home", home.WithAttr("size", Value::String(size)));
       }
     }
-    if (!pod.ok() || PodTerminated(*pod) || PodDeleting(*pod)) {
+    if (!pod.ok() || PodTerminated(*pod) || Terminating(*pod)) {
       // Stopped, or deleted or terminated behind Terraform's back: the plan
       // shows the pod coming back when running = true.
       state = state.WithAttr("running", Value::Bool(false))
@@ -579,13 +506,13 @@ class WorkspaceResource final : public framework::Resource {
       state =
           state.WithAttr("running", Value::Bool(true))
               .WithAttr("node_name",
-                        Value::String(JsonString(*pod, {"spec", "nodeName"})))
+                        Value::String(StringAt(*pod, {"spec", "nodeName"})))
               .WithAttr("phase",
-                        Value::String(JsonString(*pod, {"status", "phase"})))
+                        Value::String(StringAt(*pod, {"status", "phase"})))
               .WithAttr("host_path_mounts",
                         HostPathsValue(HostPathsOfPod(*pod)))
               .WithAttr("pod_spec_hash",
-                        Value::String(JsonString(
+                        Value::String(StringAt(
                             metadata, {"annotations", kSpecHashAnnotation})))
               .WithAttr(
                   "labels",
@@ -706,7 +633,7 @@ class WorkspaceResource final : public framework::Resource {
     out.settings = *s;
     out.settings.namespace_name = ns;
     out.stored = true;
-    out.platform = JsonString(*cm, {"data", "platform"});
+    out.platform = StringAt(*cm, {"data", "platform"});
     return out;
   }
 
@@ -736,8 +663,8 @@ class WorkspaceResource final : public framework::Resource {
           list.page_size = 100;
           list.identity_only = true;
           list.on_item = [&components](nlohmann::json claim) {
-            components[JsonString(claim, {"metadata", "name"})] =
-                JsonString(claim, {"metadata", "labels", kComponentLabel});
+            components[StringAt(claim, {"metadata", "name"})] =
+                StringAt(claim, {"metadata", "labels", kComponentLabel});
           };
           absl::StatusOr<kube::ListResult> found = conn.client->List(
               "v1", "PersistentVolumeClaim", ns, list,
@@ -800,7 +727,7 @@ class WorkspaceResource final : public framework::Resource {
     if (!Attr(prior, "host_path_mounts")
              .EqualIgnoringRefinements(Attr(planned, "host_path_mounts"))) {
       changed.push_back(
-          "host_path_mounts (the namespace's cluster settings changed)");
+          "host_path_mounts (from the namespace's cluster settings)");
     }
     if (!Attr(prior, "agent_token_sha256")
              .EqualIgnoringRefinements(Attr(planned, "agent_token_sha256"))) {
@@ -879,7 +806,7 @@ class WorkspaceResource final : public framework::Resource {
       }
       // Unreadable (no permission): the API server decides at apply.
       if (ns.ok())
-        level = JsonString(*ns, {"metadata", "labels", kPodSecurityEnforce});
+        level = StringAt(*ns, {"metadata", "labels", kPodSecurityEnforce});
     }
     if (spec.mode == "envbox") {
       if (level == "baseline" || level == "restricted") {
@@ -1019,15 +946,15 @@ class WorkspaceResource final : public framework::Resource {
     // Kubernetes changes labels, annotations and images of a running pod
     // in place; anything else needs a new pod.
     auto must_replace = [&](const nlohmann::json& p) {
-      return !spec.running || PodTerminated(p) || PodDeleting(p) ||
-             JsonString(p, {"metadata", "annotations", kSpecHashAnnotation}) !=
+      return !spec.running || PodTerminated(p) || Terminating(p) ||
+             StringAt(p, {"metadata", "annotations", kSpecHashAnnotation}) !=
                  pod_hash;
     };
     // Deletes exactly the pod `p` (not a successor) and waits until it is
     // gone.
     auto remove_pod = [&](const nlohmann::json& p) -> absl::Status {
       kube::DeleteOptions only_this_pod;
-      only_this_pod.uid = JsonString(p, {"metadata", "uid"});
+      only_this_pod.uid = StringAt(p, {"metadata", "uid"});
       absl::StatusOr<nlohmann::json> answer =
           conn.client->Delete(PodRef(spec), only_this_pod, opts);
       if (answer.ok()) {
@@ -1092,10 +1019,10 @@ class WorkspaceResource final : public framework::Resource {
       return fail();
     }
     auto with_pod = [&](const nlohmann::json& p) {
-      const std::string phase = JsonString(p, {"status", "phase"});
+      const std::string phase = StringAt(p, {"status", "phase"});
       state = state
                   .WithAttr("node_name",
-                            Value::String(JsonString(p, {"spec", "nodeName"})))
+                            Value::String(StringAt(p, {"spec", "nodeName"})))
                   .WithAttr("phase",
                             Value::String(phase.empty() ? "Pending" : phase));
     };

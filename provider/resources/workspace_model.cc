@@ -239,48 +239,50 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
 // bootstrap script runs in a login shell of the workspace user. `su -` resets
 // the environment, so the agent's variables (the token, the URL, `env`) are
 // named to keep with --whitelist-environment (util-linux su, as in Debian,
-// Ubuntu and Fedora images): names on the command line, never values. The
-// log is the user's own, mode 0600.
+// Ubuntu and Fedora images), and so is the script itself, which the shell
+// evaluates: names on command lines, never values. The log is the user's,
+// mode 0600. The user name is quoted (IsPosixUsername allows a '$').
 std::string SystemdBootstrapHook(const WorkspaceSpec& spec) {
   std::vector<std::string> keep;
   if (spec.has_agent_token) keep.push_back("CODER_AGENT_TOKEN");
   if (!spec.agent_url.empty()) keep.push_back("CODER_AGENT_URL");
   for (const auto& [name, value] : spec.env) keep.push_back(name);
+  keep.push_back("CVM_BOOTSTRAP");
+  const std::string user = absl::StrCat("'", spec.inner_username, "'");
   const std::string log = "/var/log/cvm-bootstrap.log";
   return absl::StrCat(
       "until systemctl is-system-running --quiet || "
       "[ \"$(systemctl is-system-running)\" = degraded ]; do sleep 1; done; "
-      "(umask 077; : >",
-      log, "); chown ", spec.inner_username, ": ", log, "; nohup su ",
-      keep.empty()
-          ? ""
-          : absl::StrCat("--whitelist-environment=", absl::StrJoin(keep, ","),
-                         " "),
-      "- ", spec.inner_username, " -c \"$CVM_BOOTSTRAP\" >>", log, " 2>&1 &");
+      "rm -f ", log, "; (umask 077; : >", log, "); chown ", user, ": ", log,
+      "; nohup su --whitelist-environment=", absl::StrJoin(keep, ","), " - ",
+      user, " -c 'eval \"$CVM_BOOTSTRAP\"' >>", log, " 2>&1 &");
 }
 
 // Gives the workspace user its home and its writable `mounts` (the kubelet
 // creates sub-paths as root, mode 0755): `chown user:` of each mount point
 // before the workspace starts. Not recursive: the user owns what it creates
-// below, so every start costs one chown per mount, whatever the volume holds.
+// below, so every start costs one chown per mount, whatever the volume
+// holds. Its output is its termination message, so a user missing from the
+// image is reported by name.
 nlohmann::json HomeOwnerContainer(const WorkspaceSpec& spec,
-                                  const nlohmann::json& mounts,
+                                  const nlohmann::json& home_mount,
                                   const nlohmann::json& resources) {
-  nlohmann::json command = {"chown", spec.inner_username + ":"};
-  nlohmann::json owned = nlohmann::json::array();
-  for (const nlohmann::json& m : mounts) {
-    if (m.value("readOnly", false) || m["mountPath"] == "/var/lib/docker") {
-      continue;
-    }
-    command.push_back(m["mountPath"]);
-    owned.push_back(m);
+  nlohmann::json command = {"chown", spec.inner_username + ":",
+                            home_mount["mountPath"]};
+  nlohmann::json mounts = {home_mount};
+  for (const WorkspaceMount& m : spec.mounts) {
+    if (m.read_only) continue;
+    command.push_back(m.target);
+    mounts.push_back(
+        HomeMount(m.target, absl::StrCat("mounts/", m.source)));
   }
   nlohmann::json c = {
       {"name", "home-owner"},
       {"image", spec.inner_image},
       {"imagePullPolicy", "IfNotPresent"},
       {"command", command},
-      {"volumeMounts", owned},
+      {"volumeMounts", mounts},
+      {"terminationMessagePolicy", "FallbackToLogsOnError"},
   };
   // The same resources as the workspace keep the pod's QoS class.
   if (!resources.empty()) c["resources"] = resources;
@@ -341,8 +343,10 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
   nlohmann::json annotations = Annotations(spec);
   nlohmann::json pod_spec = {
       {"runtimeClassName", settings.runtime_class_name},
-      {"securityContext", {{"runAsUser", 0}, {"fsGroup", 0}}},
-      {"initContainers", {HomeOwnerContainer(spec, mounts, resources)}},
+      // No fsGroup: the init container gives the user its mounts, where an
+      // fsGroup would have the kubelet walk every file at every start.
+      {"securityContext", {{"runAsUser", 0}}},
+      {"initContainers", {HomeOwnerContainer(spec, mounts[0], resources)}},
       {"containers", {container}},
       {"volumes",
        {{{"name", "home"},

@@ -161,7 +161,11 @@ schema::Schema BuildSchema(bool manifest) {
               "`coder_agent.main.init_script`."),
       Attribute("env", Type::Map(Type::String()))
           .Optional()
-          .Describe("Environment variables for the workspace."),
+          .Validate(IsEnvMap())
+          .DescribeMarkdown(
+              "Environment variables for the workspace. In `sysbox` mode "
+              "with systemd, the agent's login shell sets `HOME`, `SHELL`, "
+              "`USER`, `LOGNAME` and `PATH` itself."),
       Attribute("env_passthrough", Type::List(Type::String()))
           .Optional()
           .DescribeMarkdown("Names or `PREFIX*` patterns of outer-container "

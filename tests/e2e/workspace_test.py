@@ -524,7 +524,7 @@ resource "cvm_cluster_settings" "ns" {{
         text = flat(plan.output)
         self.assertIn("Warning: Workspace Pod Will Be Recreated", text)
         self.assertIn(f"Pod {ns}/toggle must be recreated", text)
-        self.assertIn("host_path_mounts (the namespace's cluster settings changed)", text)
+        self.assertIn("host_path_mounts (from the namespace's cluster settings)", text)
         self.assertIn('+ path = "/var/lib"', text)
         template.apply()
         pod = self.pod(ns, "toggle")

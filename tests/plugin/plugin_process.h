@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "provider/plugin/certificate.h"
+#include "tests/testing/status_matchers.h"  // IsOkAndHolds
 
 namespace cvm::testing {
 
@@ -121,15 +122,6 @@ absl::Status CallShutdown(const std::shared_ptr<grpc::Channel>& channel,
 
 // Converts a grpc::Status to an absl::Status with the same code and message.
 absl::Status ToAbsl(const grpc::Status& status);
-
-// Matches an OK absl::StatusOr<T> whose value matches `value_matcher`.
-MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status().ToString();
-    return false;
-  }
-  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
-}
 
 }  // namespace cvm::testing
 

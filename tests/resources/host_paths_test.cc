@@ -59,9 +59,8 @@ TEST(HostPathMountsTest, ShiftfsWithoutCachingKeepsKernelPathsReadOnly) {
 }
 
 // No mount lands on /run, /var/run, /var/lib or below them: envbox's dockerd
-// and Sysbox write there, and the kubelet puts the service-account token in
-// /var/run/secrets (a read-only /var/run there kept every cached pod from
-// starting on a real node).
+// and Sysbox write there, and the kubelet mounts the service-account token
+// at /var/run/secrets, which a read-only /var/run makes impossible.
 TEST(HostPathMountsTest, NothingShadowsTheContainersOwnRunAndVarLib) {
   for (bool caching : {false, true}) {
     for (bool shiftfs : {false, true}) {

@@ -221,6 +221,24 @@ TEST(IsLabelMapTest, QualifiedNameKeys) {
   }
 }
 
+TEST(IsEnvMapTest, KubernetesVariableNames) {
+  const schema::Validator v = IsEnvMap();
+  EXPECT_THAT(v(StringMap({{"MY_VAR", "1"},
+                           {"_x", ""},
+                           {"a.b-c", "2"},
+                           {"Path2", "3"}})),
+              IsOk());
+  // A comma or a space would split CODER_INNER_ENVS and the sysbox hook's
+  // list of kept names; the API server rejects the rest at apply.
+  for (const std::string key : {"", "1ABC", "A,B", "A B", "A=B", "$X"}) {
+    SCOPED_TRACE("key \"" + key + "\"");
+    EXPECT_THAT(v(StringMap({{"OK", "1"}, {key, "v"}})),
+                StatusIs(kInvalid, HasSubstr("key \"" + key +
+                                             "\" is not a valid environment "
+                                             "variable name")));
+  }
+}
+
 TEST(IsLabelMapTest, LabelValues) {
   const schema::Validator v = IsLabelMap();
   for (const std::string& value :

@@ -451,8 +451,9 @@ TEST(RenderSysboxTest, UnprivilegedPodWithRuntimeClassAndUserNamespace) {
   const RenderedWorkspace r = RenderSpec(spec, settings);
   const json& pod = r.pod;
   EXPECT_EQ(pod["spec"]["runtimeClassName"], "sysbox-custom");
-  EXPECT_EQ(pod["spec"]["securityContext"],
-            json({{"runAsUser", 0}, {"fsGroup", 0}}));
+  // No fsGroup: home-owner gives the user its mounts without the kubelet
+  // walking every file of the volume at every start.
+  EXPECT_EQ(pod["spec"]["securityContext"], json({{"runAsUser", 0}}));
   EXPECT_EQ(pod["spec"]["imagePullSecrets"],
             json::parse(R"([{"name": "regcred"}])"));
   EXPECT_EQ(pod["metadata"]["annotations"]["io.kubernetes.cri-o.userns-mode"],
@@ -499,6 +500,7 @@ TEST(RenderSysboxTest, InitContainerGivesTheUserItsHomeAndWritableMounts) {
       "volumeMounts": [
         {"name": "home", "mountPath": "/home/alice", "subPath": "home"},
         {"name": "home", "mountPath": "/opt/projects", "subPath": "mounts/projects"}],
+      "terminationMessagePolicy": "FallbackToLogsOnError",
       "resources": {"limits": {"cpu": "2", "memory": "4Gi"}}})"));
 }
 
@@ -513,18 +515,23 @@ TEST(RenderSysboxTest, BootstrapHookKeepsTheAgentsVariablesByName) {
   spec.env = {{"B_VAR", "2"}, {"A_VAR", "1"}};
   const std::string hook =
       Dev(RenderSpec(spec).pod)["lifecycle"]["postStart"]["exec"]["command"][2];
-  EXPECT_THAT(hook,
-              HasSubstr("nohup su --whitelist-environment=CODER_AGENT_TOKEN,"
-                        "CODER_AGENT_URL,A_VAR,B_VAR - coder -c "
-                        "\"$CVM_BOOTSTRAP\" >>/var/log/cvm-bootstrap.log"));
-  EXPECT_THAT(hook, HasSubstr("(umask 077; : >/var/log/cvm-bootstrap.log); "
-                              "chown coder: /var/log/cvm-bootstrap.log"));
+  // The script too: the login shell evaluates it, so not even the script
+  // is on a command line.
+  EXPECT_THAT(hook, HasSubstr("nohup su --whitelist-environment="
+                              "CODER_AGENT_TOKEN,CODER_AGENT_URL,A_VAR,B_VAR,"
+                              "CVM_BOOTSTRAP - 'coder' -c 'eval "
+                              "\"$CVM_BOOTSTRAP\"' >>/var/log/cvm-bootstrap.log"));
+  EXPECT_THAT(hook, HasSubstr("rm -f /var/log/cvm-bootstrap.log; "
+                              "(umask 077; : >/var/log/cvm-bootstrap.log); "
+                              "chown 'coder': /var/log/cvm-bootstrap.log"));
+  EXPECT_THAT(hook, Not(HasSubstr("exec coder agent")));
   spec.has_agent_token = false;
   spec.agent_url.clear();
   spec.env.clear();
   const std::string bare =
       Dev(RenderSpec(spec).pod)["lifecycle"]["postStart"]["exec"]["command"][2];
-  EXPECT_THAT(bare, HasSubstr("nohup su - coder -c"));
+  EXPECT_THAT(bare,
+              HasSubstr("nohup su --whitelist-environment=CVM_BOOTSTRAP - "));
 }
 
 TEST(RenderSysboxTest, HostUsersInsteadOfTheAnnotation) {
@@ -569,7 +576,7 @@ TEST(RenderSysboxTest, CommandDependsOnSystemdAndTheBootstrapScript) {
           dev["lifecycle"]["postStart"]["exec"]["command"][2]
               .get<std::string>();
       EXPECT_THAT(hook, HasSubstr("systemctl is-system-running"));
-      EXPECT_THAT(hook, HasSubstr("- coder -c \"$CVM_BOOTSTRAP\""));
+      EXPECT_THAT(hook, HasSubstr("- 'coder' -c 'eval \"$CVM_BOOTSTRAP\"'"));
       EXPECT_THAT(dev["env"], Contains(json({{"name", "CVM_BOOTSTRAP"},
                                              {"value", "coder agent"}})));
     }

@@ -5,7 +5,8 @@
 // assert the specific error.
 //
 //   EXPECT_THAT(DoIt(), IsOk());
-//   EXPECT_THAT(DoIt(), StatusIs(absl::StatusCode::kNotFound, HasSubstr("pod")));
+//   EXPECT_THAT(DoIt(), StatusIs(absl::StatusCode::kNotFound,
+//   HasSubstr("pod"))); EXPECT_THAT(Compute(), IsOkAndHolds(42));
 
 #ifndef CVM_TESTS_TESTING_STATUS_MATCHERS_H_
 #define CVM_TESTS_TESTING_STATUS_MATCHERS_H_
@@ -35,21 +36,29 @@ MATCHER_P2(StatusIs, code, message_matcher,
   const absl::Status& status = GetStatus(arg);
   *result_listener << "status is " << status.ToString();
   return status.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher,
-                                       std::string(status.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(
+             message_matcher, std::string(status.message()), result_listener);
+}
+
+// Matches an OK absl::StatusOr<T> whose value matches `value_matcher`.
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status().ToString();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace cvm::testing
 
-#define CVM_ASSERT_OK_AND_ASSIGN(lhs, expr)                       \
-  CVM_ASSERT_OK_AND_ASSIGN_IMPL_(                                  \
+#define CVM_ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  CVM_ASSERT_OK_AND_ASSIGN_IMPL_(           \
       CVM_TESTING_CONCAT_(cvm_assert_statusor_, __LINE__), lhs, expr)
 #define CVM_TESTING_CONCAT_INNER_(a, b) a##b
 #define CVM_TESTING_CONCAT_(a, b) CVM_TESTING_CONCAT_INNER_(a, b)
-#define CVM_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr)           \
-  auto statusor = (expr);                                              \
-  ASSERT_TRUE(statusor.ok()) << statusor.status().ToString();          \
+#define CVM_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr)   \
+  auto statusor = (expr);                                     \
+  ASSERT_TRUE(statusor.ok()) << statusor.status().ToString(); \
   lhs = std::move(statusor).value()
 
 #endif  // CVM_TESTS_TESTING_STATUS_MATCHERS_H_
