@@ -34,16 +34,12 @@ say "Starting the local control plane and a real node in $cluster_dir"
 # envbox test double under envbox's image name (no registry is reached).
 "${as_root[@]}" env CVM_DOUBLE_BINARY="$(cd "$build_dir" && pwd)/tests/cluster/cvm-double" \
   tests/cluster/start.sh --nodes none --real-node "$cluster_dir"
-if ((${#as_root[@]})); then
-  # Started as root; terraform and show-workspaces.py run as you.
-  "${as_root[@]}" chown "$(id -u):$(id -g)" "$cluster_dir" "$cluster_dir/env" \
-    "$cluster_dir/kubeconfig" "$cluster_dir/pki" "$cluster_dir/pki/ca.crt" \
-    "$cluster_dir/pki/admin.crt" "$cluster_dir/pki/admin.key"
-fi
-
 work=${CVM_EXAMPLE_DIR:-/tmp/cvm-quickstart}
 mkdir -p "$work"
 cp examples/quickstart/main.tf "$work/"
+# The cluster's files belong to root; terraform gets its own copy of the
+# admin kubeconfig (certificate inline), readable by you alone.
+(umask 077; "${as_root[@]}" cat "$cluster_dir/kubeconfig" >"$work/kubeconfig")
 cd "$work"
 rm -f .terraform.lock.hcl  # the provider binary may have been rebuilt
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
@@ -51,12 +47,12 @@ terraform init -input=false -no-color >/dev/null
 
 if [[ "${1:-}" == "destroy" ]]; then
   say "Destroying the example"
-  terraform destroy -auto-approve -input=false -no-color -var "kubeconfig=$cluster_dir/kubeconfig"
+  terraform destroy -auto-approve -input=false -no-color -var "kubeconfig=$work/kubeconfig"
   exit 0
 fi
 
 say "Applying examples/quickstart"
-terraform apply -auto-approve -input=false -no-color -var "kubeconfig=$cluster_dir/kubeconfig"
+terraform apply -auto-approve -input=false -no-color -var "kubeconfig=$work/kubeconfig"
 
 say "What is in the cluster (and what runs in the workspace pod)"
-python3 "$root/release/show-workspaces.py" "$cluster_dir"
+"${as_root[@]}" python3 "$root/release/show-workspaces.py" "$cluster_dir"

@@ -5,12 +5,12 @@ each workspace pod and, for a pod that runs on the real test node
 (tests/cluster/node), what the envbox test double found in it: the report it
 prints in the pod's log. Usage: show-workspaces.py CLUSTER_DIR (tests/cluster)."""
 
-import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "cluster"))
+TESTS_CLUSTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cluster")
+sys.path[:0] = [TESTS_CLUSTER, os.path.join(TESTS_CLUSTER, "node")]
+from doubles import pod_report  # noqa: E402
 from node_simulator import ApiClient, read_env_file  # noqa: E402
 
 SELECTOR = "app.kubernetes.io/managed-by=terraform-provider-cvm"
@@ -42,44 +42,36 @@ def main():
                         print(f"    hostPath {volume['hostPath']['path']:<14} "
                               f"{'RO' if m.get('readOnly', False) else 'RW'} "
                               f"at {m.get('mountPath')}")
-                if item["spec"].get("nodeName") == env.get("CVM_REAL_NODE"):
+                dev = item["spec"]["containers"][0]
+                if (env.get("CVM_REAL_NODE")
+                        and item["spec"].get("nodeName") == env["CVM_REAL_NODE"]
+                        and dev.get("command") == ["/envbox", "docker"]):
                     print_report(api, meta["namespace"], meta["name"])
 
 
-REPORT_PREFIX = "CVM-DOUBLE-REPORT "
-
-
 def print_report(api, namespace, name):
-    """The envbox double's report from the pod's log (through the kubelet)."""
-    try:
-        log = api.request("GET", f"/api/v1/namespaces/{namespace}/pods/{name}/log",
-                          text=True)
-    except Exception as e:  # noqa: BLE001 - a pod still starting has no log
-        print(f"    (no log yet: {e})")
+    """What the envbox double found in the pod (its report, in the pod's log)."""
+    report = pod_report(api, namespace, name)
+    if report is None:
+        print("    (the envbox double has not reported yet)")
         return
-    for line in log.splitlines():
-        if not line.startswith(REPORT_PREFIX):
-            continue
-        report = json.loads(line[len(REPORT_PREFIX):])
-        print(f"    the envbox double in it: {'contract holds' if report.get('ok') else 'FAILED'}"
-              + "".join(f"\n      error: {e}" for e in report.get("errors", [])))
-        for path, seen in report.get("host_paths", {}).items():
-            if seen.get("mount_point"):
-                print(f"      {path:<18} mounted, {'writable' if seen.get('writable') else 'read-only'}")
-        files = report.get("runtime_files", {})
-        print(f"      envbox's own files under /run and /var/lib: "
-              f"{sum(v == 'ok' for v in files.values())}/{len(files)} written")
-        variables = report.get("variables", {})
-        for key in ("CODER_AGENT_TOKEN", "CODER_CPUS", "CODER_MEMORY", "CODER_MOUNTS"):
-            if key in variables:
-                print(f"      {key}={variables[key]}")
-        for m in report.get("mounts", []):
-            if not m.get("private"):
-                print(f"      mount {m['source']} -> {m['target']}"
-                      f"{' (ro)' if m.get('read_only') else ''}: workspace user can "
-                      f"{'write' if m.get('inner_user_writable') else 'not write'}")
-        return
-    print("    (the double has not reported yet)")
+    print(f"    the envbox double in it: {'contract holds' if report.get('ok') else 'FAILED'}"
+          + "".join(f"\n      error: {e}" for e in report.get("errors", [])))
+    for path, seen in report.get("host_paths", {}).items():
+        if seen.get("mount_point"):
+            print(f"      {path:<18} mounted, {'writable' if seen.get('writable') else 'read-only'}")
+    files = report.get("runtime_files", {})
+    print(f"      envbox's own files under /run and /var/lib: "
+          f"{sum(v == 'ok' for v in files.values())}/{len(files)} written")
+    variables = report.get("variables", {})
+    for key in ("CODER_AGENT_TOKEN", "CODER_CPUS", "CODER_MEMORY", "CODER_MOUNTS"):
+        if key in variables:
+            print(f"      {key}={variables[key]}")
+    for m in report.get("mounts", []):
+        if not m.get("private"):
+            print(f"      mount {m['source']} -> {m['target']}"
+                  f"{' (ro)' if m.get('read_only') else ''}: workspace user can "
+                  f"{'write' if m.get('inner_user_writable') else 'not write'}")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@
 #
 #   ${CVM_CACHE_DIR:-$HOME/.cache/terraform-provider-cvm}/kube-1.20.2/bin/
 #
-# Only the first run on a machine pays the build (20-45 minutes on two busy
-# cores); later runs find the cache and return at once. A cache from before
-# the kubelet was added gets only the kubelet built (about 7 minutes). Prints the binary
-# directory on stdout (messages go to stderr), so
+# Only the first run on a machine pays the build (5-45 minutes on two cores,
+# quiet or busy); later runs find the cache and return at once. A cache with
+# the control plane but no kubelet gets only the kubelet built (about 7
+# minutes). Prints the binary directory on stdout (messages go to stderr), so
 # `bin=$(tests/cluster/build-control-plane.sh)` works.
 #
 # Usage: tests/cluster/build-control-plane.sh [--kubectl]
@@ -230,8 +230,8 @@ build_kubectl() {
   printf '%s\n' "$kubectl_dir/kubectl"
 }
 
-# A cache made before the real node existed: build the kubelet alone from the
-# kept source tree and add it to $bin_dir.
+# A cache with the control plane but no kubelet: build the kubelet alone from
+# the kept source tree and add it to $bin_dir.
 add_kubelet() {
   started=$(cvm_now)
   reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2

@@ -73,8 +73,12 @@ if [[ -f "$dir/env" ]]; then
   # shellcheck disable=SC1091
   running=$(
     source "$dir/env"
+    # With --real-node, its kubelet and containerd must run too.
+    if ((real_node)) && [[ -z "${CVM_REAL_NODE:-}" ]]; then exit 0; fi
     for pid in "$CVM_ETCD_PID" "$CVM_APISERVER_PID" "$CVM_CONTROLLER_MANAGER_PID" \
-               "$CVM_SCHEDULER_PID" ${CVM_SIMULATOR_PID:+"$CVM_SIMULATOR_PID"}; do
+               "$CVM_SCHEDULER_PID" ${CVM_SIMULATOR_PID:+"$CVM_SIMULATOR_PID"} \
+               ${CVM_REAL_NODE_KUBELET_PID:+"$CVM_REAL_NODE_KUBELET_PID"} \
+               ${CVM_REAL_NODE_CONTAINERD_PID:+"$CVM_REAL_NODE_CONTAINERD_PID"}; do
       pid_alive "$pid" || exit 0
     done
     curl -sf --max-time 5 --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
@@ -444,15 +448,16 @@ CVM_SCHEDULER_PID=$(pid_of kube-scheduler)
 CVM_SIMULATOR_PID=$(pid_of simulator)
 CVM_NODES=$node_names
 EOF
-mv "$dir/env.tmp" "$dir/env"
-
 if ((real_node)); then
+  # It reads env.tmp: env appears only once the whole cluster is ready.
   step "starting the real node (tests/cluster/node/real-node.sh)"
   "$here/node/real-node.sh" start "$dir" || failed_start "the real node did not start" "$logs/kubelet.log"
   node_names=${node_names:+$node_names,}$(sed -n 's/^CVM_REAL_NODE=//p' "$dir/node/env")
-  { grep -v '^CVM_NODES=' "$dir/env"; cat "$dir/node/env"; echo "CVM_NODES=$node_names"; } >"$dir/env.tmp"
-  mv "$dir/env.tmp" "$dir/env"
+  { grep -v '^CVM_NODES=' "$dir/env.tmp"; cat "$dir/node/env"; echo "CVM_NODES=$node_names"; } \
+    >"$dir/env.tmp2"
+  mv "$dir/env.tmp2" "$dir/env.tmp"
 fi
+mv "$dir/env.tmp" "$dir/env"
 
 cvm_log "cluster ready in $(cvm_elapsed "$started")s: $api"
 cvm_log "  kubeconfig: $dir/kubeconfig (admin, client certificate), $dir/kubeconfig-token (tokens)"

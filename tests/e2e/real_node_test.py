@@ -29,7 +29,9 @@ What is checked:
     the token;
   * a file in the home volume survives running = false then true; destroy
     leaves no container in containerd;
-  * a missing image fails with the kubelet's own ErrImagePull events.
+  * a missing image fails with the kubelet's own ErrImagePull events, the
+    pull having gone to loopback; pods have no default route and resolve
+    names only against loopback or the unroutable cluster DNS address.
 """
 
 import hashlib
@@ -37,20 +39,26 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import unittest
 import uuid
 
 from tfharness import REQUIRED_PROVIDERS, Cluster, TerraformDir, wait_for
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster",
+                                "node"))
+from doubles import pod_report  # noqa: E402
+
 TOKEN = "cvm-real-node-agent-token-8c1e5b0f9a"
 TOKEN_SHA = hashlib.sha256(TOKEN.encode()).hexdigest()
 AGENT_URL = "https://coder.example.invalid"
-REPORT_PREFIX = "CVM-DOUBLE-REPORT "
 CPU_LIMIT, CPUS = "250m", "1"  # the downward API rounds up to whole cores
 MEMORY_LIMIT, MEMORY_BYTES = "192Mi", str(192 * 1024 * 1024)
 
 CLUSTER_DIR = os.environ.get("CVM_CLUSTER_DIR", "/nonexistent")
-HAS_REAL_NODE = os.path.exists(os.path.join(CLUSTER_DIR, "node", "env"))
+# Skipped without a real node, unless one is required (CI): then it fails.
+RUN = (os.path.exists(os.path.join(CLUSTER_DIR, "node", "env"))
+       or os.environ.get("CVM_REQUIRE_CLUSTER") == "1")
 
 # The settings table, as the outer container sees it: path -> writable
 # (None: not mounted). /var/run and /var/lib of the host are mounted under
@@ -121,7 +129,7 @@ variable "running" {
 """
 
 
-@unittest.skipUnless(HAS_REAL_NODE, "needs the real-node cluster (start.sh --real-node)")
+@unittest.skipUnless(RUN, "needs the real-node cluster (start.sh --real-node)")
 class RealNodeTest(unittest.TestCase):
     """One apply of every case (they run side by side on the node), then
     each test reads what the doubles reported."""
@@ -171,17 +179,8 @@ class RealNodeTest(unittest.TestCase):
 
     def report(self, ns, name, timeout=60):
         """The double's report from the pod's log (through the kubelet)."""
-        def probe():
-            try:
-                log = self.cluster.api.request(
-                    "GET", f"/api/v1/namespaces/{ns}/pods/{name}/log", text=True)
-            except Exception:  # noqa: BLE001 - not started yet
-                return None
-            for line in log.splitlines():
-                if line.startswith(REPORT_PREFIX):
-                    return json.loads(line[len(REPORT_PREFIX):])
-            return None
-        return wait_for(f"the report of {ns}/{name}", probe, timeout, 0.5)
+        return wait_for(f"the report of {ns}/{name}",
+                        lambda: pod_report(self.cluster.api, ns, name), timeout, 0.5)
 
     def rootfs(self, ns, name):
         """The running workspace container's root file system on the node."""
@@ -257,6 +256,15 @@ class RealNodeTest(unittest.TestCase):
                 values = self.tf.resource(f"cvm_workspace.envbox-{row}")
                 self.assertEqual(values["node_name"], self.node)
 
+    def test_pods_have_no_way_off_the_machine(self):
+        # No default route (the bridge has no gateway) and only loopback or
+        # unroutable name servers: nothing a pod sends leaves the node.
+        report = self.report(self.ns["off"], "envbox-off")
+        self.assertFalse(report["default_route"])
+        self.assertTrue(report["nameservers"])
+        for server in report["nameservers"]:
+            self.assertTrue(server.startswith("127.") or server == "10.0.0.10", server)
+
     def test_envbox_sees_the_secrets_token_and_the_kubelets_limits(self):
         report = self.report(self.ns["cached"], "envbox-cached")
         variables = report["variables"]
@@ -296,6 +304,32 @@ class RealNodeTest(unittest.TestCase):
         self.assertTrue(report["home_writable"])
         self.assertEqual(report["writable"], {"/home/coder": True, "/data": True})
 
+    def test_sysbox_user_missing_from_the_image_fails_apply_naming_it(self):
+        d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + self.cluster.provider_block() + f"""
+resource "cvm_workspace" "no_user" {{
+  name           = "no-user"
+  namespace      = "{self.ns["cached"]}"
+  mode           = "sysbox"
+  inner_image    = "{self.systemd_image}"
+  inner_username = "alice"
+  cpu {{
+    limit = "{CPU_LIMIT}"
+  }}
+  memory {{
+    limit = "{MEMORY_LIMIT}"
+  }}
+}}
+"""})
+        self.addCleanup(d.cleanup)
+        self.addCleanup(d.destroy, check=False)
+        d.init()
+        result = d.apply(check=False)
+        self.assertEqual(result.code, 1, result)
+        text = " ".join(result.output.split())
+        # chown's own words: "invalid spec: 'alice:'" (GNU), "unknown user" (busybox).
+        self.assertIn("init container home-owner exited 1", text)
+        self.assertIn("chown: invalid spec: 'alice:'", text)
+
     def test_sysbox_token_is_on_no_command_line_or_world_readable_file(self):
         ns = self.ns["cached"]
         self.agent_report(ns, "sysbox")  # the agent runs
@@ -310,19 +344,33 @@ class RealNodeTest(unittest.TestCase):
             self.assertNotIn(TOKEN.encode(), cmdline, f"process {pid}: {cmdline[:200]!r}")
         self.assertNotIn(TOKEN, json.dumps(self.pod(ns, "sysbox")["spec"]))
         rootfs = self.rootfs(ns, "sysbox")
-        self.assertTrue(os.path.isdir(rootfs), rootfs)
-        scanned = 0
-        for top in ("run", "tmp", "var/log", "etc"):
-            for base, _, files in os.walk(os.path.join(rootfs, top)):
+        # The bootstrap's log is the user's alone.
+        log = os.stat(os.path.join(rootfs, "var", "log", "cvm-bootstrap.log"))
+        self.assertEqual((log.st_uid, log.st_mode & 0o777), (1000, 0o600))
+        # No world-readable file in the container or its volumes holds it.
+        claim = self.cluster.get(f"/api/v1/namespaces/{ns}/persistentvolumeclaims/sysbox-home")
+        volume = self.cluster.get(f"/api/v1/persistentvolumes/{claim['spec']['volumeName']}")
+        tops = [os.path.join(rootfs, top) for top in ("run", "tmp", "var", "etc", "home")]
+        tops.append(volume["spec"]["hostPath"]["path"])
+        for top in tops:
+            for base, _, files in os.walk(top):
                 for name in files:
                     path = os.path.join(base, name)
                     st = os.lstat(path)
-                    if not stat.S_ISREG(st.st_mode) or not st.st_mode & stat.S_IROTH:
-                        continue
-                    scanned += 1
-                    with open(path, "rb") as f:
-                        self.assertNotIn(TOKEN.encode(), f.read(), path)
-        self.assertGreater(scanned, 0)
+                    if stat.S_ISREG(st.st_mode) and st.st_mode & stat.S_IROTH:
+                        with open(path, "rb") as f:
+                            self.assertNotIn(TOKEN.encode(), f.read(), path)
+
+    def test_the_node_looks_for_no_metadata_service_and_pulls_from_loopback(self):
+        logs = os.path.join(CLUSTER_DIR, "logs")
+        with open(os.path.join(logs, "kubelet.log"), errors="replace") as f:
+            self.assertNotIn("169.254.169.254", f.read())
+
+        def pull_attempts():  # the missing image's pulls
+            with open(os.path.join(logs, "containerd.log"), errors="replace") as f:
+                return [line for line in f if "trying next host" in line]
+        for line in wait_for("containerd's pull attempts", pull_attempts, 60, 0.5):
+            self.assertIn('host="127.0.0.1:9"', line)
 
     def test_missing_image_fails_with_the_kubelets_err_image_pull(self):
         ns = self.ns["off"]
@@ -335,6 +383,14 @@ class RealNodeTest(unittest.TestCase):
                     and "ErrImagePull" in e["message"]]
         events = wait_for("the kubelet's ErrImagePull event", pull_errors, 60, 0.5)
         self.assertEqual(events[0]["source"].get("host"), self.node)
+        # The pull went to the loopback endpoint every registry resolves to.
+        pulls = [e["message"] for e in self.cluster.api.request(
+            "GET", f"/api/v1/namespaces/{ns}/events")["items"]
+            if e["involvedObject"].get("name") == "missing-image"
+            and "Failed to pull image" in e["message"]]
+        self.assertTrue(pulls)
+        for message in pulls:
+            self.assertIn("127.0.0.1:9", message)
         status = self.pod(ns, "missing-image")["status"]
         waiting = status["containerStatuses"][0]["state"].get("waiting", {})
         self.assertIn(waiting.get("reason"), ("ErrImagePull", "ImagePullBackOff"))

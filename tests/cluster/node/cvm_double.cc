@@ -1,5 +1,4 @@
-// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier:
-// MPL-2.0
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // Test doubles for the real test node (tests/cluster/node/README.md), one
 // static binary chosen by the name it is run as:
@@ -179,7 +178,17 @@ std::map<std::string, bool> MountPoints() {
     std::istringstream f(line);
     std::string id, parent, devs, root, point, options;
     f >> id >> parent >> devs >> root >> point >> options;
-    out[point] = options == "ro" || options.rfind("ro,", 0) == 0;
+    // The kernel writes ' ', '\t', '\n' and '\\' in paths as \ooo.
+    std::string path;
+    for (size_t i = 0; i < point.size(); ++i) {
+      if (point[i] == '\\' && i + 3 < point.size()) {
+        path += static_cast<char>(std::stoi(point.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        path += point[i];
+      }
+    }
+    out[path] = options == "ro" || options.rfind("ro,", 0) == 0;
   }
   return out;
 }
@@ -191,7 +200,10 @@ int ListenUnix(const std::string& path) {
   if (fd < 0) return errno;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return ENAMETOOLONG;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    ::close(fd);
+    return ENAMETOOLONG;
+  }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   ::unlink(path.c_str());
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
@@ -213,14 +225,22 @@ void PrintReport(const json& report) {
 }
 
 // Blocks until SIGTERM or SIGINT, reaping children; returns the signal.
-int WaitForStop(bool reap) {
+// The signals a role waits for: SIGTERM, SIGINT, systemd's halt
+// (SIGRTMIN+3) and SIGCHLD. main() blocks them before anything else (and
+// before any thread starts): as PID 1 the process would otherwise ignore
+// them until it has a handler.
+sigset_t StopSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGCHLD);
-  sigaddset(&set, SIGRTMIN + 3);  // systemd's "halt"
-  sigprocmask(SIG_BLOCK, &set, nullptr);
+  sigaddset(&set, SIGRTMIN + 3);
+  return set;
+}
+
+int WaitForStop(bool reap) {
+  const sigset_t set = StopSignals();
   while (true) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
@@ -325,6 +345,34 @@ class EnvboxDouble {
     while (!mtu.empty() && (mtu.back() == '\n' || mtu.back() == ' '))
       mtu.pop_back();
     (*report)["eth0_mtu"] = mtu;
+    // Where the pod's traffic could go: a default route, and the name
+    // servers it would ask (reported, for the tests of the node's network).
+    std::string routes;
+    bool default_route = false;
+    if (ReadFile("/proc/net/route", &routes)) {
+      std::istringstream lines(routes);
+      std::string line;
+      std::getline(lines, line);  // the header
+      while (std::getline(lines, line)) {
+        std::istringstream f(line);
+        std::string iface, destination;
+        f >> iface >> destination;
+        default_route = default_route || destination == "00000000";
+      }
+    }
+    (*report)["default_route"] = default_route;
+    json servers = json::array();
+    std::string resolv;
+    if (ReadFile("/etc/resolv.conf", &resolv)) {
+      std::istringstream lines(resolv);
+      std::string line;
+      while (std::getline(lines, line)) {
+        std::istringstream f(line);
+        std::string key, value;
+        if (f >> key >> value && key == "nameserver") servers.push_back(value);
+      }
+    }
+    (*report)["nameservers"] = servers;
   }
 
   // What sysbox-mgr, sysbox-fs and the outer dockerd create at start.
@@ -459,8 +507,10 @@ class EnvboxDouble {
       Fail("write " + file + ": " + Errno(errno));
       return;
     }
-    ::chown(file.c_str(), user.uid + envbox::kUserNamespaceOffset,
-            user.gid + envbox::kUserNamespaceOffset);
+    if (::chown(file.c_str(), user.uid + envbox::kUserNamespaceOffset,
+                user.gid + envbox::kUserNamespaceOffset) != 0) {
+      Fail("chown " + file + ": " + Errno(errno));
+    }
     (*report)["home_boots"] =
         static_cast<int>(std::count(before.begin(), before.end(), '\n') + 1);
   }
@@ -561,6 +611,8 @@ int Agent(int argc, char** argv) {
 }  // namespace cvm::testing
 
 int main(int argc, char** argv) {
+  const sigset_t stop = cvm::testing::StopSignals();
+  sigprocmask(SIG_BLOCK, &stop, nullptr);
   std::string name = argv[0];
   name = name.substr(name.rfind('/') + 1);
   if (name == "cvm-double" && argc > 1) {  // cvm-double <role> [args]

@@ -5,22 +5,28 @@
 # images (tests/cluster/node/images.py) imported from local tars.
 #
 # Usage: tests/cluster/node/real-node.sh start|stop STATE_DIR
-#   start   needs root, a running control plane in STATE_DIR and
-#           CVM_DOUBLE_BINARY (the static cvm-double, built by CMake as
-#           target cvm-double). Appends CVM_REAL_NODE and friends to
-#           STATE_DIR/node/env and returns when the node is Ready and
-#           schedulable.
+#   start   needs root, a running control plane in STATE_DIR (its env, or
+#           env.tmp while start.sh is still writing it) and CVM_DOUBLE_BINARY
+#           (the static cvm-double, CMake target cvm-double). Writes
+#           STATE_DIR/node/env (CVM_REAL_NODE, its containerd socket and
+#           pids, CVM_SYSTEMD_IMAGE) and returns when the node is Ready and
+#           schedulable; at once when this node already runs. On any failure
+#           it undoes what it did.
 #   stop    deletes the node's pods, stops the kubelet, kills what is left
-#           in containerd, stops containerd, removes the bridge and
-#           unmounts everything under STATE_DIR. Idempotent.
+#           in containerd, stops containerd, and unmounts everything under
+#           STATE_DIR; when this node holds the machine (below) it also
+#           removes the bridges and the pods' log files and restores the
+#           kernel parameters the kubelet set. Idempotent.
 #
 # Nothing leaves the machine: the kubelet listens on a host-scope address of
-# a port-less bridge, containerd on a unix socket, every registry resolves to 127.0.0.1:9 (refused, so a
-# missing image fails at once with ErrImagePull), pods sit on bridge
-# cvm-cni0 without a gateway or NAT, and the kubelet's cloud credential
-# providers are told not to look for instance metadata.
-# One real node per machine (the kubelet's /var/log/pods and cgroups are
-# machine-wide): a second start fails while another node runs.
+# a port-less bridge and on loopback, containerd on a unix socket, every
+# registry resolves to 127.0.0.1:9 (refused, so a missing image fails at
+# once with ErrImagePull), pods sit on bridge cvm-cni0 without a gateway or
+# NAT, and the kubelet's AWS credential provider does not look for instance
+# metadata.
+# One real node per machine (bridges, /var/log/pods, cgroups and kernel
+# parameters are machine-wide): /run/cvm-real-node names the state dir that
+# holds the machine, and a second start fails while that node runs.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +41,10 @@ bridge=cvm-cni0
 node_link=cvm-node0
 node_ip=192.0.2.1
 pod_subnet=10.88.0.0/24
-lock=/run/cvm-real-node.lock  # holds the state dir of the running real node
+holder=/run/cvm-real-node
+# What the kubelet sets at start (container_manager_linux.go setupKernelTunables).
+kernel_parameters=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
+                   kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
 action=${1:-}
 dir=${2:-}
@@ -45,7 +54,12 @@ dir=${2:-}
 dir=${dir%/}
 node=$dir/node
 sock=$node/containerd/containerd.sock
+python=${CVM_PYTHON:-/usr/bin/python3}
 ctr_k8s() { ctr --address "$sock" --namespace k8s.io "$@"; }
+holds_machine() { [[ "$(cat "$holder" 2>/dev/null)" == "$dir" ]]; }
+alive() { [[ -f "$node/pids/$1" ]] && cvm_pid_ours "$(cat "$node/pids/$1")" "$dir"; }
+# The cluster's env file: env, or env.tmp while start.sh has not finished.
+cluster_env() { if [[ -f "$dir/env" ]]; then echo "$dir/env"; else echo "$dir/env.tmp"; fi; }
 
 # Unmounts every mount under $1, deepest first.
 unmount_under() {
@@ -54,58 +68,37 @@ unmount_under() {
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
-stop_node() {
-  [[ -d "$node" ]] || return 0
-  local env=$dir/env
-  # 1. The kubelet stops the pods it runs (their networks torn down by CNI).
-  if [[ -f "$node/pids/kubelet" ]] && cvm_pid_ours "$(cat "$node/pids/kubelet")" "$dir" \
-     && [[ -f "$env" ]]; then
-    # shellcheck disable=SC1090
-    (source "$env"
-     curl -sf --max-time 10 --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
-       --key "$KUBE_CLIENT_KEY_FILE" \
-       "$KUBE_HOST/api/v1/pods?fieldSelector=spec.nodeName%3D$node_name" |
-       "${CVM_PYTHON:-/usr/bin/python3}" -c '
+# Asks the API server to delete the node's pods; the kubelet stops them and
+# tears their networks down.
+delete_pods() {
+  local env
+  env=$(cluster_env)
+  [[ -f "$env" ]] || return 0
+  # shellcheck disable=SC1090
+  (source "$env"
+   curl -sf --max-time 10 --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
+     --key "$KUBE_CLIENT_KEY_FILE" "$KUBE_HOST/api/v1/pods?fieldSelector=spec.nodeName%3D$node_name" |
+     "$python" -c '
 import json, sys
 for p in json.load(sys.stdin)["items"]:
     print(p["metadata"]["namespace"], p["metadata"]["name"])' |
-       while read -r ns name; do
-         curl -sf --max-time 10 -X DELETE --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
-           --key "$KUBE_CLIENT_KEY_FILE" "$KUBE_HOST/api/v1/namespaces/$ns/pods/$name?gracePeriodSeconds=0" \
-           >/dev/null || true
-       done) || true
-    local deadline=$((SECONDS + 30))
-    while ((SECONDS < deadline)) && [[ -n "$(ctr_k8s tasks ls -q 2>/dev/null)" ]]; do sleep 0.5; done
-  fi
-  # 2. The kubelet, then whatever is left, then containerd.
-  stop_pid kubelet
-  if [[ -S "$sock" ]]; then
-    local id
-    for id in $(ctr_k8s tasks ls -q 2>/dev/null); do
-      ctr_k8s tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
-    done
-    sleep 0.5
-    for id in $(ctr_k8s tasks ls -q 2>/dev/null); do
-      ctr_k8s tasks delete -f "$id" >/dev/null 2>&1 || true
-    done
-    for id in $(ctr_k8s containers ls -q 2>/dev/null); do
-      ctr_k8s containers delete "$id" >/dev/null 2>&1 || true
-    done
-  fi
-  stop_pid containerd
-  # Shims outlive containerd by design; ours name our socket.
-  pkill -KILL -f "containerd-shim-runc-v2 .*-address $sock" 2>/dev/null || true
-  # Network namespaces our containerd pinned (its sandboxes' netns files).
-  if [[ -f "$node/netns-before" ]]; then
-    local ns
-    for ns in $(ls /var/run/netns 2>/dev/null || true); do
-      grep -qx "$ns" "$node/netns-before" || ip netns delete "$ns" 2>/dev/null || true
-    done
-  fi
-  ip link delete "$bridge" 2>/dev/null || true
-  ip link delete "$node_link" 2>/dev/null || true
-  unmount_under "$dir"
-  [[ "$(cat "$lock" 2>/dev/null)" != "$dir" ]] || rm -f "$lock"
+     while read -r ns name; do
+       curl -sf --max-time 10 -X DELETE --cacert "$KUBE_CA_FILE" --cert "$KUBE_CLIENT_CERT_FILE" \
+         --key "$KUBE_CLIENT_KEY_FILE" \
+         "$KUBE_HOST/api/v1/namespaces/$ns/pods/$name?gracePeriodSeconds=0" >/dev/null || true
+     done) || true
+}
+
+# The network namespaces our containerd's sandboxes live in.
+sandbox_netns() {
+  local id
+  for id in $(ctr_k8s containers ls -q 2>/dev/null || true); do
+    ctr_k8s containers info "$id" 2>/dev/null | "$python" -c '
+import json, sys
+for ns in json.load(sys.stdin).get("Spec", {}).get("linux", {}).get("namespaces", []):
+    if ns.get("type") == "network" and ns.get("path", "").startswith("/var/run/netns/"):
+        print(ns["path"][len("/var/run/netns/"):])' 2>/dev/null || true
+  done | sort -u
 }
 
 stop_pid() {
@@ -121,6 +114,62 @@ stop_pid() {
   rm -f "$file"
 }
 
+stop_node() {
+  [[ -d "$node" ]] || return 0
+  if alive kubelet; then
+    delete_pods
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)) && [[ -n "$(ctr_k8s tasks ls -q 2>/dev/null || true)" ]]; do
+      sleep 0.5
+    done
+  fi
+  stop_pid kubelet
+  local netns=() id ns
+  if [[ -S "$sock" ]] && alive containerd; then
+    mapfile -t netns < <(sandbox_netns)
+    for id in $(ctr_k8s tasks ls -q 2>/dev/null || true); do
+      ctr_k8s tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+    done
+    sleep 0.5
+    for id in $(ctr_k8s tasks ls -q 2>/dev/null || true); do
+      ctr_k8s tasks delete -f "$id" >/dev/null 2>&1 || true
+    done
+    for id in $(ctr_k8s containers ls -q 2>/dev/null || true); do
+      ctr_k8s containers delete "$id" >/dev/null 2>&1 || true
+    done
+  fi
+  stop_pid containerd
+  # Shims outlive containerd by design; ours name our socket.
+  pkill -KILL -f "containerd-shim-runc-v2 .*-address $sock" 2>/dev/null || true
+  for ns in "${netns[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
+  unmount_under "$dir"
+  if holds_machine; then
+    ip link delete "$bridge" 2>/dev/null || true
+    ip link delete "$node_link" 2>/dev/null || true
+    # The pods' log files (kubelet 1.20 writes them under /var/log/pods
+    # whatever its root dir) and what it made under /var/lib/kubelet.
+    local entry line
+    if [[ -f "$node/var-log-pods-before" ]]; then
+      for entry in /var/log/pods/*; do
+        [[ -e "$entry" ]] || continue
+        grep -qxF "$entry" "$node/var-log-pods-before" || rm -rf "$entry"
+      done
+      find /var/log/containers -maxdepth 1 -xtype l -delete 2>/dev/null || true
+    fi
+    if [[ -f "$node/var-lib-kubelet-made" ]]; then rm -rf /var/lib/kubelet; fi
+    # hostPath sources the runtime created for the pods (containerd makes a
+    # missing one), when they are still empty.
+    if [[ -f "$node/host-paths-made" ]]; then
+      while read -r entry; do rmdir "$entry" 2>/dev/null || true; done <"$node/host-paths-made"
+    fi
+    if [[ -f "$node/kernel-parameters-before" ]]; then
+      while read -r line; do sysctl -q -w "$line" >/dev/null 2>&1 || true; done \
+        <"$node/kernel-parameters-before"
+    fi
+    rm -f "$holder"
+  fi
+}
+
 if [[ "$action" == stop ]]; then
   stop_node
   exit 0
@@ -128,39 +177,64 @@ fi
 
 # --- start ----------------------------------------------------------------------------
 ((EUID == 0)) || cvm_die "the real node needs root (containerd, runc, mounts, cgroups)"
-[[ -f "$dir/env" ]] || cvm_die "no running cluster in $dir (tests/cluster/start.sh first)"
-# shellcheck disable=SC1091
-source "$dir/env"
+env_file=$(cluster_env)
+[[ -f "$env_file" ]] || cvm_die "no running cluster in $dir (tests/cluster/start.sh first)"
+# shellcheck disable=SC1090
+source "$env_file"
 kubelet=$CVM_KUBE_BIN_DIR/kubelet
 [[ -x "$kubelet" ]] || cvm_die "no kubelet in $CVM_KUBE_BIN_DIR; run tests/cluster/ensure-control-plane.sh"
-for tool in containerd ctr runc ip; do
+for tool in containerd ctr runc ip sysctl flock; do
   command -v "$tool" >/dev/null || cvm_die "$tool is missing; run release/deps.sh --cluster"
 done
 [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] \
   || cvm_die "the CNI plugins are missing (containernetworking-plugins); run release/deps.sh --cluster"
 double=${CVM_DOUBLE_BINARY:-}
 [[ -x "$double" ]] || cvm_die "set CVM_DOUBLE_BINARY to the built cvm-double (cmake --build BUILD --target cvm-double)"
-pause_source=$(ls "$(cvm_cache_root)/kube-$CVM_KUBE_VERSION"/src/kubernetes-*/build/pause/linux/pause.c 2>/dev/null | head -n1)
+pause_source=$(ls "$(cvm_cache_root)/kube-$CVM_KUBE_VERSION"/src/kubernetes-*/build/pause/linux/pause.c \
+  2>/dev/null | head -n1 || true)
 [[ -f "$pause_source" ]] || cvm_die "pause.c not found in the Kubernetes source cache; run tests/cluster/ensure-control-plane.sh"
 
-other=$(cat "$lock" 2>/dev/null || true)
+# Who holds the machine is decided under a lock.
+exec 9>"$holder.lock"
+flock 9
+if holds_machine && alive kubelet && alive containerd && [[ -f "$node/env" ]]; then
+  cvm_log "the real node of $dir already runs"
+  exit 0
+fi
+other=$(cat "$holder" 2>/dev/null || true)
 if [[ -n "$other" && "$other" != "$dir" && -f "$other/node/pids/kubelet" ]] \
    && cvm_pid_ours "$(cat "$other/node/pids/kubelet")" "$other"; then
   cvm_die "another real node runs on this machine (cluster $other); stop it first: tests/cluster/stop.sh $other"
 fi
-echo "$dir" >"$lock"
+echo "$dir" >"$holder"
+stop_node  # whatever a killed start of this dir left behind
+mkdir -p "$node"
+echo "$dir" >"$holder"
+exec 9>&-
+# From here every failure undoes the start.
+trap 'status=$?; if ((status != 0)); then cvm_log "the real node did not start; cleaning up"; stop_node; fi' EXIT
 
-python=${CVM_PYTHON:-/usr/bin/python3}
 started=$(cvm_now)
 step() { cvm_log "(node +$(cvm_elapsed "$started")s) $*"; }
 mkdir -p "$node"/{pids,containerd/root,containerd/state,certs.d/_default,cni/net.d,cni/ipam,kubelet,images,logs}
-ls /var/run/netns 2>/dev/null >"$node/netns-before" || true
 logs=$dir/logs
+# What stop puts back or removes: only what the node adds.
+for p in "${kernel_parameters[@]}"; do
+  value=$(sysctl -n "$p" 2>/dev/null || true)
+  if [[ -n "$value" ]]; then echo "$p=$value"; fi
+done >"$node/kernel-parameters-before"
+find /var/log/pods -mindepth 1 -maxdepth 1 2>/dev/null >"$node/var-log-pods-before" || true
+if [[ ! -e /var/lib/kubelet ]]; then touch "$node/var-lib-kubelet-made"; fi
+for p in /usr/src /lib/modules /var/lib /var/run; do
+  if [[ ! -e "$p" ]]; then echo "$p"; fi
+done >"$node/host-paths-made"
 
 failed() {
   cvm_log "error: $1"
-  [[ -n "${2:-}" && -s "$2" ]] && { cvm_log "--- last lines of $2:"; tail -n 30 "$2" >&2; }
-  stop_node
+  if [[ -n "${2:-}" && -s "$2" ]]; then
+    cvm_log "--- last lines of $2:"
+    tail -n 30 "$2" >&2
+  fi
   exit 1
 }
 
@@ -237,13 +311,11 @@ done <"$node/images/list"
 ip link add "$node_link" type bridge 2>/dev/null || true
 ip addr replace "$node_ip/32" dev "$node_link" scope host
 ip link set "$node_link" up
-# Every node has /lib/modules; a VM that boots its kernel without modules
-# does not, and the envbox pod's hostPath mount of it would fail.
-[[ -d /lib/modules ]] || mkdir -p /lib/modules
 pki=$dir/pki
 openssl_quiet() { openssl "$@" 2>>"$logs/openssl.log"; }
 openssl_quiet req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-  -keyout "$pki/kubelet.key" -subj "/O=system:nodes/CN=system:node:$node_name" -out "$pki/kubelet.csr"
+  -keyout "$pki/kubelet.key" -subj "/O=system:nodes/CN=system:node:$node_name" -out "$pki/kubelet.csr" \
+  || failed "openssl could not make the kubelet's key" "$logs/openssl.log"
 printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' \
   >"$pki/kubelet.ext"
 openssl_quiet x509 -req -in "$pki/kubelet.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
@@ -330,13 +402,9 @@ done
 
 cat >"$node/env" <<EOF
 CVM_REAL_NODE=$node_name
-CVM_REAL_NODE_IP=$node_ip
-CVM_REAL_NODE_KUBELET_PORT=$kubelet_port
 CVM_REAL_NODE_CONTAINERD_SOCKET=$sock
 CVM_REAL_NODE_KUBELET_PID=$(cat "$node/pids/kubelet")
 CVM_REAL_NODE_CONTAINERD_PID=$(cat "$node/pids/containerd")
-CVM_REAL_NODE_POD_SUBNET=$pod_subnet
 CVM_SYSTEMD_IMAGE=$(awk '$1 == "systemd" { print $3 }' "$node/images/list")
-CVM_ENVBOX_IMAGE=$(awk '$1 == "envbox" { print $3 }' "$node/images/list")
 EOF
 step "node $node_name Ready"
