@@ -6,44 +6,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "provider/util/json_string.h"
 
 namespace cvm::plugin {
 namespace {
 
 constexpr char kBase64Alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 // Quotes `text` for a POSIX shell: '...' with each ' written as '\''.
 std::string ShellQuote(std::string_view text) {
@@ -100,13 +69,13 @@ std::string FormatHandshakeLine(const Handshake& handshake) {
 
 std::string FormatReattachJson(const ReattachInfo& info) {
   std::string out = "{";
-  AppendJsonString(out, info.provider_address);
+  util::AppendJsonString(info.provider_address, &out);
   absl::StrAppend(&out, ":{\"Protocol\":\"grpc\",\"ProtocolVersion\":6,",
                   "\"Pid\":", info.pid,
                   ",\"Test\":true,\"Addr\":{\"Network\":");
-  AppendJsonString(out, info.network);
+  util::AppendJsonString(info.network, &out);
   out += ",\"String\":";
-  AppendJsonString(out, info.address);
+  util::AppendJsonString(info.address, &out);
   out += "}}}";
   return out;
 }

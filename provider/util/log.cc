@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "absl/strings/ascii.h"
+#include "provider/util/json_string.h"
 
 namespace cvm::util {
 namespace {
@@ -37,42 +38,28 @@ void WriteAllToStderr(std::string_view line) {
 
 const char* LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kOff: break;
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kOff:
+      break;
   }
   return "off";
-}
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 std::string Now() {
   auto now = std::chrono::system_clock::now();
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    now.time_since_epoch()).count() % 1000000;
+                    now.time_since_epoch())
+                    .count() %
+                1000000;
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   std::tm tm;
   gmtime_r(&seconds, &tm);
@@ -109,16 +96,16 @@ std::string FormatLogLine(LogLevel level, std::string_view message,
   std::string line;
   line.reserve(96 + message.size());
   line += "{\"@level\":";
-  AppendJsonString(line, LevelName(level));
+  AppendJsonString(LevelName(level), &line);
   line += ",\"@message\":";
-  AppendJsonString(line, message);
+  AppendJsonString(message, &line);
   line += ",\"@module\":\"cvm\",\"@timestamp\":";
-  AppendJsonString(line, timestamp);
+  AppendJsonString(timestamp, &line);
   for (const auto& [key, value] : fields) {
     line.push_back(',');
-    AppendJsonString(line, key);
+    AppendJsonString(key, &line);
     line.push_back(':');
-    AppendJsonString(line, value);
+    AppendJsonString(value, &line);
   }
   line.push_back('}');
   return line;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "provider/util/json_string.h"
 #include "provider/util/status_macros.h"
 #include "provider/values/json_text.h"
 #include "provider/values/path.h"
@@ -29,7 +30,7 @@ std::string PathPrefix(const std::vector<PathStep>& steps) {
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
-    size_t n = internal::Utf8SequenceLength(s, i);
+    size_t n = util::Utf8SequenceLength(s, i);
     if (n == 0) return false;
     i += n;
   }
@@ -62,7 +63,7 @@ class Encoder {
         if (!IsValidUtf8(v.AsString())) {
           return Error("string is not valid UTF-8");
         }
-        internal::AppendJsonString(v.AsString(), &out_);
+        util::AppendJsonString(v.AsString(), &out_);
         return absl::OkStatus();
       case Type::Kind::kNumber:
         if (v.AsNumber().IsInfinity()) {
@@ -105,7 +106,7 @@ class Encoder {
           }
           if (!first) out_.push_back(',');
           first = false;
-          internal::AppendJsonString(key, &out_);
+          util::AppendJsonString(key, &out_);
           out_.push_back(':');
           path_.emplace_back(KeyStep{key});
           CVM_RETURN_IF_ERROR(Encode(e, t.element()));
@@ -134,7 +135,7 @@ class Encoder {
           }
           if (!first) out_.push_back(',');
           first = false;
-          internal::AppendJsonString(name, &out_);
+          util::AppendJsonString(name, &out_);
           out_.push_back(':');
           path_.emplace_back(AttributeStep{name});
           CVM_RETURN_IF_ERROR(Encode(it->second, attr_type));

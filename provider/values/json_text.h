@@ -43,12 +43,6 @@ inline constexpr int kMaxJsonDepth = 256;
 // deeper than kMaxJsonDepth. Never throws.
 absl::StatusOr<JsonNode> ParseJson(std::string_view text);
 
-// Appends `s` to `*out` as a quoted JSON string, escaping as Go's
-// encoding/json does (so output matches Terraform's byte for byte): '"',
-// '\\', control characters, '<', '>', '&', U+2028 and U+2029. Invalid UTF-8
-// bytes are written as U+FFFD. REQUIRES: out != nullptr.
-void AppendJsonString(std::string_view s, std::string* out);
-
 // The name of a JSON kind for error messages: "null", "bool", "number",
 // "string", "array" or "object".
 const char* JsonKindName(JsonNode::Kind kind);
@@ -56,10 +50,6 @@ const char* JsonKindName(JsonNode::Kind kind);
 // Builds the Type whose cty JSON encoding `node` is (see Type::FromJson);
 // defined in type.cc. Errors: kInvalidArgument as Type::FromJson.
 absl::StatusOr<Type> TypeFromJsonNode(const JsonNode& node);
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes
-// there are not valid UTF-8. REQUIRES: i < s.size().
-size_t Utf8SequenceLength(std::string_view s, size_t i);
 
 }  // namespace cvm::values::internal
 

@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "provider/util/json_string.h"
 #include "provider/util/status_macros.h"
 #include "provider/values/json_text.h"
 #include "provider/values/path.h"
@@ -969,7 +970,7 @@ class Decoder {
             return bad("string prefix refinement is not a string");
           }
           for (size_t k = 0; k < prefix.size();) {
-            size_t n = internal::Utf8SequenceLength(prefix, k);
+            size_t n = util::Utf8SequenceLength(prefix, k);
             if (n == 0) return bad("string prefix refinement is not UTF-8");
             k += n;
           }

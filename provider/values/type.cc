@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "provider/util/json_string.h"
 #include "provider/util/status_macros.h"
 #include "provider/values/json_text.h"
 
@@ -191,7 +192,7 @@ void AppendTypeJson(const Type& t, std::string* out) {
       for (const auto& [name, attr] : t.attributes()) {
         if (!first) out->push_back(',');
         first = false;
-        internal::AppendJsonString(name, out);
+        util::AppendJsonString(name, out);
         out->push_back(':');
         AppendTypeJson(attr, out);
       }
@@ -202,7 +203,7 @@ void AppendTypeJson(const Type& t, std::string* out) {
         for (const std::string& name : t.optional_attributes()) {
           if (!first) out->push_back(',');
           first = false;
-          internal::AppendJsonString(name, out);
+          util::AppendJsonString(name, out);
         }
         out->push_back(']');
       }

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "provider/util/json_string.h"
+
 namespace cvm::values {
 
 struct Value::Known {
@@ -88,32 +90,6 @@ int CompareRefinements(const Refinements& a, const Refinements& b) {
   if (int c = CompareOptional(a.number_upper, b.number_upper, bound)) return c;
   if (int c = CompareOptional(a.length_lower, b.length_lower, plain)) return c;
   return CompareOptional(a.length_upper, b.length_upper, plain);
-}
-
-void AppendQuoted(const std::string& s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        out->push_back(c);
-    }
-  }
-  out->push_back('"');
 }
 
 // Total order on values, consistent with operator== (0 exactly when equal).
@@ -405,7 +381,7 @@ void AppendRefinements(const Refinements& r, std::string* out) {
   if (r.not_null) out->append(*r.not_null ? ", not null" : ", maybe null");
   if (r.string_prefix) {
     out->append(", prefix ");
-    AppendQuoted(*r.string_prefix, out);
+    util::AppendJsonString(*r.string_prefix, out);
   }
   if (r.number_lower) {
     out->append(r.number_lower->second ? ", >= " : ", > ");
@@ -438,7 +414,7 @@ void AppendDebug(const Value& v, std::string* out) {
   }
   switch (v.type().kind()) {
     case Type::Kind::kString:
-      AppendQuoted(v.AsString(), out);
+      util::AppendJsonString(v.AsString(), out);
       return;
     case Type::Kind::kNumber:
       out->append(v.AsNumber().ToString());
@@ -467,7 +443,7 @@ void AppendDebug(const Value& v, std::string* out) {
       for (const auto& [name, e] : v.Entries()) {
         if (!first) out->append(", ");
         first = false;
-        AppendQuoted(name, out);
+        util::AppendJsonString(name, out);
         out->append(" = ");
         AppendDebug(e, out);
       }
