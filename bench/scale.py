@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
-"""The scale part of bench/run.sh (issue 8). Python 3 standard library only.
+"""The scale part of bench/run.sh. Python 3 standard library only.
 
 Against a running local control plane (tests/cluster/start.sh), for each N:
 

@@ -60,8 +60,8 @@ void WriteStats(const cvm::resources::CvmProvider& provider, const char* path) {
 
 int main(int argc, char** argv) {
   // Debian's Abseil is built without NDEBUG, so every Mutex lock would also
-  // update the deadlock detector's lock graph (about 2% of the provider's
-  // CPU in a 30-workspace apply, by perf). The test binaries keep it on.
+  // update the deadlock detector's lock graph, a cost on every request. The
+  // test binaries keep it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // One malloc arena instead of one per thread that allocates (up to 8 per
   // core): gRPC's and the HTTP client's threads would each keep their own

@@ -51,10 +51,10 @@
 
 namespace cvm::kube {
 
-// Terraform refreshes every workspace at each plan (3 reads each): at 50/100
-// a plan of 300 workspaces spent most of its 17 s waiting for the limiter
-// (bench/run.sh). 100/300 is kubectl's burst, twice its rate; the API
-// server's priority and fairness still protects it.
+// Terraform refreshes every workspace at each plan (3 reads each), so the
+// limiter must let a plan of hundreds through: 100/s with a burst of 300
+// (kubectl's burst); the API server's priority and fairness still protects
+// it.
 inline constexpr double kDefaultQps = 100;
 inline constexpr int kDefaultBurst = 300;
 inline constexpr absl::Duration kDefaultRequestTimeout = absl::Seconds(60);

@@ -6,7 +6,7 @@
 // an ApiError payload that callers read back with GetApiError(). Part of
 // kube/.
 //
-// HTTP → code (style.md §5):
+// HTTP → code:
 //   404 kNotFound            409 kAlreadyExists (reason AlreadyExists)
 //   401 kUnauthenticated         kAborted (Conflict and anything else)
 //   403 kPermissionDenied    400, 422 kInvalidArgument

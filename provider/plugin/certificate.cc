@@ -1,11 +1,9 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 
-// Start-up cost (issue 8): every OpenSSL 3.0 public- or private-key
-// decode builds an OSSL_DECODER context, some 3-5 million instructions
-// each, which made TLS most of the provider's exec-to-handshake time. gRPC
-// decodes the key, our certificate and the client's when serving starts, and
-// that cannot be avoided; this file avoids the two it used to add (see
-// GenerateKey and CheckCertificatePem).
+// Start-up: every OpenSSL 3.0 public- or private-key decode builds an
+// OSSL_DECODER context, millions of instructions each. gRPC decodes the key,
+// our certificate and the client's when serving starts; this file decodes
+// nothing itself (see GenerateKey and CheckCertificatePem).
 
 // The EC_KEY API is deprecated in OpenSSL 3.0 but still supported; see
 // GenerateKey for why it is used.

@@ -6,8 +6,7 @@
 // whatever grpc::Service objects it is given, next to go-plugin's own
 // controller, stdio and health services.
 //
-// What Serve does, in order (see docs in /work/shared/reference/protocol.md
-// sections 1 and 2 for the go-plugin rules it follows):
+// What Serve does, in order (hashicorp/go-plugin's server rules):
 //  1. Unless debug: checks TF_PLUGIN_MAGIC_COOKIE; on mismatch prints
 //     go-plugin's "This binary is a plugin..." text to stderr and returns 1.
 //  2. Reads PLUGIN_PROTOCOL_VERSIONS as a set; if it is set and lacks 6 (or

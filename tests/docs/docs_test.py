@@ -1,4 +1,4 @@
-"""docs/ agrees with the provider's schema (issue 6).
+"""docs/ agrees with the provider's schema.
 
 The schema comes from the real `terraform providers schema -json` against
 CVM_PROVIDER_BINARY; release/gen_docs.py regenerates every marked section in

@@ -1,4 +1,4 @@
-"""Every example under examples/ is well-formed (issue 6).
+"""Every example under examples/ is well-formed.
 
 - `terraform fmt -check` on every example.
 - `terraform init` + `terraform validate` on every example directory that

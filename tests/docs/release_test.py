@@ -1,4 +1,4 @@
-"""release/build-release.sh builds what the Registry and a mirror expect (issue 6).
+"""release/build-release.sh builds what the Registry and a mirror expect.
 
 One Release build (release/build-release.sh, in CVM_RELEASE_WORK_DIR/a) is
 shared by every check:

@@ -7,7 +7,7 @@
 // Shutdown, and checks the process exits 0 promptly. Also the -debug
 // (TF_REATTACH_PROVIDERS) mode and the missing-cookie refusal.
 //
-// Issue 7 (bad input and security), against the real binary so that the
+// Bad input and security, against the real binary so that the
 // sanitizer build (tests/run-sanitized-tests.sh) checks it too:
 //   * malformed tfplugin6 requests for every RPC (bad msgpack and JSON,
 //     wrong types, unknown types, missing and huge values) get diagnostics,
@@ -214,7 +214,7 @@ TEST_F(ProviderProcessTest, DebugModeServesReattachAddress) {
 }
 
 // ---------------------------------------------------------------------------
-// Issue 7: malformed protocol input and security checks.
+// Malformed protocol input and security checks.
 
 using ::tfplugin6::Diagnostic;
 using Diagnostics = std::vector<Diagnostic>;

@@ -108,7 +108,7 @@ TEST(ParseKubeconfigTest, BareExecCommandIsLookedUpInPath) {
   EXPECT_EQ(kc.users.at("u").exec->command, "aws");
 }
 
-// Issue 7 (kubeconfig_fuzzer): aliases of aliases expand exponentially; the
+// Found by kubeconfig_fuzzer: aliases of aliases expand exponentially; the
 // parser refuses the file instead of building 10^9 nodes.
 TEST(ParseKubeconfigTest, RejectsAliasExpansionBombs) {
   std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
