@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  cvm::resources::CvmProvider provider(cvm::kube::Environment::Process());
+  cvm::resources::CvmProvider provider(cvm::resources::ProviderEnv::Production());
   cvm::framework::Server server(&provider);
   cvm::protocol::ProviderService service(&server);
   options.on_shutdown = [&provider] { provider.Stop(); };

@@ -546,7 +546,7 @@ class ClusterSettingsResource final : public framework::Resource {
       return;
     absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     if (drop_old_runtime_class) {
-      const absl::Time deadline = absl::Now() + kOperationTimeout;
+      const absl::Time deadline = provider_->clock()->Now() + kOperationTimeout;
       const kube::ObjectRef old = RuntimeClassRef(prior.runtime_class_name);
       absl::StatusOr<nlohmann::json> answer =
           conn.client->Delete(old, {}, {deadline, conn.cancel.get()});
@@ -574,7 +574,7 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     const std::string ns =
         StringAttr(request.current_state, "namespace").value_or("");
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
+    const kube::RequestOptions opts{provider_->clock()->Now() + kOperationTimeout,
                                     conn.cancel.get()};
     Value state = request.current_state;
     absl::StatusOr<nlohmann::json> namespace_object =
@@ -675,7 +675,7 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     const ClusterSettings s = SettingsFromValue(request.prior_state);
     const Ownership owned = Ownership::Parse(request.private_state);
-    const absl::Time deadline = absl::Now() + kOperationTimeout;
+    const absl::Time deadline = provider_->clock()->Now() + kOperationTimeout;
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
     auto remove = [&](const kube::ObjectRef& ref) -> bool {
       absl::StatusOr<nlohmann::json> answer =
@@ -751,7 +751,7 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     absl::StatusOr<nlohmann::json> cm =
         conn.client->Get(ConfigMapRef(request.id),
-                         {absl::Now() + kOperationTimeout, conn.cancel.get()});
+                         {provider_->clock()->Now() + kOperationTimeout, conn.cancel.get()});
     if (absl::IsNotFound(cm.status())) {
       response->diagnostics.AddError(
           "Cannot Import Cluster Settings",
@@ -784,7 +784,7 @@ class ClusterSettingsResource final : public framework::Resource {
     Connection conn;
     if (!provider_->GetConnection("Unable to Check Cluster", &conn, diags))
       return std::nullopt;
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
+    const kube::RequestOptions opts{provider_->clock()->Now() + kOperationTimeout,
                                     conn.cancel.get()};
     absl::StatusOr<ClusterFacts> facts = ProbeCluster(*conn.client, opts);
     if (!facts.ok()) {
@@ -812,7 +812,7 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     const std::string ns = StringAttr(prior, "namespace").value_or("");
     absl::StatusOr<std::vector<std::string>> workspaces = WorkspacesIn(
-        *conn.client, ns, {absl::Now() + kOperationTimeout, conn.cancel.get()});
+        *conn.client, ns, {provider_->clock()->Now() + kOperationTimeout, conn.cancel.get()});
     if (!workspaces.ok()) {
       diags->AddStatus("Unable to Check Workspaces", workspaces.status());
       return false;
@@ -836,7 +836,7 @@ class ClusterSettingsResource final : public framework::Resource {
     kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts, false};
     absl::StatusOr<nlohmann::json> st = conn.client->Apply(
         BareNamespace(ns), apply,
-        {absl::Now() + kOperationTimeout, conn.cancel.get()});
+        {provider_->clock()->Now() + kOperationTimeout, conn.cancel.get()});
     if (!st.ok() && !absl::IsNotFound(st.status())) {
       diags->AddStatus("Unable to Release Namespace Labels", st.status());
     }
@@ -860,7 +860,7 @@ class ClusterSettingsResource final : public framework::Resource {
     // settings) must see what is written here.
     absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     ClusterSettings s = SettingsFromValue(planned);
-    const absl::Time deadline = absl::Now() + kOperationTimeout;
+    const absl::Time deadline = provider_->clock()->Now() + kOperationTimeout;
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
     const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts,
                                    false};
@@ -993,7 +993,7 @@ class ClusterSettingsDataSource final : public framework::DataSource {
       return;
     }
     const std::string ns = StringAttr(request.config, "namespace").value_or("");
-    const kube::RequestOptions opts{absl::Now() + kOperationTimeout,
+    const kube::RequestOptions opts{provider_->clock()->Now() + kOperationTimeout,
                                     conn.cancel.get()};
     absl::StatusOr<nlohmann::json> cm =
         conn.client->Get(ConfigMapRef(ns), opts);

@@ -151,7 +151,18 @@ absl::StatusOr<kube::ConfigOptions> ConfigOptionsFrom(const Value& config) {
   return o;
 }
 
-CvmProvider::CvmProvider(kube::Environment env) : env_(std::move(env)) {
+ProviderEnv ProviderEnv::Production() {
+  ProviderEnv env;
+  env.environment = kube::Environment::Process();
+  env.new_client = [](kube::RestConfig config, kube::Clock* clock) {
+    kube::ClientHooks hooks;
+    hooks.clock = clock;
+    return kube::Client::Create(std::move(config), nullptr, std::move(hooks));
+  };
+  return env;
+}
+
+CvmProvider::CvmProvider(ProviderEnv env) : env_(std::move(env)) {
   resources_.push_back(NewClusterSettingsResource(this));
   resources_.push_back(NewWorkspaceResource(this));
   data_sources_.push_back(NewClusterSettingsDataSource(this));
@@ -190,7 +201,9 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
                             Diagnostics* diags) {
   Connection next;
   next.cancel = std::make_shared<kube::CancelToken>();
-  next.reads = std::make_shared<kube::ReadCache>(kSharedObjectCacheTtl);
+  next.reads =
+      std::make_shared<kube::ReadCache>(kSharedObjectCacheTtl, env_.clock);
+  next.clock = env_.clock;
   next.field_manager =
       StringAttr(request.config, "field_manager").value_or(kDefaultFieldManager);
   next.force_conflicts = BoolAttr(request.config, "force_conflicts").value_or(true);
@@ -212,7 +225,7 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
   } else {
     absl::StatusOr<kube::ConfigOptions> options = ConfigOptionsFrom(request.config);
     absl::StatusOr<kube::RestConfig> rest =
-        options.ok() ? kube::ResolveConfig(*options, env_)
+        options.ok() ? kube::ResolveConfig(*options, env_.environment)
                      : absl::StatusOr<kube::RestConfig>(options.status());
     // A bad or missing connection is reported by whatever needs the API
     // (GetConnection), not here: cvm_workspace_manifest renders without a
@@ -224,7 +237,7 @@ void CvmProvider::Configure(const framework::ConfigureRequest& request,
       rest->user_agent = absl::StrCat("terraform-provider-cvm/", CVM_VERSION,
                                       " Terraform/", request.terraform_version);
       absl::StatusOr<std::unique_ptr<kube::Client>> client =
-          kube::Client::Create(*rest);
+          env_.new_client(*rest, env_.clock);
       if (!client.ok()) {
         problem_summary = "Unable to Create the Kubernetes Client";
         problem = std::string(client.status().message());

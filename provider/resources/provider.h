@@ -9,6 +9,7 @@
 #ifndef CVM_PROVIDER_RESOURCES_PROVIDER_H_
 #define CVM_PROVIDER_RESOURCES_PROVIDER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,12 +20,32 @@
 #include "provider/framework/resource.h"
 #include "provider/kube/cancel.h"
 #include "provider/kube/client.h"
+#include "provider/kube/clock.h"
 #include "provider/kube/config.h"
 #include "provider/kube/read_cache.h"
 
 namespace cvm::resources {
 
 inline constexpr char kDefaultFieldManager[] = "terraform-provider-cvm";
+
+// What the provider is given rather than reaching for the process itself:
+// where its connection settings come from, how a Kubernetes client is made,
+// and the clock every deadline and cache age is measured on. Production()
+// wires the real ones (main.cc); unit tests wire a FakeTransport and a
+// FakeClock. Copyable; `clock` is not owned and must outlive the provider.
+struct ProviderEnv {
+  // KUBE_* variables and the service account directory.
+  kube::Environment environment;
+  // Makes the client for a resolved configuration (its hooks' clock is
+  // `clock`). Errors: those of kube::Client::Create.
+  std::function<absl::StatusOr<std::unique_ptr<kube::Client>>(
+      kube::RestConfig config, kube::Clock* clock)>
+      new_client;
+  kube::Clock* clock = kube::Clock::Real();
+
+  // The process environment, libcurl clients, the wall clock.
+  static ProviderEnv Production();
+};
 
 // What resources get from the provider at call time. Copyable snapshot;
 // the shared pointers keep the client and the cancel token alive for the
@@ -35,6 +56,9 @@ struct Connection {
   // Reads of the objects every workspace consults (settings ConfigMap,
   // Namespace, RuntimeClass), shared by the calls of this process.
   std::shared_ptr<kube::ReadCache> reads;
+  // The provider's clock (ProviderEnv::clock): deadlines are Now() + a
+  // timeout. Never null in a connection GetConnection returns.
+  kube::Clock* clock = nullptr;
   std::string field_manager = kDefaultFieldManager;
   bool force_conflicts = true;
 
@@ -55,9 +79,7 @@ inline constexpr absl::Duration kSharedObjectCacheTtl = absl::Seconds(10);
 // constructor and live as long as the provider.
 class CvmProvider final : public framework::Provider {
  public:
-  // `env` is where KUBE_* variables and the service account are read
-  // (Environment::Process() in production).
-  explicit CvmProvider(kube::Environment env);
+  explicit CvmProvider(ProviderEnv env);
   ~CvmProvider() override;
 
   const schema::Schema& GetSchema() const override;
@@ -85,8 +107,12 @@ class CvmProvider final : public framework::Provider {
   // none).
   bool HasConnection() const;
 
+  // The clock of ProviderEnv, for deadlines computed before a connection
+  // exists. Never null.
+  kube::Clock* clock() const { return env_.clock; }
+
  private:
-  kube::Environment env_;
+  ProviderEnv env_;
   std::vector<std::unique_ptr<framework::Resource>> resources_;
   std::vector<std::unique_ptr<framework::DataSource>> data_sources_;
 

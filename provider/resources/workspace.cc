@@ -379,7 +379,7 @@ class WorkspaceResource final : public framework::Resource {
       return;
     }
     const absl::Time deadline =
-        absl::Now() +
+        provider_->clock()->Now() +
         Timeout(request.planned_state, "create", absl::Minutes(10));
     ApplyWorkspace(conn, Value(), request.planned_state, request.config,
                    deadline, "Unable to Create Workspace", response);
@@ -394,7 +394,7 @@ class WorkspaceResource final : public framework::Resource {
       return;
     }
     const absl::Time deadline =
-        absl::Now() +
+        provider_->clock()->Now() +
         Timeout(request.planned_state, "update", absl::Minutes(10));
     ApplyWorkspace(conn, request.prior_state, request.planned_state,
                    request.config, deadline, "Unable to Update Workspace",
@@ -410,7 +410,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     Value state = request.current_state;
     WorkspaceSpec spec = SpecFromValue(state);
-    const kube::RequestOptions opts{absl::Now() + absl::Minutes(2),
+    const kube::RequestOptions opts{provider_->clock()->Now() + absl::Minutes(2),
                                     conn.cancel.get()};
     absl::StatusOr<nlohmann::json> claim =
         conn.client->Get(ClaimRef(spec), opts);
@@ -540,7 +540,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     const WorkspaceSpec spec = SpecFromValue(request.prior_state);
     const absl::Time deadline =
-        absl::Now() + Timeout(request.prior_state, "delete", absl::Minutes(5));
+        provider_->clock()->Now() + Timeout(request.prior_state, "delete", absl::Minutes(5));
     std::vector<kube::ObjectRef> refs = {PodRef(spec), SecretRef(spec)};
     if (!spec.keep_home_on_destroy) refs.push_back(ClaimRef(spec));
     // Delete all first, then wait, so the objects go away in parallel. The
@@ -617,7 +617,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     absl::StatusOr<nlohmann::json> cm =
         conn.CachedGet({"v1", "ConfigMap", ns, kSettingsConfigMapName},
-                       {absl::Now() + absl::Minutes(1), conn.cancel.get()});
+                       {provider_->clock()->Now() + absl::Minutes(1), conn.cancel.get()});
     LoadedSettings out;
     out.settings.namespace_name = ns;
     if (absl::IsNotFound(cm.status())) return out;
@@ -668,7 +668,7 @@ class WorkspaceResource final : public framework::Resource {
           };
           absl::StatusOr<kube::ListResult> found = conn.client->List(
               "v1", "PersistentVolumeClaim", ns, list,
-              {absl::Now() + absl::Minutes(1), conn.cancel.get()});
+              {provider_->clock()->Now() + absl::Minutes(1), conn.cancel.get()});
           if (!found.ok()) return found.status();
           return components;
         });
@@ -748,7 +748,7 @@ class WorkspaceResource final : public framework::Resource {
     Connection conn;
     if (!provider_->GetConnection("Unable to Check Workspace", &conn, diags))
       return;
-    const kube::RequestOptions opts{absl::Now() + absl::Minutes(1),
+    const kube::RequestOptions opts{provider_->clock()->Now() + absl::Minutes(1),
                                     conn.cancel.get()};
     if (spec.gpu_count > 0) {
       if (settings.caching) {
@@ -1036,7 +1036,7 @@ class WorkspaceResource final : public framework::Resource {
         diags->AddError(summary,
                         WaitFailure(conn, spec, timeout, ready.status()));
         absl::StatusOr<nlohmann::json> now = conn.client->Get(
-            PodRef(spec), {absl::Now() + absl::Seconds(10), nullptr});
+            PodRef(spec), {provider_->clock()->Now() + absl::Seconds(10), nullptr});
         if (now.ok()) with_pod(*now);
         return fail();
       }
@@ -1058,7 +1058,7 @@ class WorkspaceResource final : public framework::Resource {
             : absl::StrCat("Pod ", spec.Id(),
                            " did not become Ready: ", status.message());
     absl::StatusOr<std::vector<kube::Event>> events = conn.client->Events(
-        PodRef(spec), {absl::Now() + absl::Seconds(10), nullptr});
+        PodRef(spec), {conn.clock->Now() + absl::Seconds(10), nullptr});
     if (events.ok()) {
       std::vector<kube::Event> warnings =
           kube::FilterEvents(*events, "Warning");
