@@ -1,4 +1,4 @@
-"""End-to-end: cvm_cluster_settings against the real API server (issue 4).
+"""End-to-end: cvm_cluster_settings against the real API server.
 
 The real terraform CLI drives the built provider (CVM_PROVIDER_BINARY)
 against the local control plane of the ctest fixture (CVM_CLUSTER_DIR):
@@ -22,29 +22,17 @@ tests/resources/cluster_settings_test.cc covers that rule (CheckAgainstCluster).
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import unittest
-import uuid
 
-from tfharness import (REQUIRED_PROVIDERS, ApiClient, ApiError, Cluster,
-                       TerraformDir, read_env_file)
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-CLUSTER_SCRIPTS = os.path.join(HERE, "..", "cluster")
-CLUSTER_DIR = os.environ.get("CVM_CLUSTER_DIR", "")
-HAVE_CLUSTER = bool(CLUSTER_DIR) and os.path.exists(os.path.join(CLUSTER_DIR, "env"))
-needs_cluster = unittest.skipUnless(HAVE_CLUSTER,
-                                    "needs the local control plane (tests/cluster/start.sh)")
+from tfharness import (CLUSTER_SCRIPTS, HAVE_CLUSTER, ClusterTestCase, PrivateCluster, flat,
+                       hcl, needs_cluster, suffix, wait_for)
 
 # Every object these tests make is named cs-<RUN>-..., so object lists can be
 # compared while other test files share the cluster.
-RUN = uuid.uuid4().hex[:6]
+RUN = suffix()
 PREFIX = f"cs-{RUN}-"
-WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 
 ROWS = {
     # caching, auto_load_shiftfs -> host_path_mounts
@@ -63,16 +51,8 @@ SETTINGS = ("caching", "auto_load_shiftfs", "gpu_vendor", "docker_bridge_cidr", 
             "fuse")
 
 
-def name(suffix):
-    return PREFIX + suffix
-
-
-def hcl(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f'"{k}" = {hcl(v)}' for k, v in value.items()) + " }"
-    return json.dumps(value)
+def name(rest):
+    return PREFIX + rest
 
 
 def settings_block(label, namespace, runtime_class=None, **attrs):
@@ -88,10 +68,6 @@ def settings_block(label, namespace, runtime_class=None, **attrs):
     return "\n".join(lines) + "\n"
 
 
-def one_line(text):
-    return " ".join(text.split())
-
-
 def changed_attributes(change):
     """Top-level attributes whose planned value is known and differs from before."""
     before, after = change["before"] or {}, change["after"] or {}
@@ -104,93 +80,8 @@ def unknown_attributes(change):
     return sorted(k for k, v in (change.get("after_unknown") or {}).items() if v is True)
 
 
-class AuditLog:
-    """Counts the API requests recorded in a cluster's audit log."""
-
-    def __init__(self, path, api):
-        self.path = path
-        self.api = api
-
-    def _sync(self):
-        """Waits until a request sent now is in the log; returns the log size."""
-        token = uuid.uuid4().hex
-        try:
-            self.api.request("GET", f"/api/v1/namespaces/cs-audit-{token}")
-        except ApiError:
-            pass
-        deadline = time.monotonic() + 20
-        while True:
-            with open(self.path, "rb") as f:
-                data = f.read()
-            if token.encode() in data:
-                return len(data)
-            if time.monotonic() > deadline:
-                raise AssertionError("audit log did not record the sentinel request")
-            time.sleep(0.1)
-
-    def mark(self):
-        return self._sync()
-
-    def events_since(self, offset):
-        end = self._sync()
-        with open(self.path, "rb") as f:
-            f.seek(offset)
-            data = f.read(end - offset)
-        events = []
-        for line in data.splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if event.get("stage") == "ResponseComplete":
-                events.append(event)
-        return events
-
-    def writes_since(self, offset, names, field_manager=None, user="cvm-admin"):
-        """Write requests by `user` since `offset` that touch one of `names`
-        (object name or namespace) or carry `field_manager`; with names None,
-        every write by `user`."""
-        found = []
-        for e in self.events_since(offset):
-            if e.get("verb") not in WRITE_VERBS:
-                continue
-            if e.get("user", {}).get("username") != user:
-                continue
-            ref = e.get("objectRef") or {}
-            uri = e.get("requestURI", "")
-            if (names is None or ref.get("name") in names or ref.get("namespace") in names or
-                    (field_manager and f"fieldManager={field_manager}" in uri)):
-                found.append(f'{e["verb"]} {uri}')
-        return found
-
-    def provider_requests_since(self, offset, user="cvm-admin"):
-        return [e for e in self.events_since(offset)
-                if e.get("user", {}).get("username") == user and
-                e.get("userAgent", "").startswith("terraform-provider-cvm")]
-
-
-class ClusterTestCase(unittest.TestCase):
+class SettingsTestCase(ClusterTestCase):
     """Shared helpers for tests against the fixture's cluster."""
-
-    cluster = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.api.close()
-
-    @classmethod
-    def main_tf(cls, body, provider_extra=""):
-        return REQUIRED_PROVIDERS + cls.cluster.provider_block(provider_extra) + body
-
-    @classmethod
-    def new_dir(cls, body, provider_extra=""):
-        d = TerraformDir({"main.tf": cls.main_tf(body, provider_extra)})
-        d.init()
-        return d
 
     def config_map(self, ns):
         return self.cluster.get(f"/api/v1/namespaces/{ns}/configmaps/cvm-cluster-settings")
@@ -200,24 +91,6 @@ class ClusterTestCase(unittest.TestCase):
 
     def namespace(self, ns):
         return self.cluster.get(f"/api/v1/namespaces/{ns}")
-
-    def merge_patch(self, path, body):
-        return self.cluster.api.request("PATCH", path, body,
-                                        content_type="application/merge-patch+json")
-
-    def create_runtime_class(self, rc, handler):
-        self.cluster.api.request("POST", "/apis/node.k8s.io/v1/runtimeclasses", {
-            "apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
-            "metadata": {"name": rc}, "handler": handler})
-        self.addCleanup(self.cluster.delete, f"/apis/node.k8s.io/v1/runtimeclasses/{rc}")
-
-    def wait_namespace_gone(self, ns):
-        self.cluster.wait(f"namespace {ns} gone", lambda: self.namespace(ns) is None,
-                          timeout=120)
-
-    def assertPlanEmpty(self, d):
-        empty, result = d.plan_is_empty()
-        self.assertTrue(empty, f"expected no changes:\n{result!r}")
 
     def assertSingleChange(self, d, address, actions, changed):
         """plan -out + show -json: exactly one resource change, of `actions`,
@@ -250,7 +123,7 @@ class ClusterTestCase(unittest.TestCase):
 
 
 @needs_cluster
-class HostPathTableTest(ClusterTestCase):
+class HostPathTableTest(SettingsTestCase):
     """One apply with a resource per row of the host path table."""
 
     @classmethod
@@ -262,14 +135,13 @@ class HostPathTableTest(ClusterTestCase):
                                    auto_load_shiftfs=shiftfs,
                                    runtime_class={"name": name(f"{row}-rc"), "manage": True})
         cls.body = body
-        cls.tf = cls.new_dir(body)
-        cls.plan = cls.tf.plan_json()
-        cls.apply = cls.tf.apply()
+        cls.workdir = cls.class_tf(body)
+        cls.plan = cls.workdir.plan_json()
+        cls.apply = cls.workdir.apply()
 
     @classmethod
     def tearDownClass(cls):
-        cls.tf.destroy()
-        cls.tf.cleanup()
+        cls.workdir.destroy()
         super().tearDownClass()
 
     def test_host_path_mounts_are_known_at_plan_time(self):
@@ -308,7 +180,7 @@ class HostPathTableTest(ClusterTestCase):
                 # The field manager owns what it applied.
                 managers = {m["manager"] for m in cm["metadata"]["managedFields"]}
                 self.assertIn("terraform-provider-cvm", managers)
-                state = self.tf.resource(f"cvm_cluster_settings.{row}")
+                state = self.workdir.resource(f"cvm_cluster_settings.{row}")
                 self.assertEqual(state["id"], ns)
                 self.assertEqual(state["host_path_mounts"], mounts)
 
@@ -316,7 +188,7 @@ class HostPathTableTest(ClusterTestCase):
         ready = self.sysbox_ready_nodes()
         for row in ROWS:
             with self.subTest(row):
-                state = self.tf.resource(f"cvm_cluster_settings.{row}")
+                state = self.workdir.resource(f"cvm_cluster_settings.{row}")
                 self.assertEqual(state["kubernetes_version"],
                                  "v" + self.cluster.env["CVM_KUBE_VERSION"])
                 self.assertEqual(state["platform"], "bare-metal")
@@ -327,28 +199,28 @@ class HostPathTableTest(ClusterTestCase):
                 self.assertEqual(state["warnings"], [])
 
     def test_plan_again_shows_no_changes(self):
-        self.assertPlanEmpty(self.tf)
+        self.assert_plan_empty(self.workdir)
 
     def test_import_by_namespace_then_empty_plan(self):
         row = "shiftfs"
         caching, shiftfs, mounts = ROWS[row]
-        d = self.new_dir(settings_block(
+        # Never destroyed: the objects belong to setUpClass.
+        d = self.tf(settings_block(
             "imported", name(row), manage_namespace=True, caching=caching,
             auto_load_shiftfs=shiftfs,
             runtime_class={"name": name(f"{row}-rc"), "manage": True}))
-        self.addCleanup(d.cleanup)  # never destroyed: the objects belong to setUpClass
         result = d.run("import", "-no-color", "cvm_cluster_settings.imported", name(row))
         self.assertEqual(result.code, 0, result)
         self.assertIn("Import successful", result.stdout)
         state = d.resource("cvm_cluster_settings.imported")
         self.assertEqual(state["host_path_mounts"], mounts)
         self.assertEqual(state["runtime_class"]["name"], name(f"{row}-rc"))
-        self.assertPlanEmpty(d)
+        self.assert_plan_empty(d)
         # A namespace without settings cannot be imported.
         result = d.run("import", "-no-color", "cvm_cluster_settings.imported",
                        name("nothing-here"))
         self.assertEqual(result.code, 1, result)
-        self.assertIn("has no cvm-cluster-settings ConfigMap", one_line(result.output))
+        self.assertIn("has no cvm-cluster-settings ConfigMap", flat(result.output))
 
     def test_data_source_reads_settings_from_another_state(self):
         body = ""
@@ -356,8 +228,7 @@ class HostPathTableTest(ClusterTestCase):
             body += (f'data "cvm_cluster_settings" "{row}" {{\n'
                      f'  namespace = "{name(row)}"\n}}\n'
                      f'output "{row}" {{\n  value = data.cvm_cluster_settings.{row}\n}}\n')
-        d = self.new_dir(body)
-        self.addCleanup(d.cleanup)
+        d = self.tf(body)
         d.apply()
         outputs = json.loads(d.run("output", "-json", check=True).stdout)
         for row, (caching, shiftfs, mounts) in ROWS.items():
@@ -375,16 +246,16 @@ class HostPathTableTest(ClusterTestCase):
                                  "v" + self.cluster.env["CVM_KUBE_VERSION"])
                 self.assertEqual(value["platform"], "bare-metal")
         # A namespace without settings is a clear error.
-        d.write("main.tf", REQUIRED_PROVIDERS + self.cluster.provider_block() +
-                'data "cvm_cluster_settings" "x" {\n  namespace = "default"\n}\n')
+        d.write("main.tf",
+                self.main_tf('data "cvm_cluster_settings" "x" {\n  namespace = "default"\n}\n'))
         result = d.plan()
         self.assertEqual(result.code, 1, result)
         self.assertIn("Namespace default has no cvm-cluster-settings ConfigMap",
-                      one_line(result.output))
+                      flat(result.output))
 
 
 @needs_cluster
-class UpdateAndDriftTest(ClusterTestCase):
+class UpdateAndDriftTest(SettingsTestCase):
     """One resource; each test changes one thing and restores it."""
 
     ADDRESS = "cvm_cluster_settings.main"
@@ -393,13 +264,12 @@ class UpdateAndDriftTest(ClusterTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.ns, cls.rc = name("drift"), name("drift-rc")
-        cls.tf = cls.new_dir(cls.config())
-        cls.tf.apply()
+        cls.workdir = cls.class_tf(cls.config())
+        cls.workdir.apply()
 
     @classmethod
     def tearDownClass(cls):
-        cls.tf.destroy()
-        cls.tf.cleanup()
+        cls.workdir.destroy()
         super().tearDownClass()
 
     @classmethod
@@ -408,19 +278,19 @@ class UpdateAndDriftTest(ClusterTestCase):
                               runtime_class={"name": cls.rc, "manage": True})
 
     def write(self, body):
-        self.tf.write("main.tf", self.main_tf(body))
+        self.workdir.write("main.tf", self.main_tf(body))
 
     def tearDown(self):
         # Every test leaves the configuration and the cluster as they were.
         self.write(self.config())
-        self.assertPlanEmpty(self.tf)
+        self.assert_plan_empty(self.workdir)
 
     def test_caching_change_is_an_in_place_update(self):
         self.write(self.config(caching=True))
-        change = self.assertSingleChange(self.tf, self.ADDRESS, ["update"],
+        change = self.assertSingleChange(self.workdir, self.ADDRESS, ["update"],
                                          ["caching", "host_path_mounts"])
         self.assertEqual(change["after"]["host_path_mounts"], ROWS["cached"][2])
-        result = self.tf.run("show", "-no-color", "tfplan", check=True)
+        result = self.workdir.run("show", "-no-color", "tfplan", check=True)
         self.assertIn("updated in-place", result.stdout)
         self.assertIn("~ caching ", result.stdout)
         # The mounts are known at plan time; only the id is (for workspaces).
@@ -428,57 +298,59 @@ class UpdateAndDriftTest(ClusterTestCase):
         self.assertEqual(later, [f'~ id                 = "{self.ns}" -> (known after apply)'])
         self.assertIn("0 to add, 1 to change, 0 to destroy", result.stdout)
         self.assertNotIn("must be replaced", result.stdout)
-        self.tf.apply()
+        self.workdir.apply()
         self.assertEqual(self.config_map(self.ns)["data"]["caching"], "true")
-        self.assertEqual(self.tf.resource(self.ADDRESS)["id"], self.ns)
-        self.assertEqual(self.tf.resource(self.ADDRESS)["host_path_mounts"],
+        self.assertEqual(self.workdir.resource(self.ADDRESS)["id"], self.ns)
+        self.assertEqual(self.workdir.resource(self.ADDRESS)["host_path_mounts"],
                          ROWS["cached"][2])
-        self.assertPlanEmpty(self.tf)
+        self.assert_plan_empty(self.workdir)
         self.write(self.config())
-        self.tf.apply()
+        self.workdir.apply()
         self.assertEqual(self.config_map(self.ns)["data"]["caching"], "false")
 
     def test_drift_config_map_edited_by_hand(self):
-        self.merge_patch(f"/api/v1/namespaces/{self.ns}/configmaps/cvm-cluster-settings",
+        self.cluster.merge_patch(f"/api/v1/namespaces/{self.ns}/configmaps/cvm-cluster-settings",
                          {"data": {"caching": "true"}})
-        change = self.assertSingleChange(self.tf, self.ADDRESS, ["update"],
+        change = self.assertSingleChange(self.workdir, self.ADDRESS, ["update"],
                                          ["caching", "host_path_mounts"])
         self.assertIs(change["before"]["caching"], True)
         self.assertIs(change["after"]["caching"], False)
-        self.tf.apply()
+        self.workdir.apply()
         self.assertEqual(self.config_map(self.ns)["data"]["caching"], "false")
 
     def test_drift_config_map_deleted_by_hand(self):
         self.cluster.delete(f"/api/v1/namespaces/{self.ns}/configmaps/cvm-cluster-settings")
-        change = self.assertSingleChange(self.tf, self.ADDRESS, ["update"], SETTINGS)
+        change = self.assertSingleChange(self.workdir, self.ADDRESS, ["update"], SETTINGS)
         for key in SETTINGS:
             self.assertIsNone(change["before"][key], key)
-        self.tf.apply()
+        self.workdir.apply()
         self.assertEqual(self.config_map(self.ns)["data"]["caching"], "false")
 
     def test_drift_runtime_class_removed(self):
         self.cluster.delete(f"/apis/node.k8s.io/v1/runtimeclasses/{self.rc}")
-        self.cluster.wait("runtime class gone", lambda: self.runtime_class(self.rc) is None)
-        change = self.assertSingleChange(self.tf, self.ADDRESS, ["update"], ["runtime_class"])
+        self.cluster.wait_gone(f"/apis/node.k8s.io/v1/runtimeclasses/{self.rc}")
+        change = self.assertSingleChange(self.workdir, self.ADDRESS, ["update"],
+                                         ["runtime_class"])
         self.assertIsNone(change["before"]["runtime_class"]["handler"])
         self.assertEqual(change["after"]["runtime_class"]["handler"], "sysbox-runc")
-        self.tf.apply()
+        self.workdir.apply()
         self.assertEqual(self.runtime_class(self.rc)["handler"], "sysbox-runc")
 
     def test_drift_pod_security_label_changed(self):
-        self.merge_patch(f"/api/v1/namespaces/{self.ns}", {"metadata": {"labels": {
+        self.cluster.merge_patch(f"/api/v1/namespaces/{self.ns}", {"metadata": {"labels": {
             "pod-security.kubernetes.io/enforce": "baseline", "team": "web"}}})
-        change = self.assertSingleChange(self.tf, self.ADDRESS, ["update"], ["pod_security"])
+        change = self.assertSingleChange(self.workdir, self.ADDRESS, ["update"],
+                                         ["pod_security"])
         self.assertEqual(change["before"]["pod_security"], "baseline")
         self.assertEqual(change["after"]["pod_security"], "privileged")
-        self.tf.apply()
+        self.workdir.apply()
         self.assertNamespaceLabels(self.ns, "privileged")
         # A label someone else set stays.
         self.assertEqual(self.namespace(self.ns)["metadata"]["labels"]["team"], "web")
 
 
 @needs_cluster
-class DestroyTest(ClusterTestCase):
+class DestroyTest(SettingsTestCase):
 
     def snapshot(self):
         """Our part of the cluster: namespaces, RuntimeClasses and ConfigMaps
@@ -497,21 +369,19 @@ class DestroyTest(ClusterTestCase):
                 "configmaps": config_maps}
 
     def test_destroy_leaves_the_cluster_as_it_was(self):
-        existing_ns, new_ns = name("existing"), name("created")
+        existing_ns = self.new_namespace(name("existing"), {"team": "platform"})
+        new_ns = name("created")
         existing_rc, new_rc = name("existing-rc"), name("created-rc")
-        self.cluster.create_namespace(existing_ns, {"team": "platform"})
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{existing_ns}")
         self.create_runtime_class(existing_rc, "sysbox-runc")
-        self.cluster.wait("kube-root-ca.crt", lambda: self.cluster.get(
+        wait_for("kube-root-ca.crt", lambda: self.cluster.get(
             f"/api/v1/namespaces/{existing_ns}/configmaps/kube-root-ca.crt"))
         before = self.snapshot()
 
-        d = self.new_dir(
+        d = self.tf(
             settings_block("existing", existing_ns, manage_namespace=True, caching=True,
                            runtime_class={"name": existing_rc})  # only checked
             + settings_block("created", new_ns, manage_namespace=True,
                              runtime_class={"name": new_rc, "manage": True}))
-        self.addCleanup(d.cleanup)
         d.apply()
         self.assertNamespaceLabels(existing_ns, "privileged")
         self.assertEqual(self.namespace(existing_ns)["metadata"]["labels"]["team"], "platform")
@@ -532,12 +402,9 @@ class DestroyTest(ClusterTestCase):
         self.assertNotIn(new_rc, after["runtimeclasses"])
 
     def test_destroy_refused_while_workspaces_use_the_settings(self):
-        ns = name("in-use")
-        self.cluster.create_namespace(ns)
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns}")
+        ns = self.new_namespace(name("in-use"))
         body = settings_block("main", ns, caching=True)
-        d = self.new_dir(body)
-        self.addCleanup(d.cleanup)
+        d = self.tf(body)
         d.apply()
         # What a cvm_workspace leaves in the namespace: its labelled home claim.
         self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", {
@@ -551,15 +418,15 @@ class DestroyTest(ClusterTestCase):
 
         result = d.destroy(check=False)
         self.assertEqual(result.code, 1, result)
-        text = one_line(result.output)
+        text = flat(result.output)
         self.assertIn("Cluster Settings Still in Use", text)
         self.assertIn("alice-dev", text)
         self.assertIn("force_destroy = true", text)
         self.assertIsNotNone(self.config_map(ns))
         self.assertIsNotNone(d.resource("cvm_cluster_settings.main"))
 
-        d.write("main.tf", REQUIRED_PROVIDERS + self.cluster.provider_block() +
-                settings_block("main", ns, caching=True, force_destroy=True))
+        d.write("main.tf",
+                self.main_tf(settings_block("main", ns, caching=True, force_destroy=True)))
         d.apply()
         d.destroy()
         self.assertIsNone(self.config_map(ns))
@@ -569,42 +436,36 @@ class DestroyTest(ClusterTestCase):
 
     def test_namespace_deleted_removes_the_resource_from_state(self):
         ns = name("vanishing")
-        d = self.new_dir(settings_block("main", ns, manage_namespace=True))
-        self.addCleanup(d.cleanup)
+        d = self.tf(settings_block("main", ns, manage_namespace=True))
         d.apply()
         self.cluster.delete(f"/api/v1/namespaces/{ns}")
-        self.wait_namespace_gone(ns)
+        self.cluster.wait_gone(f"/api/v1/namespaces/{ns}", timeout=120)
         self.assertSingleChange(d, "cvm_cluster_settings.main", ["create"], [])
         result = d.plan()
         self.assertIn("1 to add, 0 to change, 0 to destroy", result.stdout)
 
 
 @needs_cluster
-class ValidationTest(ClusterTestCase):
+class ValidationTest(SettingsTestCase):
     """Each rule fails the plan with its message and makes no API write."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.field_manager = f"cvm-e2e-{RUN}"
-        cls.audit = AuditLog(cls.cluster.env["CVM_AUDIT_LOG"], cls.cluster.api)
-        cls.tf = cls.new_dir("", provider_extra=f'  field_manager = "{cls.field_manager}"\n')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tf.cleanup()
-        super().tearDownClass()
+        cls.field_manager_provider = cls.cluster.provider_block(
+            f'  field_manager = "{cls.field_manager}"\n')
+        cls.workdir = cls.class_tf("", cls.field_manager_provider)
 
     def plan_fails(self, body, attribute, message, names):
-        self.tf.write("main.tf", REQUIRED_PROVIDERS + self.cluster.provider_block(
-            f'  field_manager = "{self.field_manager}"\n') + body)
-        offset = self.audit.mark()
-        result = self.tf.plan()
+        self.workdir.write("main.tf", self.main_tf(body, self.field_manager_provider))
+        offset = self.cluster.audit.mark()
+        result = self.workdir.plan()
         self.assertEqual(result.code, 1, result)
-        text = one_line(result.output)
+        text = flat(result.output)
         self.assertIn(attribute, text)
         self.assertIn(message, text)
-        self.assertEqual(self.audit.writes_since(offset, names, self.field_manager), [])
+        self.assertEqual(self.cluster.audit.writes_since(offset, names, self.field_manager), [])
         return offset
 
     def test_rules_checked_without_the_cluster(self):
@@ -637,7 +498,7 @@ class ValidationTest(ClusterTestCase):
         offset = self.plan_fails(body, "runtime_class", f'RuntimeClass {rc} exists with '
                                  'handler "runc", not "sysbox-runc"', {ns, rc})
         # The plan did talk to the cluster (it read the RuntimeClass), as cvm-admin.
-        reads = self.audit.provider_requests_since(offset)
+        reads = self.cluster.audit.provider_requests_since(offset)
         self.assertTrue(any((e.get("objectRef") or {}).get("name") == rc for e in reads),
                         reads)
         self.assertEqual(self.runtime_class(rc)["metadata"]["resourceVersion"], before)
@@ -652,27 +513,20 @@ class ValidationTest(ClusterTestCase):
 # --------------------------------------------------------------------------
 # A second control plane for node presets other than the fixture's.
 
-_PLATFORM = {"dir": None, "proc": None}
+_PLATFORM = {"cluster": None}
 
 
 def start_platform_cluster():
-    if not HAVE_CLUSTER or _PLATFORM["proc"] is not None:
+    if not HAVE_CLUSTER or _PLATFORM["cluster"] is not None:
         return
-    _PLATFORM["dir"] = os.path.join(tempfile.mkdtemp(prefix="cvm-cs-platform-"), "cluster")
-    with open(_PLATFORM["dir"] + ".log", "w") as log:
-        _PLATFORM["proc"] = subprocess.Popen(
-            [os.path.join(CLUSTER_SCRIPTS, "start.sh"), "--no-simulator", "--timeout", "300",
-             _PLATFORM["dir"]], stdout=log, stderr=subprocess.STDOUT)
+    _PLATFORM["cluster"] = PrivateCluster("--no-simulator", "--timeout", "300")
 
 
 def stop_platform_cluster():
-    if _PLATFORM["proc"] is None:
+    if _PLATFORM["cluster"] is None:
         return
-    _PLATFORM["proc"].wait()
-    subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), _PLATFORM["dir"]],
-                   capture_output=True)
-    shutil.rmtree(os.path.dirname(_PLATFORM["dir"]), ignore_errors=True)
-    _PLATFORM["proc"] = None
+    _PLATFORM["cluster"].stop()
+    _PLATFORM["cluster"] = None
 
 
 def setUpModule():
@@ -687,78 +541,59 @@ def tearDownModule():
 
 
 @needs_cluster
-class PlatformTest(unittest.TestCase):
+class PlatformTest(ClusterTestCase):
     """The node presets aws and rhel and a custom node file, in turn, on a
     cluster of our own."""
 
     @classmethod
     def setUpClass(cls):
         start_platform_cluster()
-        code = _PLATFORM["proc"].wait()
-        with open(_PLATFORM["dir"] + ".log") as f:
-            log = f.read()
-        if code != 0:
-            raise AssertionError(f"start.sh failed ({code}):\n{log}")
-        cls.dir = _PLATFORM["dir"]
-        cls.env = read_env_file(os.path.join(cls.dir, "env"))
-        cls.api = ApiClient(cls.env["KUBE_HOST"], cls.env["KUBE_CA_FILE"],
-                            cert_file=cls.env["KUBE_CLIENT_CERT_FILE"],
-                            key_file=cls.env["KUBE_CLIENT_KEY_FILE"])
-        cls.audit = AuditLog(cls.env["CVM_AUDIT_LOG"], cls.api)
-        cls.provider = f'provider "cvm" {{\n  config_path = "{cls.env["CVM_KUBECONFIG"]}"\n}}\n'
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.api.close()
+        _PLATFORM["cluster"].wait()
+        cls.cluster_dir = _PLATFORM["cluster"].dir
+        super().setUpClass()
 
     def start_nodes(self, config):
         """Runs a node simulator with `config` (a node file) until the test ends."""
-        ready = os.path.join(self.dir, f"sim-{uuid.uuid4().hex[:6]}.ready")
+        ready = os.path.join(self.cluster.dir, f"sim-{suffix()}.ready")
         proc = subprocess.Popen(
             [sys.executable, os.path.join(CLUSTER_SCRIPTS, "node_simulator.py"),
-             "--cluster-dir", self.dir, "--config", config, "--no-provisioner",
+             "--cluster-dir", self.cluster.dir, "--config", config, "--no-provisioner",
              "--delete-nodes-on-exit", "--ready-file", ready,
              "--log-file", ready + ".log"])
 
         def stop():
             proc.terminate()
             proc.wait(timeout=30)
-            deadline = time.monotonic() + 30
-            while self.api.request("GET", "/api/v1/nodes")["items"]:
-                if time.monotonic() > deadline:
-                    raise AssertionError("simulated nodes were not removed")
-                time.sleep(0.2)
+            wait_for("the simulated nodes' removal",
+                     lambda: not self.cluster.api.request("GET", "/api/v1/nodes")["items"], 30)
         self.addCleanup(stop)
-        deadline = time.monotonic() + 60
-        while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"node simulator did not start ({config})")
-            time.sleep(0.2)
 
-    def tf(self, body):
-        d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + self.provider + body})
-        self.addCleanup(d.cleanup)
-        d.init()
-        return d
+        def started():
+            if os.path.exists(ready) and os.path.getsize(ready) > 0:
+                return True
+            if proc.poll() is not None:
+                raise AssertionError(f"node simulator did not start ({config})")
+            return False
+        wait_for(f"the node simulator ({config})", started, 60)
 
     def test_aws_nodes_platform_and_gpu_refused(self):
         self.start_nodes(os.path.join(CLUSTER_SCRIPTS, "nodes", "aws.json"))
         ns, rc = name("aws-gpu"), name("aws-gpu-rc")
         d = self.tf(settings_block("gpu", ns, manage_namespace=True, gpu_vendor="nvidia",
                                    runtime_class={"name": rc, "manage": True}))
-        offset = self.audit.mark()
+        offset = self.cluster.audit.mark()
         result = d.plan()
         self.assertEqual(result.code, 1, result)
-        text = one_line(result.output)
+        text = flat(result.output)
         self.assertIn("GPUs Need a Bare-Metal Cluster", text)
         self.assertIn('gpu_vendor = "nvidia"', text)
         self.assertIn('nodes run on "aws"', text)
         # This cluster is ours alone: no write by cvm-admin at all.
-        self.assertEqual(self.audit.writes_since(offset, None), [])
-        self.assertTrue(self.audit.provider_requests_since(offset))  # it did read nodes
+        self.assertEqual(self.cluster.audit.writes_since(offset, None), [])
+        self.assertTrue(self.cluster.audit.provider_requests_since(offset))  # it did read nodes
 
-        d.write("main.tf", REQUIRED_PROVIDERS + self.provider +
-                settings_block("main", name("aws"), manage_namespace=True))
+        d.write("main.tf", self.main_tf(settings_block("main", name("aws"),
+                                                       manage_namespace=True)))
         d.apply()
         state = d.resource("cvm_cluster_settings.main")
         self.assertEqual(state["platform"], "aws")
@@ -769,7 +604,7 @@ class PlatformTest(unittest.TestCase):
         self.start_nodes(os.path.join(CLUSTER_SCRIPTS, "nodes", "rhel.json"))
         d = self.tf(settings_block("main", name("rhel"), manage_namespace=True))
         result = d.apply()
-        text = one_line(result.output)
+        text = flat(result.output)
         self.assertIn("Warning: Cluster Check", text)
         self.assertIn("SELinux-family OS image", text)
         state = d.resource("cvm_cluster_settings.main")
@@ -780,7 +615,7 @@ class PlatformTest(unittest.TestCase):
                       state["warnings"][0])
 
     def test_custom_nodes_without_sysbox_warn(self):
-        nodes = os.path.join(self.dir, "no-sysbox.json")
+        nodes = os.path.join(self.cluster.dir, "no-sysbox.json")
         with open(nodes, "w") as f:
             json.dump({"nodes": [
                 {"name": "plain", "count": 1, "labels": {}},
@@ -791,7 +626,7 @@ class PlatformTest(unittest.TestCase):
         self.start_nodes(nodes)
         d = self.tf(settings_block("main", name("plain"), manage_namespace=True))
         result = d.apply()
-        self.assertIn("No node is labelled sysbox-runtime=running", one_line(result.output))
+        self.assertIn("No node is labelled sysbox-runtime=running", flat(result.output))
         state = d.resource("cvm_cluster_settings.main")
         self.assertEqual(state["sysbox_ready_nodes"], 0)
         self.assertEqual(state["platform"], "bare-metal")

@@ -1,4 +1,4 @@
-"""End-to-end: faults against the real API server (issue 7).
+"""End-to-end: faults against the real API server.
 
 The real terraform CLI runs the built provider against a private local
 control plane (tests/cluster/start.sh in a temp dir, so stopping its API
@@ -24,7 +24,6 @@ server never disturbs the shared ctest fixture). What is checked:
     next apply adopts what exists (server-side apply), with no duplicate.
 """
 
-import json
 import os
 import shutil
 import signal
@@ -33,14 +32,11 @@ import sys
 import tempfile
 import time
 import unittest
-import uuid
 
-from tfharness import REQUIRED_PROVIDERS, ApiClient, ApiError, TerraformDir, read_env_file, wait_for
+from tfharness import (CLUSTER_SCRIPTS, INNER_IMAGE, ClusterTestCase, PrivateCluster,
+                       error_blocks, flat, wait_for)
 from fault_proxy import FaultProxy, make_server_cert
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CLUSTER_SCRIPTS = os.path.join(HERE, "..", "cluster")
-INNER_IMAGE = "docker.io/codercom/enterprise-base:ubuntu"
 CLUSTER = {}
 
 
@@ -51,29 +47,10 @@ def setUpModule():
     if reuse:
         CLUSTER.update(dir=reuse)
         return
-    state = tempfile.mkdtemp(prefix="cvm-faults-")
-    cluster_dir = os.path.join(state, "cluster")
-    started = subprocess.run([os.path.join(CLUSTER_SCRIPTS, "start.sh"), cluster_dir],
-                             capture_output=True, text=True, timeout=300)
-    if started.returncode == 3:
-        shutil.rmtree(state, ignore_errors=True)
-        raise unittest.SkipTest("control-plane binaries not built (start.sh exit 3)")
-    if started.returncode != 0:
-        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), cluster_dir])
-        shutil.rmtree(state, ignore_errors=True)
-        raise RuntimeError(f"private cluster did not start:\n{started.stderr[-3000:]}")
-    CLUSTER.update(state=state, dir=cluster_dir)
-
-
-def tearDownModule():
-    if CLUSTER.get("state"):
-        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), CLUSTER["dir"]],
-                       capture_output=True)
-        shutil.rmtree(CLUSTER["state"], ignore_errors=True)
-
-
-def suffix():
-    return uuid.uuid4().hex[:6]
+    cluster = PrivateCluster()
+    unittest.addModuleCleanup(cluster.stop)
+    cluster.wait(300)
+    CLUSTER.update(dir=cluster.dir)
 
 
 def workspaces_hcl(ns, count, annotations=None, timeouts=None, name_prefix="w"):
@@ -102,60 +79,28 @@ resource "cvm_workspace" "w" {{
 """
 
 
-def error_blocks(output):
-    return [b for b in output.split("Error: ")[1:]]
-
-
-class FaultsTestBase(unittest.TestCase):
+class FaultsTestBase(ClusterTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = CLUSTER["dir"]
-        cls.env = read_env_file(os.path.join(cls.dir, "env"))
-        cls.api = ApiClient(cls.env["KUBE_HOST"], cls.env["KUBE_CA_FILE"],
-                            cert_file=cls.env["KUBE_CLIENT_CERT_FILE"],
-                            key_file=cls.env["KUBE_CLIENT_KEY_FILE"])
+        cls.cluster_dir = CLUSTER["dir"]
+        super().setUpClass()
 
-    def namespace(self, prefix):
-        ns = f"{prefix}-{suffix()}"
-        self.api.request("POST", "/api/v1/namespaces",
-                         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-        self.addCleanup(self.delete, f"/api/v1/namespaces/{ns}")
-        # Pods are refused until the namespace's default service account exists.
-        self.wait(f"service account {ns}/default",
-                  lambda: self.names(f"/api/v1/namespaces/{ns}/serviceaccounts"), 60, 0.2)
-        return ns
-
-    def delete(self, path):
-        try:
-            self.api.request("DELETE", path)
-        except (ApiError, OSError):
-            pass
-
-    def names(self, path):
-        items = self.api.request("GET", path).get("items", [])
-        return sorted(i["metadata"]["name"] for i in items)
-
-    def cluster_objects(self, ns):
-        return {"pods": self.names(f"/api/v1/namespaces/{ns}/pods"),
-                "claims": self.names(f"/api/v1/namespaces/{ns}/persistentvolumeclaims")}
-
-    def provider(self, extra="", host=None, auth=None):
+    @classmethod
+    def provider_block(cls, extra="", host=None, auth=None):
         """host/CA/client certificate (admin) unless `auth` replaces the
         credential lines."""
-        env = self.env
-        if auth is None:
-            auth = (f'  client_certificate = file("{env["KUBE_CLIENT_CERT_FILE"]}")\n'
-                    f'  client_key = file("{env["KUBE_CLIENT_KEY_FILE"]}")\n')
-        return (f'provider "cvm" {{\n  host = "{host or env["KUBE_HOST"]}"\n'
-                f'  cluster_ca_certificate = file("{env["KUBE_CA_FILE"]}")\n'
-                f'{auth}{extra}}}\n')
+        return cls.cluster.host_provider_block(extra, host=host, auth=auth)
 
-    def tf(self, body, provider=None, env=None):
-        d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + (provider or self.provider()) + body},
-                         env=env)
-        self.addCleanup(d.cleanup)
-        d.init()
-        return d
+    def new_namespace(self, prefix):
+        ns = super().new_namespace(prefix)
+        # Pods are refused until the namespace's default service account exists.
+        wait_for(f"service account {ns}/default",
+                 lambda: self.cluster.names(f"/api/v1/namespaces/{ns}/serviceaccounts"), 60, 0.2)
+        return ns
+
+    def cluster_objects(self, ns):
+        return {"pods": self.cluster.names(f"/api/v1/namespaces/{ns}/pods"),
+                "claims": self.cluster.names(f"/api/v1/namespaces/{ns}/persistentvolumeclaims")}
 
     def state_objects(self, d):
         """{"pods": [...], "claims": [...]} of the cvm_workspace instances in state."""
@@ -171,25 +116,18 @@ class FaultsTestBase(unittest.TestCase):
                 out["claims"].append(v["home_claim_name"])
         return {k: sorted(v) for k, v in out.items()}
 
-    def wait(self, what, probe, timeout, interval=0.1):
-        return wait_for(what, probe, timeout, interval)
-
     def applied(self, ns):
         """True once the audit log shows the provider (cvm-admin) applying
         pod w0. Its wait for Ready starts right after, with a watch from the
         applied version; the audit log has no entry for that watch until the
         server sends an event on it, so it cannot be waited for here."""
-        patch_w0 = f'"/api/v1/namespaces/{ns}/pods/w0'.encode()
-        with open(self.env["CVM_AUDIT_LOG"], "rb") as f:
-            return any(b'"username":"cvm-admin"' in line and patch_w0 in line and
-                       b'"verb":"patch"' in line for line in f)
+        patch_w0 = f"/api/v1/namespaces/{ns}/pods/w0"
+        return any(e.get("verb") == "patch" and e.get("requestURI", "").startswith(patch_w0)
+                   for e in self.cluster.audit.events_since(0, "cvm-admin", stage=None))
 
     def start_apply(self, d, *extra):
         """terraform apply in the background; returns the Popen."""
-        env = dict(d.env)
-        proc = subprocess.Popen(["terraform", "apply", "-auto-approve", "-no-color", *extra],
-                                cwd=d.path, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = d.start("apply", "-auto-approve", "-no-color", *extra)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         return proc
 
@@ -208,22 +146,21 @@ class FaultsTestBase(unittest.TestCase):
         self.assertEqual(objects, self.state_objects(d))
         self.assertEqual(len(objects["pods"]), count, objects)
         self.assertEqual(len(objects["claims"]), count, objects)
-        plan = d.run("plan", "-no-color", "-detailed-exitcode")
-        self.assertEqual(plan.code, 0, plan)
+        self.assert_plan_empty(d)
 
 
 class ApiServerStopTest(FaultsTestBase):
     def apiserver(self, action):
         result = subprocess.run([os.path.join(CLUSTER_SCRIPTS, "apiserver.sh"), action,
-                                 self.dir], capture_output=True, text=True, timeout=120)
+                                 self.cluster.dir], capture_output=True, text=True, timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_apiserver_killed_mid_apply_then_second_apply_converges(self):
-        ns = self.namespace("flt-stop")
+        ns = self.new_namespace("flt-stop")
         d = self.tf(workspaces_hcl(ns, 8, {"cvm-test/start-delay-seconds": "3"},
                                    {"create": "3m"}))
         proc = self.start_apply(d)
-        self.wait("the first pod", lambda: self.cluster_objects(ns)["pods"], 120)
+        wait_for("the first pod", lambda: self.cluster_objects(ns)["pods"], 120, 0.1)
         self.apiserver("kill")
         killed = time.monotonic()
         restarted = False
@@ -237,7 +174,7 @@ class ApiServerStopTest(FaultsTestBase):
             for block in errors:
                 with self.subTest(error=block[:120]):
                     # Each error says which server and what happened.
-                    self.assertIn(self.env["KUBE_HOST"], block)
+                    self.assertIn(self.cluster.env["KUBE_HOST"], block)
                     self.assertRegex(block, r"(?i)connect|refused|unreachable|reset|"
                                             r"stopped answering")
             self.apiserver("start")
@@ -262,34 +199,29 @@ class ApiServerStopTest(FaultsTestBase):
 
 class ConflictTest(FaultsTestBase):
     def test_conflict_names_the_manager_and_force_conflicts(self):
-        ns = self.namespace("flt-409")
+        ns = self.new_namespace("flt-409")
         body = workspaces_hcl(ns, 1).replace("  cpu {", '  labels = { team = "a" }\n  cpu {')
-        d = self.tf(body, self.provider("  force_conflicts = false\n"))
+        d = self.tf(body, self.provider_block("  force_conflicts = false\n"))
         d.apply()
         # Another manager takes the label with a server-side apply of its own.
         patch = {"apiVersion": "v1", "kind": "Pod",
                  "metadata": {"name": "w0", "namespace": ns, "labels": {"team": "other"}}}
-        self.api.request("PATCH", f"/api/v1/namespaces/{ns}/pods/w0",
-                         patch, query={"fieldManager": "ops-team-kubectl", "force": "true"},
-                         content_type="application/apply-patch+yaml")
-        d.write("main.tf", d_main(d).replace('team = "a"', 'team = "b"'))
+        self.cluster.api.request("PATCH", f"/api/v1/namespaces/{ns}/pods/w0",
+                                 patch, query={"fieldManager": "ops-team-kubectl", "force": "true"},
+                                 content_type="application/apply-patch+yaml")
+        d.write("main.tf", d.read("main.tf").replace('team = "a"', 'team = "b"'))
         result = d.apply(check=False)
         self.assertEqual(result.code, 1, result)
-        text = " ".join(result.output.split())
+        text = flat(result.output)
         self.assertIn('"ops-team-kubectl"', text)
         self.assertIn("force_conflicts", text)
         self.assertIn("409", text)
         # The default (force_conflicts = true) takes the field back.
-        d.write("main.tf", d_main(d).replace("  force_conflicts = false\n", ""))
+        d.write("main.tf", d.read("main.tf").replace("  force_conflicts = false\n", ""))
         d.apply()
-        pod = self.api.request("GET", f"/api/v1/namespaces/{ns}/pods/w0")
+        pod = self.cluster.api.request("GET", f"/api/v1/namespaces/{ns}/pods/w0")
         self.assertEqual(pod["metadata"]["labels"]["team"], "b")
         d.destroy()
-
-
-def d_main(d):
-    with open(os.path.join(d.path, "main.tf")) as f:
-        return f.read()
 
 
 class ProxyTestBase(FaultsTestBase):
@@ -297,21 +229,23 @@ class ProxyTestBase(FaultsTestBase):
     def setUpClass(cls):
         super().setUpClass()
         cls.tmp = tempfile.mkdtemp(prefix="cvm-proxy-")
-        crt, key = make_server_cert(cls.env["KUBE_CA_FILE"],
-                                    os.path.join(cls.dir, "pki", "ca.key"), cls.tmp)
-        cls.proxy = FaultProxy(cls.env["KUBE_HOST"], cls.env["KUBE_CA_FILE"],
-                               cls.env["KUBE_CLIENT_CERT_FILE"], cls.env["KUBE_CLIENT_KEY_FILE"],
+        env = cls.cluster.env
+        crt, key = make_server_cert(env["KUBE_CA_FILE"],
+                                    os.path.join(cls.cluster.dir, "pki", "ca.key"), cls.tmp)
+        cls.proxy = FaultProxy(env["KUBE_HOST"], env["KUBE_CA_FILE"],
+                               env["KUBE_CLIENT_CERT_FILE"], env["KUBE_CLIENT_KEY_FILE"],
                                crt, key)
 
     @classmethod
     def tearDownClass(cls):
         cls.proxy.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
 
 
 class RetryTest(ProxyTestBase):
     def test_429_and_503_bursts_are_retried(self):
-        ns = self.namespace("flt-429")
+        ns = self.new_namespace("flt-429")
         base = len(self.proxy.requests())
         pods = rf"^/api/v1/namespaces/{ns}/pods/w\d"
         throttled = self.proxy.add_fault("PATCH", pods, 429, 3, retry_after=1)
@@ -320,7 +254,7 @@ class RetryTest(ProxyTestBase):
         claims = self.proxy.add_fault("PATCH", rf"^/api/v1/namespaces/{ns}/persistentvolumeclaims",
                                       503, 2)
         d = self.tf(workspaces_hcl(ns, 2, timeouts={"create": "2m"}),
-                    self.provider(host=self.proxy.url))
+                    self.provider_block(host=self.proxy.url))
         result = d.apply(check=False)
         self.assertEqual(result.code, 0, result)
         self.assertEqual((throttled.served, unavailable.served, claims.served), (3, 3, 2))
@@ -340,33 +274,33 @@ class RetryTest(ProxyTestBase):
         # applied by the server, but its answer comes after the provider's
         # request timeout: the provider cannot know the claim exists, so the
         # state must say it may, or it would be orphaned.
-        ns = self.namespace("flt-lost")
+        ns = self.new_namespace("flt-lost")
         fault = self.proxy.add_fault(
             "PATCH", rf"^/api/v1/namespaces/{ns}/persistentvolumeclaims/w0-home", None, 1,
             delay=6)
         d = self.tf(workspaces_hcl(ns, 1, timeouts={"create": "1m"}),
-                    self.provider(extra='  request_timeout = "2s"\n', host=self.proxy.url))
+                    self.provider_block(extra='  request_timeout = "2s"\n', host=self.proxy.url))
         result = d.apply(check=False)
         self.assertEqual(result.code, 1, result)
         self.assertEqual(fault.served, 1)
-        self.assertRegex(" ".join(result.output.split()), r"(?i)timed? ?out|deadline")
+        self.assertRegex(flat(result.output), r"(?i)timed? ?out|deadline")
         self.assertEqual(self.cluster_objects(ns)["claims"], ["w0-home"])
         self.assertEqual(self.state_objects(d)["claims"], ["w0-home"])
         d.destroy()
-        self.wait("the claim's deletion",
-                  lambda: self.cluster_objects(ns) == {"pods": [], "claims": []}, 60)
+        wait_for("the claim's deletion",
+                 lambda: self.cluster_objects(ns) == {"pods": [], "claims": []}, 60, 0.1)
 
     def test_long_503_outage_fails_with_the_status(self):
-        ns = self.namespace("flt-503")
+        ns = self.new_namespace("flt-503")
         fault = self.proxy.add_fault("PATCH", rf"^/api/v1/namespaces/{ns}/pods/", 503, 50)
         d = self.tf(workspaces_hcl(ns, 1, timeouts={"create": "1m"}),
-                    self.provider(host=self.proxy.url))
+                    self.provider_block(host=self.proxy.url))
         start = time.monotonic()
         result = d.apply(check=False)
         took = time.monotonic() - start
         fault.left = 0
         self.assertEqual(result.code, 1, result)
-        text = " ".join(result.output.split())
+        text = flat(result.output)
         self.assertIn("503", text)
         self.assertIn("ServiceUnavailable", text)
         self.assertLess(took, 60, "gave up within the create timeout")
@@ -391,7 +325,7 @@ class CredentialTest(ProxyTestBase):
     def test_exec_credential_refreshed_when_it_expires_mid_run(self):
         import http.server
         import threading
-        ns = self.namespace("flt-exec")
+        ns = self.new_namespace("flt-exec")
         # A tiny token service the plugin asks (the proxy issues the tokens).
         proxy = self.proxy
 
@@ -431,12 +365,12 @@ class CredentialTest(ProxyTestBase):
         # requests then come while the credential still counts as fresh.
         d = self.tf(workspaces_hcl(ns, 3, {"cvm-test/start-delay-seconds": "2"},
                                    {"create": "2m"}),
-                    self.provider(host=proxy.url, auth=auth))
+                    self.provider_block(host=proxy.url, auth=auth))
         base = len(proxy.requests())
         # One workspace at a time, so requests for the later ones come after
         # the revocation below.
         proc = self.start_apply(d, "-parallelism=1")
-        self.wait("a pod", lambda: self.cluster_objects(ns)["pods"], 120)
+        wait_for("a pod", lambda: self.cluster_objects(ns)["pods"], 120, 0.1)
         proxy.revoke_tokens()
         code, out = self.finish(proc, 180)
         self.assertEqual(code, 0, out)
@@ -456,27 +390,27 @@ class CredentialTest(ProxyTestBase):
         d.destroy()
 
     def test_wrong_token_gives_a_clear_401(self):
-        ns = self.namespace("flt-401")
+        ns = self.new_namespace("flt-401")
         auth = '  token = "revoked-or-wrong-token"\n'
-        d = self.tf(workspaces_hcl(ns, 1), self.provider(auth=auth))
+        d = self.tf(workspaces_hcl(ns, 1), self.provider_block(auth=auth))
         result = d.plan()
         self.assertEqual(result.code, 1, result)
-        text = " ".join(result.output.split())
+        text = flat(result.output)
         self.assertIn("401", text)
         self.assertIn("Unauthorized", text)
-        self.assertIn(self.env["KUBE_HOST"], text)
+        self.assertIn(self.cluster.env["KUBE_HOST"], text)
         self.assertNotIn("revoked-or-wrong-token", result.output)
         print("401 message:", text[text.find("Error"):][:600])
 
 
 class InterruptTest(FaultsTestBase):
     def test_ctrl_c_during_a_long_wait_stops_and_records_the_workspace(self):
-        ns = self.namespace("flt-int")
+        ns = self.new_namespace("flt-int")
         d = self.tf(workspaces_hcl(ns, 1, {"cvm-test/start-delay-seconds": "600"},
                                    {"create": "10m"}))
         proc = self.start_apply(d)
-        self.wait("the pod", lambda: self.cluster_objects(ns)["pods"], 120)
-        self.wait("the provider's apply of the pod", lambda: self.applied(ns), 60, 0.2)
+        wait_for("the pod", lambda: self.cluster_objects(ns)["pods"], 120, 0.1)
+        wait_for("the provider's apply of the pod", lambda: self.applied(ns), 60, 0.2)
         time.sleep(1.5)  # well into the wait for Ready, which starts at once
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
@@ -495,24 +429,24 @@ class InterruptTest(FaultsTestBase):
 
 class KilledTerraformTest(FaultsTestBase):
     def test_sigkill_mid_apply_then_plan_and_apply_adopt(self):
-        ns = self.namespace("flt-kill")
+        ns = self.new_namespace("flt-kill")
         d = self.tf(workspaces_hcl(ns, 4, {"cvm-test/start-delay-seconds": "5"},
                                    {"create": "3m"}))
         proc = self.start_apply(d)
-        self.wait("two pods", lambda: len(self.cluster_objects(ns)["pods"]) >= 2, 120)
+        wait_for("two pods", lambda: len(self.cluster_objects(ns)["pods"]) >= 2, 120, 0.1)
         proc.kill()
         proc.communicate()
         before = self.cluster_objects(ns)
         # Provider processes left behind exit on their own (their parent is gone).
-        self.wait("no provider process left in the working directory",
-                  lambda: not provider_processes(d.path), 30, 0.2)
+        wait_for("no provider process left in the working directory",
+                 lambda: not provider_processes(d.path), 30, 0.2)
         plan = d.run("plan", "-no-color", "-lock-timeout=30s")
         self.assertIn(plan.code, (0, 2), plan)
         # The plan tells the truth: what exists outside the state is adopted
         # (Terraform shows the first such warning and counts the others).
         unrecorded = sorted(set(before["claims"]) - set(self.state_objects(d)["claims"]))
         if unrecorded:
-            text = " ".join(plan.output.split())
+            text = flat(plan.output)
             self.assertIn("Warning: Workspace Objects Exist and Will Be Adopted", text)
             self.assertTrue(any(f"claim {ns}/{c} of this new workspace exists already" in text
                                 for c in unrecorded), text)

@@ -1,4 +1,4 @@
-"""End-to-end: a table of invalid configurations (issue 7, bad input).
+"""End-to-end: a table of invalid configurations.
 
 Each configuration goes through the real `terraform validate -json` and
 `terraform plan -json` with the built provider. Every case must
@@ -20,23 +20,13 @@ keys and values, annotations over 256 KiB, durations, enums, and the
 provider block itself.
 """
 
-import base64
 import concurrent.futures
 import json
-import os
-import subprocess
-import tempfile
 import threading
-import time
 import unittest
-import uuid
 
-from tfharness import (REQUIRED_PROVIDERS, ApiError, Cluster, TerraformDir,
-                       mint_client_certificate, new_ec_key)
+from tfharness import INNER_IMAGE, ClusterTestCase, needs_cluster
 
-HAS_CLUSTER = os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"),
-                                          "env"))
-INNER_IMAGE = "docker.io/codercom/enterprise-base:ubuntu"
 HUGE = 1 << 20  # 1 MiB
 # Longest a diagnostic may be for a case with a huge value: the value must
 # not be echoed back whole.
@@ -274,47 +264,26 @@ SEPARATE = {"raw invalid UTF-8 in a string": ("validate", "plan"),
 SEPARATE.update({c[0]: ("validate", "plan") for c in CASES if c[0].startswith("huge ")})
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
-class InvalidConfigTest(unittest.TestCase):
+@needs_cluster
+class InvalidConfigTest(ClusterTestCase):
     """All batchable cases go into one configuration, each as its own
     resource (or provider alias), so one `validate` and one `plan` check
     them all: Terraform validates every block and reports every error, and
     each diagnostic is matched to its case by the lines it points at."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = Cluster()
-        cls.namespace = f"inv-{uuid.uuid4().hex[:6]}"
-        cls.cluster.create_namespace(cls.namespace)
-        cls.pki = tempfile.mkdtemp(prefix="cvm-inv-pki-")
-        cls.key = os.path.join(cls.pki, "user.key")
-        new_ec_key(cls.key)
+    def setUp(self):
+        self.namespace = self.new_namespace("inv")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.delete(f"/api/v1/namespaces/{cls.namespace}")
-        subprocess.run(["rm", "-rf", cls.pki])
+    def user_provider(self, cert, extra="", alias=None):
+        """A provider block with the client certificate `cert` (cert file, key file)."""
+        crt, key = cert
+        return self.cluster.host_provider_block(extra, cert_file=crt, key_file=key, alias=alias)
 
-    def mint_user(self, name):
-        """A certificate for user `name` (system:masters) from the shared key,
-        so the audit log tells its requests apart."""
-        crt = os.path.join(self.pki, f"{name}.crt")
-        mint_client_certificate(self.cluster.dir, self.key, crt, name)
-        return crt
-
-    def provider_block(self, crt, extra="", alias=None):
-        env = self.cluster.env
-        alias_line = f'  alias = "{alias}"\n' if alias else ""
-        return (f'provider "cvm" {{\n{alias_line}  host = "{env["KUBE_HOST"]}"\n'
-                f'  cluster_ca_certificate = file("{env["KUBE_CA_FILE"]}")\n'
-                f'  client_certificate = file("{crt}")\n'
-                f'  client_key = file("{self.key}")\n{extra}\n}}\n')
-
-    def case_text(self, i, config, crt):
+    def case_text(self, i, config, cert):
         """The configuration of case `i` with its own block names."""
         if config.startswith("PROVIDER:"):
             alias = f"p{i}"
-            return (self.provider_block(crt, config[len("PROVIDER:"):], alias) +
+            return (self.user_provider(cert, config[len("PROVIDER:"):] + "\n", alias) +
                     settings(f"  provider = cvm.{alias}", f'"{self.namespace}"')
                     .replace('"s"', f'"c{i}"'))
         return (config.replace('"NS"', f'"{self.namespace}"')
@@ -323,45 +292,18 @@ class InvalidConfigTest(unittest.TestCase):
                          f'resource "cvm_cluster_settings" "c{i}"')
                 .replace('variable "n"', f'variable "n{i}"').replace("var.n", f"var.n{i}"))
 
-    def build(self, indexes, crt):
+    def build(self, indexes, cert):
         """main.tf for the cases `indexes` and {index: (first, last) line}."""
-        text = REQUIRED_PROVIDERS + self.provider_block(crt)
+        text = self.main_tf("", self.user_provider(cert))
         spans = {}
         for i in indexes:
             first = text.count("\n") + 1
-            text += self.case_text(i, CASES[i][1], crt)
+            text += self.case_text(i, CASES[i][1], cert)
             spans[i] = (first, text.count("\n"))
         return text, spans
 
-    def audit_users(self, users):
-        """{user: [audit events]} for `users`, once a sentinel request is logged."""
-        sentinel = uuid.uuid4().hex
-        try:
-            self.cluster.api.request("GET", f"/api/v1/namespaces/inv-sentinel-{sentinel}")
-        except ApiError:
-            pass
-        path = self.cluster.env["CVM_AUDIT_LOG"]
-        deadline = time.monotonic() + 30
-        while True:
-            with open(path, "rb") as f:
-                data = f.read()
-            if sentinel.encode() in data:
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError("the audit log did not record the sentinel request")
-            time.sleep(0.2)
-        found = {u: [] for u in users}
-        for line in data.splitlines():
-            if b'"username":"inv-' not in line:
-                continue
-            event = json.loads(line)
-            user = event.get("user", {}).get("username")
-            if user in found:
-                found[user].append(event)
-        return found
-
     def test_every_invalid_configuration_fails_with_the_attribute_and_no_request(self):
-        run_id = uuid.uuid4().hex[:6]
+        offset = self.cluster.audit.mark()
         names = [c[0] for c in CASES]
         batch = [i for i, n in enumerate(names) if n not in SEPARATE]
         # (label, command, case indexes, env)
@@ -372,34 +314,30 @@ class InvalidConfigTest(unittest.TestCase):
             if "var." in CASES[i][1]:
                 env = {f"TF_VAR_n{i}": VARIABLE_BYTES.decode("utf-8", "surrogateescape")}
             runs += [(f"case{i}", command, [i], env) for command in commands]
-        dirs = {}
-        for label in sorted({r[0] for r in runs}):
-            d = TerraformDir()
-            self.addCleanup(d.cleanup)
-            d.write("main.tf", REQUIRED_PROVIDERS)
-            dirs[label] = d
+        dirs = {label: self.tf("", provider="", init=False)
+                for label in sorted({r[0] for r in runs})}
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             list(pool.map(lambda d: d.init(), dirs.values()))
 
         def execute(run):
             label, command, indexes, env = run
-            user = f"inv-{run_id}-{label}-{command}"
-            main, spans = self.build(indexes, self.mint_user(user))
+            user, *cert = self.mint_user(f"inv-{label}-{command}")
+            main, spans = self.build(indexes, cert)
             d = dirs[label]
             args = (["validate", "-json", "-no-color"] if command == "validate" else
                     ["plan", "-json", "-no-color", "-input=false", "-lock=false"])
             # validate and plan of one label share a directory: one at a time.
             with locks[label]:
-                with open(os.path.join(d.path, "main.tf"), "w", encoding="utf-8",
-                          errors="surrogateescape") as f:
-                    f.write(main)
-                result = run_bytes_env(d, args, env)
+                d.write("main.tf", main)
+                result = d.run(*args, env=env)
             return run, user, main, spans, result
 
         locks = {label: threading.Lock() for label in dirs}
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             outcomes = list(pool.map(execute, runs))
-        audit = self.audit_users([o[1] for o in outcomes])
+        events = self.cluster.audit.events_since(offset, stage=None)
+        audit = {o[1]: [e for e in events if e.get("user", {}).get("username") == o[1]]
+                 for o in outcomes}
 
         for (label, command, indexes, _), user, main, spans, result in outcomes:
             with self.subTest(run=label, command=command):
@@ -429,25 +367,6 @@ class InvalidConfigTest(unittest.TestCase):
                         self.assertLess(len(g.get("summary", "") + g.get("detail", "")),
                                         MAX_DIAGNOSTIC,
                                         f"{name}: {command}: a diagnostic echoes a huge value")
-
-
-def run_bytes_env(d, args, env):
-    """TerraformDir.run, but environment values may carry raw bytes."""
-    full = {k.encode(): v.encode() for k, v in d.env.items()}
-    for k, v in (env or {}).items():
-        full[k.encode()] = v.encode("utf-8", "surrogateescape")
-    start = time.monotonic()
-    proc = subprocess.run(["terraform", *args], cwd=d.path, env=full, capture_output=True,
-                          timeout=600)
-
-    class R:
-        pass
-    r = R()
-    r.code = proc.returncode
-    r.stdout = proc.stdout.decode("utf-8", "replace")
-    r.stderr = proc.stderr.decode("utf-8", "replace")
-    r.seconds = time.monotonic() - start
-    return r
 
 
 def names_attribute(diag, attr, main):

@@ -41,9 +41,8 @@ import stat
 import subprocess
 import sys
 import unittest
-import uuid
 
-from tfharness import REQUIRED_PROVIDERS, Cluster, TerraformDir, wait_for
+from tfharness import REQUIRED_PROVIDERS, Cluster, TerraformDir, flat, suffix, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster",
                                 "node"))
@@ -139,7 +138,7 @@ class RealNodeTest(unittest.TestCase):
         cls.cluster = Cluster()
         cls.node = cls.cluster.env["CVM_REAL_NODE"]
         cls.systemd_image = cls.cluster.env["CVM_SYSTEMD_IMAGE"]
-        sfx = uuid.uuid4().hex[:6]
+        sfx = suffix()
         cls.ns = {row: f"rn-{row}-{sfx}" for row in ROWS}
         hcl = REQUIRED_PROVIDERS + cls.cluster.provider_block() + TOKEN_VARIABLE
         for row, ns in cls.ns.items():
@@ -325,7 +324,7 @@ resource "cvm_workspace" "no_user" {{
         d.init()
         result = d.apply(check=False)
         self.assertEqual(result.code, 1, result)
-        text = " ".join(result.output.split())
+        text = flat(result.output)
         # chown's own words: "invalid spec: 'alice:'" (GNU), "unknown user" (busybox).
         self.assertIn("init container home-owner exited 1", text)
         self.assertIn("chown: invalid spec: 'alice:'", text)

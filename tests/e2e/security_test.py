@@ -1,4 +1,4 @@
-"""End-to-end security checks through the real terraform CLI (issue 7).
+"""End-to-end security checks through the real terraform CLI.
 
 Against the local control plane (tests/cluster):
   * secrets (the agent token, the provider's bearer token and its client
@@ -14,27 +14,12 @@ only, malformed requests, crash output) are in process_test.cc.
 """
 
 import base64
-import json
-import os
-import re
 import unittest
-import uuid
 
-from tfharness import REQUIRED_PROVIDERS, Cluster, TerraformDir
+from tfharness import AGENT_TOKEN_VARIABLE, INNER_IMAGE, ClusterTestCase, flat, hcl, needs_cluster
 
 AGENT_TOKEN = "cvm-sec-agent-token-5e1f0c93ab7d"
 LEVELS = ("trace", "debug", "info", "warn", "error")
-
-HAS_CLUSTER = os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"),
-                                          "env"))
-
-TOKEN_VARIABLE = """
-variable "agent_token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-"""
 
 
 def workspace_hcl(ns, name):
@@ -42,7 +27,7 @@ def workspace_hcl(ns, name):
 resource "cvm_workspace" "sec" {{
   name            = "{name}"
   namespace       = "{ns}"
-  inner_image     = "docker.io/codercom/enterprise-base:ubuntu"
+  inner_image     = "{INNER_IMAGE}"
   agent_token     = var.agent_token
   wait_for_ready  = false
   cpu {{
@@ -55,24 +40,19 @@ resource "cvm_workspace" "sec" {{
 """
 
 
-def hcl_string(text):
-    return json.dumps(text)
-
-
-def flat(text):
-    return re.sub(r"\s+", " ", text.replace("│", " "))
-
-
 def read(path):
     with open(path) as f:
         return f.read()
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
-class SecretsTest(unittest.TestCase):
+@needs_cluster
+class SecretsTest(ClusterTestCase):
+    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
+    tf_env = {"TF_VAR_agent_token": AGENT_TOKEN}
+
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster()
+        super().setUpClass()
         env = cls.cluster.env
         cls.host = env["KUBE_HOST"]
         cls.ca = read(env["KUBE_CA_FILE"])
@@ -80,10 +60,6 @@ class SecretsTest(unittest.TestCase):
         cls.key = read(env["KUBE_CLIENT_KEY_FILE"])
         cls.bearer = env["KUBE_TOKEN_ADMIN"]
         cls.nobody = env["KUBE_TOKEN_NOBODY"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.api.close()
 
     def needles(self, bearer):
         """Every form in which a secret could leak: clear, base64, key body lines."""
@@ -103,34 +79,20 @@ class SecretsTest(unittest.TestCase):
             self.assertNotIn(needle, text, f"{what} in {where}")
 
     def provider_hcl(self, token, with_key=True, ca=True, extra=""):
-        lines = [f"  host  = {hcl_string(self.host)}",
-                 f"  token = {hcl_string(token)}"]
+        lines = [f"  host  = {hcl(self.host)}",
+                 f"  token = {hcl(token)}"]
         if ca:
-            lines.append(f"  cluster_ca_certificate = {hcl_string(self.ca)}")
+            lines.append(f"  cluster_ca_certificate = {hcl(self.ca)}")
         if with_key:
-            lines.append(f"  client_certificate = {hcl_string(self.cert)}")
-            lines.append(f"  client_key         = {hcl_string(self.key)}")
+            lines.append(f"  client_certificate = {hcl(self.cert)}")
+            lines.append(f"  client_key         = {hcl(self.key)}")
         return 'provider "cvm" {\n' + "\n".join(lines) + "\n" + extra + "}\n"
 
-    def namespace(self):
-        ns = f"sec-{uuid.uuid4().hex[:6]}"
-        self.cluster.create_namespace(ns)
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns}")
-        return ns
-
-    def tf(self, main_tf):
-        d = TerraformDir({"main.tf": main_tf, "variables.tf": TOKEN_VARIABLE},
-                         env={"TF_VAR_agent_token": AGENT_TOKEN})
-        self.addCleanup(d.cleanup)
-        d.init()
-        return d
-
     def test_apply_and_destroy_at_every_log_level_hold_no_secret(self):
-        ns = self.namespace()
+        ns = self.new_namespace("sec")
         # The provider's credentials come in through the configuration (a
         # bearer token and a client key), the agent token from a variable.
-        d = self.tf(REQUIRED_PROVIDERS + self.provider_hcl(self.bearer) +
-                    workspace_hcl(ns, "sec"))
+        d = self.tf(workspace_hcl(ns, "sec"), self.provider_hcl(self.bearer))
         self.addCleanup(lambda: d.destroy(check=False))
         for level in LEVELS:
             with self.subTest(TF_LOG=level):
@@ -144,7 +106,7 @@ class SecretsTest(unittest.TestCase):
                                       self.bearer)
                 self.assertIsNotNone(
                     self.cluster.get(f"/api/v1/namespaces/{ns}/secrets/sec-agent"))
-                self.assert_no_secret(read(os.path.join(d.path, "terraform.tfstate")),
+                self.assert_no_secret(d.read("terraform.tfstate"),
                                       "terraform.tfstate", self.bearer)
                 destroyed = d.run("destroy", "-auto-approve", "-no-color", env=env)
                 self.assertEqual(destroyed.code, 0, destroyed)
@@ -152,10 +114,10 @@ class SecretsTest(unittest.TestCase):
                                       self.bearer)
 
     def test_error_messages_hold_no_secret(self):
-        ns = self.namespace()
+        ns = self.new_namespace("sec")
         # A user without rights: the apply fails with the API server's 403.
-        d = self.tf(REQUIRED_PROVIDERS + self.provider_hcl(self.nobody, with_key=False) +
-                    workspace_hcl(ns, "denied"))
+        d = self.tf(workspace_hcl(ns, "denied"),
+                    self.provider_hcl(self.nobody, with_key=False))
         for level in ("trace", "error"):
             with self.subTest(TF_LOG=level):
                 result = d.apply(check=False, env={"TF_LOG": level})
@@ -165,23 +127,21 @@ class SecretsTest(unittest.TestCase):
                                       self.nobody)
 
     def test_tls_verification_is_on_by_default(self):
-        ns = self.namespace()
+        ns = self.new_namespace("sec")
         # No CA: the API server's certificate (signed by the cluster's own
         # CA) must be refused.
-        d = self.tf(REQUIRED_PROVIDERS +
-                    self.provider_hcl(self.bearer, with_key=False, ca=False) +
-                    workspace_hcl(ns, "tls"))
+        d = self.tf(workspace_hcl(ns, "tls"),
+                    self.provider_hcl(self.bearer, with_key=False, ca=False))
         result = d.plan()
         self.assertEqual(result.code, 1, result)
         self.assertRegex(flat(result.output).lower(), r"certificate|ssl|tls", result)
         self.assert_no_secret(result.output, "plan refused by TLS", self.bearer)
 
     def test_insecure_warns_in_the_plan(self):
-        ns = self.namespace()
-        d = self.tf(REQUIRED_PROVIDERS +
+        ns = self.new_namespace("sec")
+        d = self.tf(workspace_hcl(ns, "insecure"),
                     self.provider_hcl(self.bearer, with_key=False, ca=False,
-                                      extra="  insecure = true\n") +
-                    workspace_hcl(ns, "insecure"))
+                                      extra="  insecure = true\n"))
         result = d.plan()
         self.assertEqual(result.code, 0, result)
         text = flat(result.output)

@@ -1,4 +1,4 @@
-"""End-to-end: the real terraform CLI runs the built provider (issue 2).
+"""End-to-end: the real terraform CLI runs the built provider.
 
 Without a cluster: init from a filesystem mirror, validate (valid and invalid
 configurations), providers schema -json, and TF_LOG=trace output without
@@ -10,7 +10,7 @@ import os
 import statistics
 import unittest
 
-from tfharness import REQUIRED_PROVIDERS, Cluster, TerraformDir
+from tfharness import ClusterTestCase, TerraformTestCase, flat, needs_cluster
 
 SECRET_TOKEN = "cvm-e2e-agent-token-6d0b2f9e1c"
 PROVIDER_TOKEN = "cvm-e2e-provider-token-a17c44"
@@ -41,17 +41,15 @@ provider "cvm" {
 
 
 def workspace(extra=""):
-    return REQUIRED_PROVIDERS + OFFLINE_PROVIDER + WORKSPACE % (SECRET_TOKEN, extra)
+    return WORKSPACE % (SECRET_TOKEN, extra)
 
 
-class OfflineTest(unittest.TestCase):
+class OfflineTest(TerraformTestCase):
     """What works without any cluster."""
 
-    def tf(self, main_tf):
-        d = TerraformDir({"main.tf": main_tf})
-        self.addCleanup(d.cleanup)
-        d.init()
-        return d
+    @classmethod
+    def provider_block(cls):
+        return OFFLINE_PROVIDER
 
     def test_init_installs_from_mirror_and_locks_hash(self):
         d = self.tf(workspace())
@@ -71,7 +69,7 @@ class OfflineTest(unittest.TestCase):
               f"over {len(durations)} runs")
 
     def test_validate_rejects_invalid_configurations_naming_the_attribute(self):
-        settings = REQUIRED_PROVIDERS + OFFLINE_PROVIDER + """
+        settings = """
 resource "cvm_cluster_settings" "s" {
   namespace = "coder"
   %s
@@ -105,7 +103,7 @@ resource "cvm_cluster_settings" "s" {
                 result = d.run("validate", "-no-color")
                 self.assertEqual(result.code, 1, result)
                 self.assertIn(attribute, result.output)
-                self.assertIn(message, result.output.replace("\n", " "))
+                self.assertIn(message, flat(result.output))
 
     def test_providers_schema_lists_both_resources_with_attributes(self):
         d = self.tf(workspace())
@@ -137,37 +135,31 @@ resource "cvm_cluster_settings" "s" {
         self.assertNotIn(PROVIDER_TOKEN, result.output)
 
     def test_provider_without_any_connection_settings_is_a_clear_error(self):
-        main_tf = REQUIRED_PROVIDERS + """
+        d = self.tf("""
 resource "cvm_cluster_settings" "s" {
   namespace = "coder"
 }
-"""
-        d = self.tf(main_tf)
+""", provider="")
         result = d.plan()
         self.assertEqual(result.code, 1, result)
-        text = result.output.replace("\n", " ")
+        text = flat(result.output)
         self.assertIn("Invalid Kubernetes Connection Settings", text)
         self.assertIn("config_path", text)
         self.assertIn("never falls back to localhost", text)
 
 
-@unittest.skipUnless(os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"), "env")),
-                     "needs the local control plane (tests/cluster/start.sh)")
-class ClusterPlanTest(unittest.TestCase):
+@needs_cluster
+class ClusterPlanTest(ClusterTestCase):
     def test_plan_of_a_create_shows_the_workspace_without_secrets(self):
-        cluster = Cluster()
-        cluster.create_namespace("e2e-plan")
+        ns = self.new_namespace("e2e-plan")
         # The token arrives as Coder's does, from elsewhere; an ephemeral
         # variable keeps it out of the saved plan (a literal in main.tf would
         # be in the plan's configuration section by definition).
-        main_tf = (REQUIRED_PROVIDERS + cluster.provider_block() +
-                   'variable "agent_token" {\n  type      = string\n'
-                   '  ephemeral = true\n}\n' +
-                   (WORKSPACE % ("%s", "")).replace('"coder"', '"e2e-plan"')
-                   .replace('"%s"', "var.agent_token"))
-        d = TerraformDir({"main.tf": main_tf}, env={"TF_VAR_agent_token": SECRET_TOKEN})
-        self.addCleanup(d.cleanup)
-        d.init()
+        body = ('variable "agent_token" {\n  type      = string\n'
+                '  ephemeral = true\n}\n' +
+                (WORKSPACE % ("%s", "")).replace('"coder"', f'"{ns}"')
+                .replace('"%s"', "var.agent_token"))
+        d = self.tf(body, env={"TF_VAR_agent_token": SECRET_TOKEN})
         result = d.plan(env={"TF_LOG": "trace"})
         self.assertEqual(result.code, 0, result)
         self.assertIn("cvm_workspace.dev will be created", result.stdout)

@@ -1,4 +1,4 @@
-"""End-to-end: cvm_workspace and cvm_workspace_manifest (issue 5).
+"""End-to-end: cvm_workspace and cvm_workspace_manifest.
 
 The real terraform CLI runs the built provider against the local control
 plane (tests/cluster: kube-apiserver 1.20.2 and the node simulator). Every
@@ -25,24 +25,16 @@ import base64
 import concurrent.futures
 import hashlib
 import json
-import os
 import re
-import subprocess
-import tempfile
-import time
 import unittest
-import uuid
 
-from tfharness import (REQUIRED_PROVIDERS, ApiClient, ApiError, Cluster, TerraformDir,
-                       mint_client_certificate, new_ec_key)
+from tfharness import (AGENT_TOKEN_VARIABLE, INNER_IMAGE, ApiClient, ApiError,
+                       ClusterTestCase, error_blocks, flat, hcl, needs_cluster, suffix,
+                       wait_for)
 
 TOKEN = "cvm-e2e-ws-agent-token-3f9a1c77d2"
 TOKEN_B64 = base64.b64encode(TOKEN.encode()).decode()
 TOKEN_SHA = hashlib.sha256(TOKEN.encode()).hexdigest()
-INNER_IMAGE = "docker.io/codercom/enterprise-base:ubuntu"
-
-HAS_CLUSTER = os.path.exists(os.path.join(os.environ.get("CVM_CLUSTER_DIR", "/nonexistent"),
-                                          "env"))
 
 # The cluster settings table: (caching, auto_load_shiftfs) -> host paths
 # (node path, path in the outer container, read-only).
@@ -51,22 +43,6 @@ ROW_CACHED = ROW_OFF + [("/var/run", "/mnt/host/var/run", True),
                         ("/var/lib", "/mnt/host/var/lib", False)]
 ROW_SHIFTFS = [("/usr/src", "/usr/src", False), ("/lib/modules", "/lib/modules", False),
                ("/var/run", "/mnt/host/var/run", True), ("/var/lib", "/mnt/host/var/lib", False)]
-
-
-def suffix():
-    return uuid.uuid4().hex[:6]
-
-
-# The token comes in through an ephemeral variable (Terraform >= 1.10), the
-# way write-only arguments are meant to be fed: Terraform itself keeps a
-# literal in main.tf, or a plain variable, in the saved plan.
-TOKEN_VARIABLE = """
-variable "agent_token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-"""
 
 
 def workspace_hcl(label, name, namespace, extra="", token=True):
@@ -86,10 +62,6 @@ resource "cvm_workspace" "{label}" {{
 {extra}
 }}
 """
-
-
-def quoted(text):
-    return json.dumps(text)
 
 
 def host_paths_of(pod):
@@ -118,36 +90,9 @@ def env_of(pod):
     return {e["name"]: e for e in container(pod).get("env", [])}
 
 
-def error_blocks(output):
-    """The 'Error: ...' diagnostics of terraform's output, one string each."""
-    return ["Error: " + b for b in re.split(r"\n[│ ]*Error: ", "\n" + output)[1:]]
-
-
-def warning_blocks(output):
-    return ["Warning: " + b for b in re.split(r"\n[│ ]*Warning: ", "\n" + output)[1:]]
-
-
-def flat(text):
-    """Terraform wraps diagnostics; compare on single spaces without box characters."""
-    return re.sub(r"\s+", " ", text.replace("│", " "))
-
-
-class WorkspaceTestBase(unittest.TestCase):
-    cluster = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.api.close()
-
-    def namespace(self, prefix, labels=None):
-        ns = f"{prefix}-{suffix()}"
-        self.cluster.create_namespace(ns, labels)
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns}")
-        return ns
+class WorkspaceTestBase(ClusterTestCase):
+    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
+    tf_env = {"TF_VAR_agent_token": TOKEN}
 
     def settings_config_map(self, ns, data):
         body = {"apiVersion": "v1", "kind": "ConfigMap",
@@ -156,15 +101,6 @@ class WorkspaceTestBase(unittest.TestCase):
                                         "cvm.coder.com/component": "cluster-settings"}},
                 "data": data}
         self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/configmaps", body)
-
-    def tf(self, main_tf, provider_extra="", init=True):
-        d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + self.cluster.provider_block(
-            provider_extra) + main_tf, "variables.tf": TOKEN_VARIABLE},
-            env={"TF_VAR_agent_token": TOKEN})
-        self.addCleanup(d.cleanup)
-        if init:
-            d.init()
-        return d
 
     def destroy_on_cleanup(self, d):
         # Registered after tf(), so it runs before the directory is removed.
@@ -179,18 +115,9 @@ class WorkspaceTestBase(unittest.TestCase):
     def secret(self, ns, name):
         return self.cluster.get(f"/api/v1/namespaces/{ns}/secrets/{name}-agent")
 
-    def assert_plan_empty(self, d, *extra):
-        result = d.run("plan", "-no-color", "-detailed-exitcode", *extra)
-        self.assertEqual(result.code, 0, result)
-        return result
-
     def assert_token_absent(self, text, where):
         self.assertNotIn(TOKEN, text, f"agent token in clear in {where}")
         self.assertNotIn(TOKEN_B64, text, f"agent token (base64) in {where}")
-
-    def wait_gone(self, path, timeout=60):
-        self.cluster.wait(path + " gone", lambda: self.cluster.get(path) is None,
-                          timeout=timeout)
 
     def namespace_objects(self, ns):
         """Names of the namespace's objects (everything a workspace could leave behind)."""
@@ -206,41 +133,18 @@ class WorkspaceTestBase(unittest.TestCase):
 
     def settled_namespace(self, prefix, labels=None):
         """A new namespace once its controllers created the default objects."""
-        ns = self.namespace(prefix, labels)
+        ns = self.new_namespace(prefix, labels)
 
         def ready():
             secrets = self.cluster.names(f"/api/v1/namespaces/{ns}/secrets")
             maps = self.cluster.names(f"/api/v1/namespaces/{ns}/configmaps")
             return any(s.startswith("default-token-") for s in secrets) and \
                 "kube-root-ca.crt" in maps
-        self.cluster.wait(f"namespace {ns} settled", ready, timeout=60)
+        wait_for(f"namespace {ns} settled", ready, timeout=60)
         return ns
 
-    def mint_user(self, prefix, group="system:masters"):
-        """A client certificate for a user of its own, so the audit log counts
-        exactly the requests made with it. Returns (username, cert, key)."""
-        user = f"{prefix}-{suffix()}"
-        tmp = tempfile.mkdtemp(prefix="cvm-user-")
-        self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
-        key, crt = os.path.join(tmp, "user.key"), os.path.join(tmp, "user.crt")
-        new_ec_key(key)
-        mint_client_certificate(self.cluster.dir, key, crt, user, group)
-        return user, crt, key
 
-    def user_provider(self, crt, key):
-        ca = self.cluster.env["KUBE_CA_FILE"]
-        return (f'provider "cvm" {{\n  host = "{self.cluster.env["KUBE_HOST"]}"\n'
-                f'  cluster_ca_certificate = file("{ca}")\n'
-                f'  client_certificate = file("{crt}")\n'
-                f'  client_key = file("{key}")\n}}\n')
-
-    def audit_lines(self, user, contains=""):
-        with open(self.cluster.env["CVM_AUDIT_LOG"]) as f:
-            return [json.loads(line) for line in f
-                    if f'"username":"{user}"' in line and contains in line]
-
-
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
+@needs_cluster
 class WorkspaceModesTest(WorkspaceTestBase):
     def test_host_paths_per_settings_row_and_sysbox_mode(self):
         sfx = suffix()
@@ -282,7 +186,7 @@ resource "cvm_cluster_settings" "sysbox" {{
                     "  cluster_settings_id = cvm_cluster_settings.off.id") + \
             workspace_hcl("cached", "ws-cached", "cvm_cluster_settings.cached.namespace",
                           "  cluster_settings_id = cvm_cluster_settings.cached.id") + \
-            workspace_hcl("shiftfs", "ws-shiftfs", quoted(ns_shiftfs)) + \
+            workspace_hcl("shiftfs", "ws-shiftfs", hcl(ns_shiftfs)) + \
             workspace_hcl("sysbox", "ws-sysbox", "cvm_cluster_settings.sysbox.namespace",
                           '  mode = "sysbox"\n'
                           "  cluster_settings_id = cvm_cluster_settings.sysbox.id")
@@ -364,16 +268,17 @@ resource "cvm_cluster_settings" "sysbox" {{
             self.assertIsNone(self.secret(ns, name))
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
+@needs_cluster
 class WorkspaceLifecycleTest(WorkspaceTestBase):
     def test_lifecycle_secrecy_stop_start_drift_import_destroy(self):
         ns = self.settled_namespace("ws-life")
         before = self.namespace_objects(ns)
         name = "life"
-        main_tf = workspace_hcl("dev", name, quoted(ns),
+        main_tf = workspace_hcl("dev", name, hcl(ns),
                                 '  running = %s\n  labels = { team = "e2e" }')
         d = self.tf(main_tf % "true")
         self.destroy_on_cleanup(d)
+        audit_offset = self.cluster.audit.mark()
 
         # Plan JSON and trace logs of plan and apply hold no token.
         trace = {"TF_LOG": "trace"}
@@ -394,16 +299,15 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
         claim_uid = self.claim(ns, name)["metadata"]["uid"]
         self.assert_token_absent(json.dumps(pod), "the pod")
         # Apply waited for Ready by watch, not by polling.
-        pod_calls = [(line["verb"], line["requestURI"])
-                     for line in self.audit_lines("cvm-admin", f'"namespace":"{ns}"')
-                     if line["stage"] == "ResponseComplete"
-                     and line["objectRef"].get("resource") == "pods"]
+        pod_calls = [(e["verb"], e["requestURI"])
+                     for e in self.cluster.audit.events_since(audit_offset, "cvm-admin")
+                     if (e.get("objectRef") or {}).get("namespace") == ns
+                     and e["objectRef"].get("resource") == "pods"]
         self.assertIn("watch", [verb for verb, _ in pod_calls], pod_calls)
         self.assertLessEqual(len([v for v, _ in pod_calls if v == "get"]), 4, pod_calls)
         state_json = d.run("show", "-json", check=True).stdout
         self.assert_token_absent(state_json, "terraform show -json")
-        with open(os.path.join(d.path, "terraform.tfstate")) as f:
-            self.assert_token_absent(f.read(), "terraform.tfstate")
+        self.assert_token_absent(d.read("terraform.tfstate"), "terraform.tfstate")
         values = d.resource("cvm_workspace.dev")
         self.assertEqual(values["agent_token_sha256"], TOKEN_SHA)
         self.assertEqual(values["id"], f"{ns}/{name}")
@@ -412,7 +316,7 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
         self.assert_plan_empty(d)
 
         with self.subTest("stop keeps the claim and the Secret"):
-            d.write("main.tf", d_main(d).replace("running = true", "running = false"))
+            d.write("main.tf", d.read("main.tf").replace("running = true", "running = false"))
             d.apply()
             self.assertIsNone(self.pod(ns, name))
             self.assertEqual(self.claim(ns, name)["metadata"]["uid"], claim_uid)
@@ -426,7 +330,7 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
             self.assert_plan_empty(d)
 
         with self.subTest("start brings the pod back on the same claim"):
-            d.write("main.tf", d_main(d).replace("running = false", "running = true"))
+            d.write("main.tf", d.read("main.tf").replace("running = false", "running = true"))
             d.apply()
             pod = self.pod(ns, name)
             self.assertIsNotNone(pod)
@@ -439,7 +343,7 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
         with self.subTest("a pod deleted by hand shows in the plan and is recreated"):
             old_uid = pod["metadata"]["uid"]
             self.cluster.delete(f"/api/v1/namespaces/{ns}/pods/{name}")
-            self.wait_gone(f"/api/v1/namespaces/{ns}/pods/{name}")
+            self.cluster.wait_gone(f"/api/v1/namespaces/{ns}/pods/{name}")
             plan = d.run("plan", "-no-color", "-detailed-exitcode")
             self.assertEqual(plan.code, 2, plan)
             self.assertIn("cvm_workspace.dev will be updated in-place", plan.stdout)
@@ -453,15 +357,13 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
 
         with self.subTest("labels and the envbox image change in place"):
             old_uid = pod["metadata"]["uid"]
-            self.cluster.api.request(
-                "PATCH", f"/api/v1/namespaces/{ns}/pods/{name}",
-                {"metadata": {"labels": {"team": "changed-by-hand"}}},
-                content_type="application/merge-patch+json")
+            self.cluster.merge_patch(f"/api/v1/namespaces/{ns}/pods/{name}",
+                                     {"metadata": {"labels": {"team": "changed-by-hand"}}})
             plan = d.run("plan", "-no-color", "-detailed-exitcode")
             self.assertEqual(plan.code, 2, plan)
             self.assertIn("will be updated in-place", plan.stdout)
             self.assertNotIn("Pod Will Be Recreated", plan.output)
-            d.write("main.tf", d_main(d).replace(
+            d.write("main.tf", d.read("main.tf").replace(
                 "running = true",
                 'running = true\n  image = "ghcr.io/coder/envbox:0.6.6"'))
             plan = d.run("plan", "-no-color")
@@ -487,12 +389,12 @@ class WorkspaceLifecycleTest(WorkspaceTestBase):
 
         with self.subTest("destroy leaves the namespace as it was"):
             d.destroy()
-            self.cluster.wait("namespace back to its objects",
-                              lambda: self.namespace_objects(ns) == before, timeout=30)
+            wait_for("namespace back to its objects",
+                     lambda: self.namespace_objects(ns) == before, timeout=30)
             self.assertEqual(self.namespace_objects(ns), before)
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
+@needs_cluster
 class WorkspaceSettingsChangeTest(WorkspaceTestBase):
     def test_caching_toggled_replaces_the_pod_and_keeps_the_claim(self):
         ns = f"ws-toggle-{suffix()}"
@@ -506,7 +408,7 @@ resource "cvm_cluster_settings" "ns" {{
 }}
 """
         platform = self.tf(settings_tf % "false")
-        template = self.tf(workspace_hcl("dev", "toggle", quoted(ns)))
+        template = self.tf(workspace_hcl("dev", "toggle", hcl(ns)))
         self.destroy_on_cleanup(platform)
         self.destroy_on_cleanup(template)
         platform.apply()
@@ -516,8 +418,8 @@ resource "cvm_cluster_settings" "ns" {{
         self.assertEqual(host_paths_of(self.pod(ns, "toggle")), ROW_OFF)
         self.assert_plan_empty(template)
 
-        platform.write("main.tf", d_main(platform).replace("caching          = false",
-                                                           "caching          = true"))
+        platform.write("main.tf", platform.read("main.tf").replace(
+            "caching          = false", "caching          = true"))
         platform.apply()
         plan = template.run("plan", "-no-color", "-detailed-exitcode")
         self.assertEqual(plan.code, 2, plan)
@@ -553,8 +455,8 @@ resource "cvm_cluster_settings" "ns" {{
         self.destroy_on_cleanup(d)
         d.apply()
         self.assertEqual(host_paths_of(self.pod(ns, "one")), ROW_OFF)
-        d.write("main.tf", d_main(d).replace("caching          = false",
-                                             "caching          = true"))
+        d.write("main.tf", d.read("main.tf").replace("caching          = false",
+                                                     "caching          = true"))
         # The settings' id is planned unknown, so the workspace plans from the
         # new settings: one apply replaces the pod, the next plan is empty.
         d.apply()
@@ -573,7 +475,7 @@ resource "cvm_cluster_settings" "ns" {{
   manage_namespace = true
 }}
 """)
-        template = self.tf(workspace_hcl("dev", "keep", quoted(ns),
+        template = self.tf(workspace_hcl("dev", "keep", hcl(ns),
                                          "  home {\n    keep_on_destroy = true\n  }"))
         self.destroy_on_cleanup(template)
         self.destroy_on_cleanup(platform)
@@ -581,7 +483,7 @@ resource "cvm_cluster_settings" "ns" {{
         template.apply()
         claim_uid = self.claim(ns, "keep")["metadata"]["uid"]
         template.destroy()
-        self.wait_gone(f"/api/v1/namespaces/{ns}/pods/keep")
+        self.cluster.wait_gone(f"/api/v1/namespaces/{ns}/pods/keep")
         claim = self.claim(ns, "keep")
         self.assertEqual(claim["metadata"]["uid"], claim_uid)
         self.assertEqual(claim["metadata"]["labels"]["cvm.coder.com/component"],
@@ -597,7 +499,7 @@ resource "cvm_cluster_settings" "ns" {{
         # namespace it created holds the kept home, so it stays.
         result = platform.destroy()
         self.assertIn("Namespace Kept", flat(result.output))
-        self.assertIn(f"keep-home", flat(result.output))
+        self.assertIn("keep-home", flat(result.output))
         self.assertEqual(self.claim(ns, "keep")["metadata"]["uid"], claim_uid)
         ns_object = self.cluster.get(f"/api/v1/namespaces/{ns}")
         self.assertIsNotNone(ns_object)
@@ -607,9 +509,9 @@ resource "cvm_cluster_settings" "ns" {{
         # 200 KiB of annotations pass the plan-time limit (256 KiB per
         # object); the claim's record of the configuration leaves them out,
         # or the claim itself would go over the limit.
-        ns = self.namespace("ws-annot")
+        ns = self.new_namespace("ws-annot")
         big = "x" * (200 * 1024)
-        d = self.tf(workspace_hcl("dev", "annot", quoted(ns),
+        d = self.tf(workspace_hcl("dev", "annot", hcl(ns),
                                   f'  annotations = {{ "example.com/big" = "{big}" }}'))
         self.destroy_on_cleanup(d)
         d.apply()
@@ -622,12 +524,12 @@ resource "cvm_cluster_settings" "ns" {{
         self.assert_plan_empty(d)
 
     def test_home_size_cannot_shrink(self):
-        ns = self.namespace("ws-shrink")
-        d = self.tf(workspace_hcl("dev", "shrink", quoted(ns),
+        ns = self.new_namespace("ws-shrink")
+        d = self.tf(workspace_hcl("dev", "shrink", hcl(ns),
                                   '  home {\n    size = "40Gi"\n  }'))
         self.destroy_on_cleanup(d)
         d.apply()
-        d.write("main.tf", d_main(d).replace('size = "40Gi"', 'size = "30Gi"'))
+        d.write("main.tf", d.read("main.tf").replace('size = "40Gi"', 'size = "30Gi"'))
         plan = d.run("plan", "-no-color")
         self.assertEqual(plan.code, 1, plan)
         text = flat(plan.output)
@@ -635,19 +537,19 @@ resource "cvm_cluster_settings" "ns" {{
         self.assertIn("home.size is 40Gi and cannot become 30Gi", text)
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
+@needs_cluster
 class WorkspaceFailureTest(WorkspaceTestBase):
     def test_failing_pod_reports_its_events_and_state_tracks_the_objects(self):
-        ns = self.namespace("ws-fail")
+        ns = self.new_namespace("ws-fail")
         pull = 'ImagePullBackOff: Back-off pulling image \\"registry.invalid/envbox:1\\"'
-        main_tf = workspace_hcl("pull", "pull", quoted(ns), f"""
+        main_tf = workspace_hcl("pull", "pull", hcl(ns), f"""
   annotations = {{ "cvm-test/fail" = "{pull}" }}
   timeouts {{
     create = "12s"
   }}
-""") + workspace_hcl("badimage", "badimage", quoted(ns), """
+""") + workspace_hcl("badimage", "badimage", hcl(ns), """
   annotations = { "cvm-test/fail" = "InvalidImageName: couldn't parse image reference" }
-""") + workspace_hcl("crash", "crash", quoted(ns), """
+""") + workspace_hcl("crash", "crash", hcl(ns), """
   annotations = {
     "cvm-test/fail"       = "Error: exit status 1"
     "cvm-test/fail-phase" = "Failed"
@@ -688,9 +590,9 @@ class WorkspaceFailureTest(WorkspaceTestBase):
             self.assertIsNone(self.secret(ns, name))
 
     def test_wait_for_ready_false_and_timeouts(self):
-        ns = self.namespace("ws-wait")
+        ns = self.new_namespace("ws-wait")
         slow = '  annotations = { "cvm-test/start-delay-seconds" = "40" }\n'
-        d = self.tf(workspace_hcl("nowait", "nowait", quoted(ns),
+        d = self.tf(workspace_hcl("nowait", "nowait", hcl(ns),
                                   slow + "  wait_for_ready = false"))
         self.destroy_on_cleanup(d)
         d.apply()
@@ -700,7 +602,7 @@ class WorkspaceFailureTest(WorkspaceTestBase):
         # Still starting: no change to plan.
         self.assert_plan_empty(d)
 
-        d.write("main.tf", d_main(d) + workspace_hcl("slow", "slow", quoted(ns), slow + """
+        d.write("main.tf", d.read("main.tf") + workspace_hcl("slow", "slow", hcl(ns), slow + """
   timeouts {
     create = "3s"
   }
@@ -740,10 +642,10 @@ def subset_mismatches(want, got, path="", prefix_lists=True):
     return [] if want == got else [f"{path}: {got!r} != {want!r}"]
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
+@needs_cluster
 class WorkspaceManifestTest(WorkspaceTestBase):
     def test_manifest_renders_the_live_pod_without_api_calls(self):
-        ns = self.namespace("ws-manifest")
+        ns = self.new_namespace("ws-manifest")
         self.settings_config_map(ns, {"caching": "true", "tun": "true",
                                       "docker_bridge_cidr": "172.20.0.0/29"})
         args = """
@@ -768,7 +670,7 @@ class WorkspaceManifestTest(WorkspaceTestBase):
     size = "20Gi"
   }
 """
-        resource = self.tf(workspace_hcl("dev", "render", quoted(ns), args).replace(
+        resource = self.tf(workspace_hcl("dev", "render", hcl(ns), args).replace(
             'limit = "2"', 'request = "1"\n    limit = "2"'))
         self.destroy_on_cleanup(resource)
         resource.apply()
@@ -776,7 +678,7 @@ class WorkspaceManifestTest(WorkspaceTestBase):
         live_claim = self.claim(ns, "render")
 
         user, crt, key = self.mint_user("cvm-e2e-manifest", group="cvm-e2e-nobody")
-        data_tf = (workspace_hcl("dev", "render", quoted(ns), args + """
+        data_tf = (workspace_hcl("dev", "render", hcl(ns), args + """
   cluster_settings {
     caching            = true
     tun                = true
@@ -794,18 +696,18 @@ output "host_path_mounts" {
   value = data.cvm_workspace_manifest.dev.host_path_mounts
 }
 """)
-        d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + self.user_provider(crt, key) + data_tf})
-        self.addCleanup(d.cleanup)
-        d.init()
+        d = self.tf(data_tf, self.cluster.host_provider_block(cert_file=crt, key_file=key),
+                    files={}, env={})
         d.apply()
-        self.assertEqual(self.audit_lines(user), [],
+        self.assertEqual(self.cluster.audit.events_since(0, user, stage=None), [],
                          "cvm_workspace_manifest made API calls")
         # The count is real: one request with that identity shows up.
         with ApiClient(self.cluster.env["KUBE_HOST"], self.cluster.env["KUBE_CA_FILE"],
                        cert_file=crt, key_file=key) as probe:
             with self.assertRaises(ApiError):
                 probe.request("GET", f"/api/v1/namespaces/{ns}/pods")
-        self.cluster.wait("audit line of the probe", lambda: self.audit_lines(user), timeout=10)
+        wait_for("audit line of the probe",
+                 lambda: self.cluster.audit.events_since(0, user, stage=None), timeout=10)
 
         outputs = json.loads(d.run("output", "-json", check=True).stdout)
         objects = json.loads(outputs["json"]["value"])
@@ -835,37 +737,34 @@ output "host_path_mounts" {
         self.assert_token_absent(json.dumps(objects), "the manifest")
 
 
-@unittest.skipUnless(HAS_CLUSTER, "needs the local control plane (tests/cluster/start.sh)")
+@needs_cluster
 class WorkspaceValidationTest(WorkspaceTestBase):
     """Every plan-time rule: exit 1, the attribute named, no API write."""
 
     def test_every_validation_rule_fails_at_plan_naming_the_attribute(self):
         sfx = suffix()
-        plain = self.namespace("ws-val")
-        baseline = self.namespace("ws-val-baseline",
-                                  {"pod-security.kubernetes.io/enforce": "baseline"})
-        restricted = self.namespace("ws-val-restricted",
-                                    {"pod-security.kubernetes.io/enforce": "restricted"})
-        gpu_cached = self.namespace("ws-val-gpucache")
+        plain = self.new_namespace("ws-val")
+        baseline = self.new_namespace("ws-val-baseline",
+                                      {"pod-security.kubernetes.io/enforce": "baseline"})
+        restricted = self.new_namespace("ws-val-restricted",
+                                        {"pod-security.kubernetes.io/enforce": "restricted"})
+        gpu_cached = self.new_namespace("ws-val-gpucache")
         self.settings_config_map(gpu_cached, {"gpu_vendor": "nvidia", "caching": "true"})
-        gpu_cloud = self.namespace("ws-val-gpucloud")
+        gpu_cloud = self.new_namespace("ws-val-gpucloud")
         self.settings_config_map(gpu_cloud, {"gpu_vendor": "nvidia", "platform": "aws"})
-        gpu_ok = self.namespace("ws-val-gpuok")
+        gpu_ok = self.new_namespace("ws-val-gpuok")
         self.settings_config_map(gpu_ok, {"gpu_vendor": "nvidia"})
-        no_rc = self.namespace("ws-val-norc")
+        no_rc = self.new_namespace("ws-val-norc")
         self.settings_config_map(no_rc, {"runtime_class_name": f"missing-{sfx}"})
         # sysbox mode passes baseline, given its RuntimeClass.
-        baseline_rc = self.namespace("ws-val-baseline-rc",
-                                     {"pod-security.kubernetes.io/enforce": "baseline"})
+        baseline_rc = self.new_namespace("ws-val-baseline-rc",
+                                         {"pod-security.kubernetes.io/enforce": "baseline"})
         rc = f"sysbox-val-{sfx}"
-        self.cluster.api.request("POST", "/apis/node.k8s.io/v1/runtimeclasses", {
-            "apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
-            "metadata": {"name": rc}, "handler": "sysbox-runc"})
-        self.addCleanup(self.cluster.delete, f"/apis/node.k8s.io/v1/runtimeclasses/{rc}")
+        self.create_runtime_class(rc, "sysbox-runc")
         self.settings_config_map(baseline_rc, {"runtime_class_name": rc})
 
         def ws(extra="", ns=plain, **replace):
-            text = workspace_hcl("w", "w", quoted(ns), extra)
+            text = workspace_hcl("w", "w", hcl(ns), extra)
             for old, new in replace.items():
                 text = text.replace(*{
                     "cpu": ('limit = "2"', new), "memory": ('limit = "4Gi"', new),
@@ -954,14 +853,8 @@ class WorkspaceValidationTest(WorkspaceTestBase):
         ]
 
         user, crt, key = self.mint_user("cvm-e2e-validate")
-        provider = self.user_provider(crt, key)
-        workers = []
-        for _ in range(3):
-            d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + provider,
-                              "variables.tf": TOKEN_VARIABLE},
-                             env={"TF_VAR_agent_token": TOKEN})
-            self.addCleanup(d.cleanup)
-            workers.append(d)
+        provider = self.cluster.host_provider_block(cert_file=crt, key_file=key)
+        workers = [self.tf("", provider, init=False) for _ in range(3)]
         with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
             list(pool.map(lambda d: d.init(), workers))
 
@@ -977,9 +870,7 @@ class WorkspaceValidationTest(WorkspaceTestBase):
                 except IndexError:
                     break
                 d = workers[worker]
-                main = os.path.join(d.path, "main.tf")
-                with open(main, "w") as f:
-                    f.write(REQUIRED_PROVIDERS + provider + case[1])
+                d.write("main.tf", self.main_tf(case[1], provider))
                 out.append((case, d.run("plan", "-no-color", "-input=false", "-lock=false")))
             return out
 
@@ -998,14 +889,9 @@ class WorkspaceValidationTest(WorkspaceTestBase):
                     self.assertEqual(result.code, 0, result)
                     if expect:
                         self.assertIn(f"Warning: {expect}", flat(result.output))
-        verbs = {line["verb"] for line in self.audit_lines(user)}
+        verbs = {e["verb"] for e in self.cluster.audit.events_since(0, user, stage=None)}
         self.assertTrue(verbs, "plans read the cluster with the minted user")
         self.assertLessEqual(verbs, {"get", "list", "watch"}, "a plan wrote to the cluster")
-
-
-def d_main(d):
-    with open(os.path.join(d.path, "main.tf")) as f:
-        return f.read()
 
 
 if __name__ == "__main__":
