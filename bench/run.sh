@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 #
-# The benchmark of issue 8, in one command. Builds the provider (RelWithDebInfo:
+# The benchmark, in one command. Builds the provider (RelWithDebInfo:
 # -O2 -g) in its own build dir, makes sure the local control plane and a
 # kubectl of the same Kubernetes 1.20.2 source are built (cached after the
 # first run), measures start-up with bench/startup.sh, starts a private
@@ -66,7 +66,7 @@ if [[ -z "$provider" ]]; then
   if [[ ! -f "$build/build.ninja" ]]; then
     say "configuring $build"
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCVM_BUILD_BENCHMARKS=ON >&2
+      -DCVM_BUILD_BENCHMARKS=ON -DCVM_WERROR=ON >&2
   fi
   # schema_bench (idle memory, GetProviderSchema) when this tree has it.
   targets=(terraform-provider-cvm)

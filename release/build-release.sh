@@ -78,7 +78,7 @@ build_binary() {  # build_binary <arch> <binary out>
   local map="-ffile-prefix-map=$root=. -ffile-prefix-map=$dir=build"
   say "Configuring linux_$arch in $dir"
   cmake -S "$root" -B "$dir" -G Ninja "${extra[@]}" \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCVM_WERROR=ON \
     -DCVM_BUILD_TESTS=OFF -DCVM_BUILD_BENCHMARKS=OFF -DCVM_BUILD_FUZZERS=OFF \
     -DCMAKE_CXX_FLAGS="$map" -DCMAKE_C_FLAGS="$map" \
     -DCMAKE_EXE_LINKER_FLAGS="-Wl,--build-id=sha1" >/dev/null

@@ -32,7 +32,7 @@ jobs=${CVM_JOBS:-$(nproc)}
 cmake -S . -B "$build_dir" -G Ninja \
   -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" \
-  -DCVM_SANITIZE=address,undefined \
+  -DCVM_SANITIZE=address,undefined -DCVM_WERROR=ON \
   -DCVM_BUILD_BENCHMARKS=OFF -DCVM_BUILD_FUZZERS=OFF -DCVM_STATIC_DEPS=OFF \
   >/dev/null
 cmake --build "$build_dir" -j "$jobs"

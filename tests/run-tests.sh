@@ -10,7 +10,7 @@
 #
 #   tests/run-tests.sh            everything
 #   CVM_BUILD_DIR=out tests/run-tests.sh
-#   CVM_SANITIZERS=0 CVM_FUZZ=0 tests/run-tests.sh   without the issue 7 runs
+#   CVM_SANITIZERS=0 CVM_FUZZ=0 tests/run-tests.sh   without those two passes
 # Run as root (apt), or with sudo available.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +27,7 @@ jobs=${CVM_JOBS:-$(nproc)}
 # 30% faster (tests/kube/client_test.cc: 27.3 s -> 18.9 s), and lld links
 # the ~60 test binaries and the static provider 2-3x faster than ld.bfd.
 # Release builds (release/build-release.sh) keep their own flags and linker.
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVM_WERROR=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld
 cmake --build "$build_dir" -j "$jobs"
@@ -36,7 +36,7 @@ cmake --build "$build_dir" -j "$jobs"
 export CVM_REQUIRE_CLUSTER=1
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 1500
 
-# Issue 7: the same suites under the sanitizers, then the fuzzers. Each
+# The same suites under the sanitizers, then the fuzzers. Each
 # step prints its duration (CI budget: the whole suite well under 30 min).
 if [[ "${CVM_SANITIZERS:-1}" != 0 ]]; then
   start=$SECONDS

@@ -33,7 +33,7 @@ if ((${#names[@]} == 0)); then names=("${all[@]}"); fi
 
 cmake -S . -B "$build_dir" -G Ninja \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCVM_BUILD_FUZZERS=ON -DCVM_BUILD_TESTS=OFF -DCVM_BUILD_BENCHMARKS=OFF \
+  -DCVM_BUILD_FUZZERS=ON -DCVM_BUILD_TESTS=OFF -DCVM_BUILD_BENCHMARKS=OFF -DCVM_WERROR=ON \
   >/dev/null
 targets=()
 for name in "${names[@]}"; do targets+=("${name}_fuzzer"); done
