@@ -65,23 +65,7 @@ schema::Schema ResourceSchema() {
       Attribute("status", Type::String()).Computed(),
       Attribute("zone", Type::String()).Optional().RequiresReplace(),
   };
-  NestedBlock rule;
-  rule.type_name = "rule";
-  rule.nesting = NestedBlock::Nesting::kList;
-  rule.block.attributes = {
-      Attribute("port", Type::Number()).Required().Validate([](const Value& v) {
-        return v.AsNumber().ToInt64().value_or(0) > 0
-                   ? absl::OkStatus()
-                   : absl::InvalidArgumentError("port must be positive");
-      })};
-  s.block.block_types = {rule};
-  return s;
-}
-
-schema::Schema DataSchema() {
-  schema::Schema s;
-  s.block.attributes = {Attribute("name", Type::String()).Required(),
-                        Attribute("value", Type::String()).Computed()};
+  s.block.block_types = {testing::PortRuleBlock()};
   return s;
 }
 
@@ -98,7 +82,7 @@ class ServerTest : public ::testing::Test {
   ServerTest()
       : resource_("cvm_fake", ResourceSchema()),
         other_("cvm_other", ResourceSchema()),
-        data_("cvm_info", DataSchema()) {
+        data_("cvm_info", testing::NameValueDataSchema()) {
     provider_.schema = ProviderSchema();
     provider_.resources = {&resource_, &other_};
     provider_.data_sources = {&data_};
@@ -241,7 +225,7 @@ TEST_F(ServerTest, InvalidProviderAndDataSourceSchemas) {
         StatusIs(absl::StatusCode::kInternal, HasSubstr("negative version")));
     provider_.schema.version = 0;
   }
-  schema::Schema bad = DataSchema();
+  schema::Schema bad = testing::NameValueDataSchema();
   bad.block.attributes.push_back(Attribute("Bad", Type::String()).Optional());
   FakeDataSource broken("cvm_broken_data", bad);
   provider_.data_sources.push_back(&broken);
@@ -262,7 +246,7 @@ TEST_F(ServerTest, DuplicateTypeNamesAreASchemaError) {
                          "cvm_fake: two resources share this type name"));
     provider_.resources.pop_back();
   }
-  FakeDataSource twin("cvm_info", DataSchema());
+  FakeDataSource twin("cvm_info", testing::NameValueDataSchema());
   provider_.data_sources.push_back(&twin);
   Server server(&provider_);
   EXPECT_THAT(server.schema_status(),

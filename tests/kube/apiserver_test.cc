@@ -26,6 +26,7 @@
 #include "provider/kube/errors.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_files.h"
 
 namespace cvm::kube {
 namespace {
@@ -36,13 +37,7 @@ using ::cvm::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::cvm::testing::ReadFile;
 
 // The cluster's env file as a map; empty when there is no cluster.
 std::map<std::string, std::string> ClusterEnv() {
@@ -135,9 +130,9 @@ TEST_F(ApiServerTest, EveryAuthenticationMode) {
   modes["token (kubeconfig context, CA file)"] = token_ctx;
   ConfigOptions explicit_options;
   explicit_options.host = env_["KUBE_HOST"];
-  explicit_options.cluster_ca_certificate = ReadAll(env_["KUBE_CA_FILE"]);
-  explicit_options.client_certificate = ReadAll(env_["KUBE_CLIENT_CERT_FILE"]);
-  explicit_options.client_key = ReadAll(env_["KUBE_CLIENT_KEY_FILE"]);
+  explicit_options.cluster_ca_certificate = ReadFile(env_["KUBE_CA_FILE"]);
+  explicit_options.client_certificate = ReadFile(env_["KUBE_CLIENT_CERT_FILE"]);
+  explicit_options.client_key = ReadFile(env_["KUBE_CLIENT_KEY_FILE"]);
   modes["explicit host, CA, client certificate"] = explicit_options;
   ConfigOptions exec = explicit_options;
   exec.client_certificate.reset();
@@ -173,7 +168,7 @@ TEST_F(ApiServerTest, ErrorMappingFromTheRealServer) {
                AllOf(HasSubstr("403 Forbidden"), HasSubstr("cvm-nobody"))));
   ConfigOptions bad_token;
   bad_token.host = env_["KUBE_HOST"];
-  bad_token.cluster_ca_certificate = ReadAll(env_["KUBE_CA_FILE"]);
+  bad_token.cluster_ca_certificate = ReadFile(env_["KUBE_CA_FILE"]);
   bad_token.token = "not-a-valid-token";
   CVM_ASSERT_OK_AND_ASSIGN(c, Connect(bad_token));
   EXPECT_THAT(c->Get({"v1", "Namespace", "", ns_}),

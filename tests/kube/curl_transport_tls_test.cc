@@ -30,6 +30,7 @@
 #include "provider/kube/curl_transport.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_files.h"
 
 extern char** environ;
 
@@ -41,13 +42,7 @@ using ::cvm::testing::StatusIs;
 using ::cvm::testing::TempDir;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::cvm::testing::ReadFile;
 
 // Certificates: a CA, a server certificate for DNS api.cvm.test only, a
 // client certificate (CN tester), and a second CA nobody uses.
@@ -120,7 +115,7 @@ class TlsFixture : public ::testing::Test {
   }
 
   static std::string Pem(const std::string& name) {
-    return ReadAll(dir_->path() + "/" + name);
+    return ReadFile(dir_->path() + "/" + name);
   }
   static std::string Url() { return absl::StrCat("https://127.0.0.1:", port_); }
 

@@ -78,23 +78,7 @@ schema::Schema ResourceSchema() {
                                     : absl::OkStatus();
                        })}),
   };
-  NestedBlock rule;
-  rule.type_name = "rule";
-  rule.nesting = NestedBlock::Nesting::kList;
-  rule.block.attributes = {
-      Attribute("port", Type::Number()).Required().Validate([](const Value& v) {
-        return v.AsNumber().ToInt64().value_or(0) > 0
-                   ? absl::OkStatus()
-                   : absl::InvalidArgumentError("port must be positive");
-      })};
-  s.block.block_types = {rule};
-  return s;
-}
-
-schema::Schema DataSchema() {
-  schema::Schema s;
-  s.block.attributes = {Attribute("name", Type::String()).Required(),
-                        Attribute("value", Type::String()).Computed()};
+  s.block.block_types = {testing::PortRuleBlock()};
   return s;
 }
 
@@ -121,7 +105,7 @@ class ProviderServiceTest : public ::testing::Test {
  protected:
   ProviderServiceTest()
       : resource_("cvm_fake", ResourceSchema()),
-        data_("cvm_info", DataSchema()) {
+        data_("cvm_info", testing::NameValueDataSchema()) {
     provider_.schema.block.attributes = {
         Attribute("endpoint", Type::String()).Optional()};
     provider_.resources = {&resource_};
@@ -324,7 +308,7 @@ TEST_F(ProviderServiceTest, ValidateProviderAndDataSourceConfig) {
     req.set_type_name("cvm_info");
     *req.mutable_config() =
         Dv(Value::Object({{"name", S("n")}, {"value", NullS()}}),
-           DataSchema().ImpliedType());
+           testing::NameValueDataSchema().ImpliedType());
     grpc::ClientContext ctx;
     tfplugin6::ValidateDataResourceConfig::Response resp;
     ASSERT_TRUE(stub_->ValidateDataResourceConfig(&ctx, req, &resp).ok());
@@ -706,7 +690,7 @@ TEST_F(ProviderServiceTest, ReadDataSource) {
                   framework::DataReadResponse* resp) {
     resp->state = resp->state.WithAttr("value", S("v"));
   };
-  const Type t = DataSchema().ImpliedType();
+  const Type t = testing::NameValueDataSchema().ImpliedType();
   tfplugin6::ReadDataSource::Request req;
   req.set_type_name("cvm_info");
   *req.mutable_config() =

@@ -179,6 +179,32 @@ class FakeProvider : public framework::Provider {
   void Stop() override { ++stops; }
 };
 
+// Schema parts the framework and protocol tests share: a list block "rule"
+// of a required positive "port", and a data source of a required "name"
+// and a computed "value".
+inline schema::NestedBlock PortRuleBlock() {
+  schema::NestedBlock rule;
+  rule.type_name = "rule";
+  rule.nesting = schema::NestedBlock::Nesting::kList;
+  rule.block.attributes = {schema::Attribute("port", values::Type::Number())
+                               .Required()
+                               .Validate([](const values::Value& v) {
+                                 return v.AsNumber().ToInt64().value_or(0) > 0
+                                            ? absl::OkStatus()
+                                            : absl::InvalidArgumentError(
+                                                  "port must be positive");
+                               })};
+  return rule;
+}
+
+inline schema::Schema NameValueDataSchema() {
+  schema::Schema s;
+  s.block.attributes = {
+      schema::Attribute("name", values::Type::String()).Required(),
+      schema::Attribute("value", values::Type::String()).Computed()};
+  return s;
+}
+
 }  // namespace cvm::testing
 
 #endif  // CVM_TESTS_TESTING_FAKE_PROVIDER_H_

@@ -12,7 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/util/test_files.h"
+#include "tests/testing/test_files.h"
 
 namespace cvm::util {
 namespace {

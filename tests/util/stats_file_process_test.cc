@@ -17,7 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provider/util/process_stats.h"
-#include "tests/util/test_files.h"
+#include "tests/testing/test_files.h"
 
 namespace cvm::util {
 namespace {

@@ -1,10 +1,9 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
-// File helpers shared by the tests of util/ (process_stats_test.cc,
-// stats_file_process_test.cc). Header-only, test-only.
+// File helpers for tests. Header-only, test-only.
 
-#ifndef CVM_TESTS_UTIL_TEST_FILES_H_
-#define CVM_TESTS_UTIL_TEST_FILES_H_
+#ifndef CVM_TESTS_TESTING_TEST_FILES_H_
+#define CVM_TESTS_TESTING_TEST_FILES_H_
 
 #include <unistd.h>
 
@@ -33,4 +32,4 @@ inline std::string ReadFile(const std::string& path) {
 
 }  // namespace cvm::testing
 
-#endif  // CVM_TESTS_UTIL_TEST_FILES_H_
+#endif  // CVM_TESTS_TESTING_TEST_FILES_H_
