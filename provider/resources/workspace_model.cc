@@ -26,6 +26,21 @@ nlohmann::json EnvValue(const std::string& name, const std::string& value) {
   return {{"name", name}, {"value", value}};
 }
 
+// The agent's variables, in both modes: the token from the workspace's
+// Secret (never its value) and the Coder URL.
+void AppendAgentEnv(const WorkspaceSpec& spec, nlohmann::json* env) {
+  if (spec.has_agent_token) {
+    env->push_back(
+        {{"name", "CODER_AGENT_TOKEN"},
+         {"valueFrom",
+          {{"secretKeyRef",
+            {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
+  }
+  if (!spec.agent_url.empty()) {
+    env->push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  }
+}
+
 nlohmann::json Labels(const WorkspaceSpec& spec) {
   nlohmann::json labels = nlohmann::json::object();
   for (const auto& [k, v] : spec.labels) labels[k] = v;
@@ -123,15 +138,7 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
   env.push_back(EnvValue("CODER_INNER_HOSTNAME", spec.inner_hostname.empty()
                                                      ? spec.name
                                                      : spec.inner_hostname));
-  if (spec.has_agent_token) {
-    env.push_back(
-        {{"name", "CODER_AGENT_TOKEN"},
-         {"valueFrom",
-          {{"secretKeyRef",
-            {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
-  }
-  if (!spec.agent_url.empty())
-    env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  AppendAgentEnv(spec, &env);
   if (!spec.bootstrap_script.empty()) {
     env.push_back(EnvValue("CODER_BOOTSTRAP_SCRIPT", spec.bootstrap_script));
   }
@@ -293,15 +300,7 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
                          const ClusterSettings& settings) {
   const std::string home = "/home/" + spec.inner_username;
   nlohmann::json env = nlohmann::json::array();
-  if (spec.has_agent_token) {
-    env.push_back(
-        {{"name", "CODER_AGENT_TOKEN"},
-         {"valueFrom",
-          {{"secretKeyRef",
-            {{"name", spec.SecretName()}, {"key", kAgentTokenKey}}}}}});
-  }
-  if (!spec.agent_url.empty())
-    env.push_back(EnvValue("CODER_AGENT_URL", spec.agent_url));
+  AppendAgentEnv(spec, &env);
   for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
 
   nlohmann::json mounts = nlohmann::json::array({
