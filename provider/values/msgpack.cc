@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "provider/util/json_string.h"
 #include "provider/util/status_macros.h"
-#include "provider/values/json_text.h"
+#include "provider/values/internal/json_text.h"
 #include "provider/values/path.h"
 
 namespace cvm::values {

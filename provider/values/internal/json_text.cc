@@ -1,6 +1,6 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 
-#include "provider/values/json_text.h"
+#include "provider/values/internal/json_text.h"
 
 #include <cstdint>
 #include <set>

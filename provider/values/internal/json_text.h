@@ -1,13 +1,13 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
-// Internal to values/: a small, exact JSON reader and string writer shared by
+// Internal to values/: a small, exact JSON reader shared by
 // Type::FromJson/ToJson and the cty JSON value codec. Numbers are kept as
 // their source text so that no precision is lost (nlohmann::json would round
 // them to double). Not part of the folder's contract; other folders must not
 // include this header.
 
-#ifndef CVM_PROVIDER_VALUES_JSON_TEXT_H_
-#define CVM_PROVIDER_VALUES_JSON_TEXT_H_
+#ifndef CVM_PROVIDER_VALUES_INTERNAL_JSON_TEXT_H_
+#define CVM_PROVIDER_VALUES_INTERNAL_JSON_TEXT_H_
 
 #include <string>
 #include <string_view>
@@ -53,4 +53,4 @@ absl::StatusOr<Type> TypeFromJsonNode(const JsonNode& node);
 
 }  // namespace cvm::values::internal
 
-#endif  // CVM_PROVIDER_VALUES_JSON_TEXT_H_
+#endif  // CVM_PROVIDER_VALUES_INTERNAL_JSON_TEXT_H_
