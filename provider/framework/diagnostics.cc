@@ -2,6 +2,8 @@
 
 #include "provider/framework/diagnostics.h"
 
+#include <variant>
+
 #include "absl/strings/str_cat.h"
 
 namespace cvm::framework {
@@ -52,6 +54,55 @@ std::string Diagnostics::ToString() const {
         &out, d.severity == Diagnostic::Severity::kError ? "error" : "warning",
         d.path ? absl::StrCat(" at ", d.path->ToString()) : "", ": ", d.summary,
         ": ", d.detail, "\n");
+  }
+  return out;
+}
+
+Diagnostics PointableAtConfig(const schema::Block& root,
+                              const Diagnostics& in) {
+  Diagnostics out;
+  for (const Diagnostic& d : in.items()) {
+    std::optional<values::Path> path = d.path;
+    std::string detail = d.detail;
+    if (path) {
+      const std::vector<values::PathStep>& steps = path->steps();
+      const schema::Block* block = &root;
+      size_t i = 0;
+      while (i < steps.size() && block != nullptr) {
+        const auto* step = std::get_if<values::AttributeStep>(&steps[i]);
+        if (step == nullptr) break;
+        const schema::NestedBlock* nested = nullptr;
+        for (const schema::NestedBlock& b : block->block_types) {
+          if (b.type_name == step->name) nested = &b;
+        }
+        ++i;
+        const bool keyed =
+            i < steps.size() &&
+            !std::holds_alternative<values::AttributeStep>(steps[i]);
+        if (nested != nullptr) {
+          if (keyed) ++i;
+          block = &nested->block;
+          continue;
+        }
+        if (keyed) ++i;
+        if (i < steps.size()) {
+          detail = absl::StrCat(path->ToString(), ": ", detail);
+          path = values::Path(
+              std::vector<values::PathStep>(steps.begin(), steps.begin() + i));
+        }
+        break;
+      }
+    }
+    const bool error = d.severity == Diagnostic::Severity::kError;
+    if (!path && error) {
+      out.AddError(d.summary, detail);
+    } else if (!path) {
+      out.AddWarning(d.summary, detail);
+    } else if (error) {
+      out.AddAttributeError(*path, d.summary, detail);
+    } else {
+      out.AddAttributeWarning(*path, d.summary, detail);
+    }
   }
   return out;
 }

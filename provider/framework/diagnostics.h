@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "provider/schema/schema.h"
 #include "provider/values/path.h"
 
 namespace cvm::framework {
@@ -50,6 +51,16 @@ class Diagnostics {
  private:
   std::vector<Diagnostic> items_;
 };
+
+// `in` with every path Terraform can point at in the configuration of
+// `root`. Terraform follows a diagnostic's path only along blocks and then
+// one attribute, plus one index or key into that attribute's value
+// (tfdiags ElaborateFromConfigBody); a path into the object of a nested
+// attribute (mounts[0].target) would point at the whole resource. Such a
+// path is cut after the index (Terraform shows the list element) and the
+// detail then starts with the full path. The server applies it to the
+// diagnostics of every validation.
+Diagnostics PointableAtConfig(const schema::Block& root, const Diagnostics& in);
 
 }  // namespace cvm::framework
 

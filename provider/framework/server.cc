@@ -157,7 +157,7 @@ Diagnostics Server::ValidateResourceConfig(const std::string& type_name,
   if (r == nullptr) return diags;
   ValidateConfigValue(r->GetSchema().block, config, &diags);
   r->ValidateConfig(config, &diags);
-  return diags;
+  return PointableAtConfig(r->GetSchema().block, diags);
 }
 
 Diagnostics Server::ValidateDataResourceConfig(const std::string& type_name,
@@ -168,7 +168,7 @@ Diagnostics Server::ValidateDataResourceConfig(const std::string& type_name,
   if (d == nullptr) return diags;
   ValidateConfigValue(d->GetSchema().block, config, &diags);
   d->ValidateConfig(config, &diags);
-  return diags;
+  return PointableAtConfig(d->GetSchema().block, diags);
 }
 
 Server::UpgradeResult Server::UpgradeResourceState(const std::string& type_name,

@@ -145,60 +145,6 @@ std::string ConfigAnnotation(const Value& planned) {
   return json.ok() ? *json : "";
 }
 
-// Terraform points a diagnostic at the configuration only along blocks and
-// then one attribute, plus one index or key into that attribute's value
-// (tfdiags ElaborateFromConfigBody). A path into the object of a nested
-// attribute (mounts[0].target) would point at the whole resource instead,
-// so such paths are cut after the index (Terraform then shows the list
-// element) and the detail starts with the full path.
-Diagnostics PointableDiagnostics(const schema::Block& root,
-                                 const Diagnostics& in) {
-  Diagnostics out;
-  for (const framework::Diagnostic& d : in.items()) {
-    std::optional<Path> path = d.path;
-    std::string detail = d.detail;
-    if (path) {
-      const std::vector<values::PathStep>& steps = path->steps();
-      const schema::Block* block = &root;
-      size_t i = 0;
-      while (i < steps.size() && block != nullptr) {
-        const auto* step = std::get_if<values::AttributeStep>(&steps[i]);
-        if (step == nullptr) break;
-        const schema::NestedBlock* nested = nullptr;
-        for (const schema::NestedBlock& b : block->block_types) {
-          if (b.type_name == step->name) nested = &b;
-        }
-        ++i;
-        const bool keyed =
-            i < steps.size() &&
-            !std::holds_alternative<values::AttributeStep>(steps[i]);
-        if (nested != nullptr) {
-          if (keyed) ++i;
-          block = &nested->block;
-          continue;
-        }
-        if (keyed) ++i;
-        if (i < steps.size()) {
-          detail = absl::StrCat(path->ToString(), ": ", detail);
-          path = Path(
-              std::vector<values::PathStep>(steps.begin(), steps.begin() + i));
-        }
-        break;
-      }
-    }
-    const bool error = d.severity == framework::Diagnostic::Severity::kError;
-    if (!path && error) {
-      out.AddError(d.summary, detail);
-    } else if (!path) {
-      out.AddWarning(d.summary, detail);
-    } else if (error) {
-      out.AddAttributeError(*path, d.summary, detail);
-    } else {
-      out.AddAttributeWarning(*path, d.summary, detail);
-    }
-  }
-  return out;
-}
 
 class WorkspaceResource final : public framework::Resource {
  public:
@@ -213,7 +159,6 @@ class WorkspaceResource final : public framework::Resource {
   // `diags` already holds the attribute validators' findings.
   void ValidateConfig(const Value& config, Diagnostics* diags) override {
     ValidateWorkspaceConfig(config, diags);
-    *diags = PointableDiagnostics(GetSchema().block, *diags);
   }
 
   void ModifyPlan(const framework::PlanRequest& request,
@@ -1090,7 +1035,6 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
   // `diags` already holds the attribute validators' findings.
   void ValidateConfig(const Value& config, Diagnostics* diags) override {
     ValidateWorkspaceConfig(config, diags);
-    *diags = PointableDiagnostics(GetSchema().block, *diags);
   }
 
   void Read(const framework::DataReadRequest& request,

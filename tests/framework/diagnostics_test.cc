@@ -79,5 +79,45 @@ TEST(DiagnosticsTest, ToStringOneLinePerDiagnostic) {
             "warning at labels[\"app\"]: Odd: check it\n");
 }
 
+// A block "rule" (list) of an attribute "port", and a nested attribute
+// "mounts" (list of objects with "target").
+schema::Block PointingSchema() {
+  schema::Block root;
+  root.attributes = {
+      schema::Attribute("name", values::Type::String()).Optional(),
+      schema::Attribute("mounts", values::Type::String())
+          .Optional()
+          .Nested(schema::NestedObject::Nesting::kList,
+                  {schema::Attribute("target", values::Type::String())})};
+  schema::NestedBlock rule;
+  rule.type_name = "rule";
+  rule.nesting = schema::NestedBlock::Nesting::kList;
+  rule.block.attributes = {
+      schema::Attribute("port", values::Type::Number()).Optional()};
+  root.block_types = {rule};
+  return root;
+}
+
+TEST(PointableAtConfigTest, CutsPathsIntoANestedAttributesObject) {
+  Diagnostics in;
+  in.AddAttributeError(Path::FromAttr("mounts").Index(1).Attr("target"),
+                       "Bad Target", "must be absolute");
+  in.AddAttributeWarning(Path::FromAttr("rule").Index(0).Attr("port"),
+                         "Odd Port", "below 1024");
+  in.AddAttributeError(Path::FromAttr("name"), "Bad Name", "empty");
+  in.AddError("No Path", "whole resource");
+  const Diagnostics out = PointableAtConfig(PointingSchema(), in);
+  ASSERT_EQ(out.size(), 4u);
+  // Into the nested attribute: cut after the index, named in the detail.
+  EXPECT_EQ(out.items()[0].path, Path::FromAttr("mounts").Index(1));
+  EXPECT_EQ(out.items()[0].detail, "mounts[1].target: must be absolute");
+  // Along a block and one attribute: kept, as is the severity.
+  EXPECT_EQ(out.items()[1].path, Path::FromAttr("rule").Index(0).Attr("port"));
+  EXPECT_EQ(out.items()[1].detail, "below 1024");
+  EXPECT_EQ(out.items()[1].severity, Diagnostic::Severity::kWarning);
+  EXPECT_EQ(out.items()[2].path, Path::FromAttr("name"));
+  EXPECT_FALSE(out.items()[3].path.has_value());
+}
+
 }  // namespace
 }  // namespace cvm::framework
