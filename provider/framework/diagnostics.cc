@@ -107,4 +107,16 @@ Diagnostics PointableAtConfig(const schema::Block& root,
   return out;
 }
 
+std::string QuoteValue(absl::string_view value) {
+  constexpr size_t kShown = 300;
+  if (value.size() <= kShown) return absl::StrCat("\"", value, "\"");
+  size_t cut = kShown;
+  // Never split a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return absl::StrCat("\"", value.substr(0, cut), "...\" (", value.size(),
+                      " bytes)");
+}
+
 }  // namespace cvm::framework

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "provider/schema/schema.h"
 #include "provider/values/path.h"
 
@@ -61,6 +62,11 @@ class Diagnostics {
 // detail then starts with the full path. The server applies it to the
 // diagnostics of every validation.
 Diagnostics PointableAtConfig(const schema::Block& root, const Diagnostics& in);
+
+// `value` in double quotes for an error message; a value longer than 300
+// bytes is cut there (at a UTF-8 boundary) and its length given instead, so
+// a huge configuration value never comes back whole in a diagnostic.
+std::string QuoteValue(absl::string_view value);
 
 }  // namespace cvm::framework
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "provider/framework/timeouts.h"
 #include "provider/framework/value_access.h"
 #include "provider/kube/errors.h"
 #include "provider/resources/cluster_probe.h"
@@ -36,6 +37,7 @@ using values::Type;
 using values::Value;
 
 constexpr char kTypeName[] = "cvm_cluster_settings";
+// Reads (refresh, import, the data source); writes take `timeouts`.
 constexpr absl::Duration kOperationTimeout = absl::Minutes(5);
 
 const char kAmdReason[] =
@@ -226,6 +228,10 @@ schema::Schema BuildSchema(bool data_source) {
           "it."),
   };
   s.block.block_types.push_back(std::move(rc));
+  if (!data_source) {
+    s.block.block_types.push_back(framework::TimeoutsBlock(
+        {{"create", "5m", ""}, {"update", "5m", ""}, {"delete", "5m", ""}}));
+  }
   return s;
 }
 
@@ -515,7 +521,7 @@ class ClusterSettingsResource final : public framework::Resource {
   void Create(const framework::CreateRequest& request,
               framework::ApplyResponse* response) override {
     Ownership owned;
-    ApplySettings(request.planned_state, &owned, response);
+    ApplySettings(request.planned_state, "create", &owned, response);
   }
 
   void Update(const framework::UpdateRequest& request,
@@ -534,7 +540,7 @@ class ClusterSettingsResource final : public framework::Resource {
       owned.created_runtime_class = false;
     }
     if (!next.manage_namespace) owned.created_namespace = false;
-    ApplySettings(request.planned_state, &owned, response);
+    ApplySettings(request.planned_state, "update", &owned, response);
     if (response->diagnostics.HasError()) return;
     if (!drop_old_runtime_class &&
         !(prior.manage_namespace && !next.manage_namespace)) {
@@ -546,7 +552,9 @@ class ClusterSettingsResource final : public framework::Resource {
       return;
     absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     if (drop_old_runtime_class) {
-      const absl::Time deadline = provider_->clock()->Now() + kOperationTimeout;
+      const absl::Time deadline =
+          provider_->clock()->Now() +
+          framework::TimeoutOf(request.planned_state, "update", kOperationTimeout);
       const kube::ObjectRef old = RuntimeClassRef(prior.runtime_class_name);
       absl::StatusOr<nlohmann::json> answer =
           conn.client->Delete(old, {}, {deadline, conn.cancel.get()});
@@ -675,7 +683,9 @@ class ClusterSettingsResource final : public framework::Resource {
     }
     const ClusterSettings s = SettingsFromValue(request.prior_state);
     const Ownership owned = Ownership::Parse(request.private_state);
-    const absl::Time deadline = provider_->clock()->Now() + kOperationTimeout;
+    const absl::Time deadline =
+        provider_->clock()->Now() +
+        framework::TimeoutOf(request.prior_state, "delete", kOperationTimeout);
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
     auto remove = [&](const kube::ObjectRef& ref) -> bool {
       absl::StatusOr<nlohmann::json> answer =
@@ -847,8 +857,9 @@ class ClusterSettingsResource final : public framework::Resource {
   // edit (which makes kubectl co-own the field) must not stop the next apply
   // from restoring them. Only the fields in our manifests are touched; other
   // labels and annotations stay.
-  void ApplySettings(const Value& planned, Ownership* owned,
-                     framework::ApplyResponse* response) {
+  // `operation`: "create" or "update", whose timeout bounds the writes.
+  void ApplySettings(const Value& planned, const char* operation,
+                     Ownership* owned, framework::ApplyResponse* response) {
     Diagnostics* diags = &response->diagnostics;
     const char* summary = "Unable to Apply Cluster Settings";
     Connection conn;
@@ -860,7 +871,9 @@ class ClusterSettingsResource final : public framework::Resource {
     // settings) must see what is written here.
     absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
     ClusterSettings s = SettingsFromValue(planned);
-    const absl::Time deadline = provider_->clock()->Now() + kOperationTimeout;
+    const absl::Time deadline =
+        provider_->clock()->Now() +
+        framework::TimeoutOf(planned, operation, kOperationTimeout);
     const kube::RequestOptions opts{deadline, conn.cancel.get()};
     const kube::ApplyOptions apply{conn.field_manager, conn.force_conflicts,
                                    false};

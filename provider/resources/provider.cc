@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "provider/framework/value_access.h"
+#include "provider/framework/timeouts.h"
 #include "provider/resources/cluster_settings.h"
 #include "provider/resources/validators.h"
 #include "provider/resources/workspace.h"
@@ -132,9 +133,9 @@ absl::StatusOr<kube::ConfigOptions> ConfigOptionsFrom(const Value& config) {
     o.burst = static_cast<int>(*burst);
   }
   if (auto timeout = StringAttr(config, "request_timeout")) {
-    absl::StatusOr<double> seconds = ParseDurationSeconds(*timeout);
-    if (!seconds.ok()) return seconds.status();
-    o.request_timeout = absl::Seconds(*seconds);
+    absl::StatusOr<absl::Duration> parsed = framework::ParseDuration(*timeout);
+    if (!parsed.ok()) return parsed.status();
+    o.request_timeout = *parsed;
   }
   const Value& exec = Attr(config, "exec");
   if (exec.IsKnown()) {

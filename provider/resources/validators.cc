@@ -82,18 +82,6 @@ bool IsLabelValue(absl::string_view value) {
   return true;
 }
 
-std::string QuoteValue(absl::string_view value) {
-  constexpr size_t kShown = 300;
-  if (value.size() <= kShown) return absl::StrCat("\"", value, "\"");
-  size_t cut = kShown;
-  // Never split a UTF-8 sequence: back up over continuation bytes.
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  return absl::StrCat("\"", value.substr(0, cut), "...\" (", value.size(),
-                      " bytes)");
-}
-
 schema::Validator OneOf(
     std::vector<std::string> allowed,
     std::vector<std::pair<std::string, std::string>> rejected) {
@@ -412,55 +400,6 @@ schema::Validator IsMountPath() {
                        "; write the path in its plain form", kExample));
     }
     return absl::OkStatus();
-  };
-}
-
-absl::StatusOr<double> ParseDurationSeconds(absl::string_view text) {
-  auto invalid = [&text]() {
-    return absl::InvalidArgumentError(
-        absl::StrCat(QuoteValue(text),
-                     " is not a duration: use a number with a unit, such as "
-                     "\"30s\", \"10m\" or \"1h30m\""));
-  };
-  if (text.empty()) return invalid();
-  auto is_number_char = [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-  };
-  double total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t start = i;
-    while (i < text.size() && is_number_char(text[i])) ++i;
-    if (i == start) return invalid();
-    double amount = 0;
-    if (!absl::SimpleAtod(text.substr(start, i - start), &amount))
-      return invalid();
-    const size_t unit_start = i;
-    while (i < text.size() && !is_number_char(text[i])) ++i;
-    const absl::string_view unit = text.substr(unit_start, i - unit_start);
-    if (unit == "h") {
-      total += amount * 3600;
-    } else if (unit == "m") {
-      total += amount * 60;
-    } else if (unit == "s") {
-      total += amount;
-    } else if (unit == "ms") {
-      total += amount / 1e3;
-    } else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") {
-      total += amount / 1e6;
-    } else if (unit == "ns") {
-      total += amount / 1e9;
-    } else {
-      return invalid();
-    }
-  }
-  return total;
-}
-
-schema::Validator IsDuration() {
-  return [](const Value& v) -> absl::Status {
-    if (v.type() != Type::String()) return NotAString();
-    return ParseDurationSeconds(v.AsString()).status();
   };
 }
 

@@ -17,6 +17,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "provider/framework/diagnostics.h"
+#include "provider/framework/timeouts.h"
 #include "provider/schema/schema.h"
 
 namespace cvm::resources {
@@ -26,10 +28,8 @@ namespace cvm::resources {
 schema::Validator OneOf(
     std::vector<std::string> allowed,
     std::vector<std::pair<std::string, std::string>> rejected = {});
-// `value` in double quotes for an error message; a value longer than 300
-// bytes is cut there (at a UTF-8 boundary) and its length given instead, so
-// a huge configuration value never comes back whole in a diagnostic.
-std::string QuoteValue(absl::string_view value);
+using framework::IsDuration;  // framework/timeouts.h
+using framework::QuoteValue;  // framework/diagnostics.h
 
 // A Kubernetes quantity (ParseQuantity) that fits a 64-bit count of
 // milli-units (at most about 9.2e15 cores or bytes).
@@ -69,17 +69,10 @@ schema::Validator IsImageReference();
 // in plain form: no empty, '.' or '..' components and no trailing '/', so
 // prefix rules (/tmp, envbox's private paths) cannot be sidestepped.
 schema::Validator IsMountPath();
-// A non-negative Go duration with units ("30s", "5m", "1h30m"; units h, m,
-// s, ms, us, µs, ns). A bare "0", which Go accepts, is refused: a zero
-// timeout fails every operation at once.
-schema::Validator IsDuration();
 // A POSIX user name of at most 32 characters.
 schema::Validator IsPosixUsername();
 // A number that is a whole number within [min, max].
 schema::Validator IsIntInRange(int64_t min, int64_t max);
-
-// Parses a Go duration into seconds. Errors: kInvalidArgument.
-absl::StatusOr<double> ParseDurationSeconds(absl::string_view text);
 
 // Image reference parts, for checks beyond syntax.
 struct ImageReference {

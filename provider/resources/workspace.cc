@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "provider/framework/timeouts.h"
 #include "provider/framework/value_access.h"
 #include "provider/kube/errors.h"
 #include "provider/resources/cluster_probe.h"
@@ -50,15 +51,6 @@ struct LoadedSettings {
   std::string platform;  // ConfigMap key "platform" when recorded there
 };
 
-absl::Duration Timeout(const Value& object, const char* which,
-                       absl::Duration fallback) {
-  if (auto text = StringAttr(Attr(object, "timeouts"), which)) {
-    absl::StatusOr<double> seconds = ParseDurationSeconds(*text);
-    if (seconds.ok()) return absl::Seconds(*seconds);
-  }
-  return fallback;
-}
-
 kube::ObjectRef PodRef(const WorkspaceSpec& s) {
   return {"v1", "Pod", s.namespace_name, s.PodName()};
 }
@@ -74,13 +66,6 @@ std::string ContainerImage(const nlohmann::json& pod) {
     if (StringAt(c, {"name"}) == "dev") return StringAt(c, {"image"});
   }
   return "";
-}
-
-// "timeouts.create (10m)": the limit of an operation, as configured.
-std::string TimeoutName(const Value& planned, const char* which) {
-  return absl::StrCat(
-      "timeouts.", which, " (",
-      StringAttr(Attr(planned, "timeouts"), which).value_or("10m"), ")");
 }
 
 // The map attribute `name` of `state` with each of its keys valued as the
@@ -325,7 +310,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     const absl::Time deadline =
         provider_->clock()->Now() +
-        Timeout(request.planned_state, "create", absl::Minutes(10));
+        framework::TimeoutOf(request.planned_state, "create", absl::Minutes(10));
     ApplyWorkspace(conn, Value(), request.planned_state, request.config,
                    deadline, "Unable to Create Workspace", response);
   }
@@ -340,7 +325,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     const absl::Time deadline =
         provider_->clock()->Now() +
-        Timeout(request.planned_state, "update", absl::Minutes(10));
+        framework::TimeoutOf(request.planned_state, "update", absl::Minutes(10));
     ApplyWorkspace(conn, request.prior_state, request.planned_state,
                    request.config, deadline, "Unable to Update Workspace",
                    response);
@@ -485,7 +470,7 @@ class WorkspaceResource final : public framework::Resource {
     }
     const WorkspaceSpec spec = SpecFromValue(request.prior_state);
     const absl::Time deadline =
-        provider_->clock()->Now() + Timeout(request.prior_state, "delete", absl::Minutes(5));
+        provider_->clock()->Now() + framework::TimeoutOf(request.prior_state, "delete", absl::Minutes(5));
     std::vector<kube::ObjectRef> refs = {PodRef(spec), SecretRef(spec)};
     if (!spec.keep_home_on_destroy) refs.push_back(ClaimRef(spec));
     // Delete all first, then wait, so the objects go away in parallel. The
@@ -977,7 +962,7 @@ class WorkspaceResource final : public framework::Resource {
           PodRef(spec), PodReady, deadline, conn.cancel.get(), *pod);
       if (!ready.ok()) {
         const std::string timeout =
-            TimeoutName(planned, prior.IsNull() ? "create" : "update");
+            framework::TimeoutName(planned, prior.IsNull() ? "create" : "update", "10m");
         diags->AddError(summary,
                         WaitFailure(conn, spec, timeout, ready.status()));
         absl::StatusOr<nlohmann::json> now = conn.client->Get(

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "provider/framework/timeouts.h"
 #include "provider/framework/value_access.h"
 #include "provider/resources/quantity.h"
 #include "provider/resources/validators.h"
@@ -382,25 +383,10 @@ schema::Schema BuildSchema(bool manifest) {
          }) {
       s.block.attributes.push_back(std::move(a));
     }
-    NestedBlock timeouts;
-    timeouts.type_name = "timeouts";
-    timeouts.nesting = NestedBlock::Nesting::kSingle;
-    timeouts.block.description = "How long operations may take.";
-    timeouts.block.attributes = {
-        Attribute("create", Type::String())
-            .Optional()
-            .Validate(IsDuration())
-            .DescribeMarkdown("Default `10m` (includes waiting for Ready)."),
-        Attribute("update", Type::String())
-            .Optional()
-            .Validate(IsDuration())
-            .DescribeMarkdown("Default `10m`."),
-        Attribute("delete", Type::String())
-            .Optional()
-            .Validate(IsDuration())
-            .DescribeMarkdown("Default `5m`."),
-    };
-    s.block.block_types.push_back(std::move(timeouts));
+    s.block.block_types.push_back(framework::TimeoutsBlock(
+        {{"create", "10m", "(includes waiting for Ready)"},
+         {"update", "10m", ""},
+         {"delete", "5m", ""}}));
   }
   s.block.block_types.push_back(ResourcesBlock("cpu", "CPU", "500m", "2"));
   s.block.block_types.push_back(

@@ -541,45 +541,6 @@ TEST(IsMountPathTest, AbsoluteCleanPathsWithoutSeparators) {
                 "e.g. \"/home/coder/projects\"");
 }
 
-// ---------------------------------------------------------------- durations
-
-TEST(ParseDurationSecondsTest, GoDurations) {
-  struct Case {
-    std::string text;
-    double want;
-  };
-  const std::vector<Case> cases = {
-      {"1h30m", 5400},    {"30s", 30},         {"10m", 600},
-      {"1h", 3600},       {"1.5h", 5400},      {"2h45m30s", 9930},
-      {"500ms", 0.5},     {".5s", 0.5},        {"1m0s", 60},
-      {"0s", 0},          {"1500us", 0.0015},  {"1500µs", 0.0015},
-      {"1500μs", 0.0015}, {"2000000000ns", 2}, {"1h1h", 7200},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.text);
-    absl::StatusOr<double> got = ParseDurationSeconds(c.text);
-    ASSERT_THAT(got, IsOk());
-    EXPECT_DOUBLE_EQ(*got, c.want);
-    EXPECT_THAT(IsDuration()(Str(c.text)), IsOk());
-  }
-}
-
-TEST(ParseDurationSecondsTest, RejectsWithExamples) {
-  const std::vector<std::string> cases = {
-      "",   "10",    "1d", "h",    "1h30", "1.2.3s", "1 h", "-5m",
-      "5M", "1hour", ".s", "1e3s", "ms",   "00",     "0",
-  };
-  for (const std::string& text : cases) {
-    SCOPED_TRACE(text);
-    const auto want = StatusIs(
-        kInvalid, "\"" + text +
-                      "\" is not a duration: use a number with a unit, "
-                      "such as \"30s\", \"10m\" or \"1h30m\"");
-    EXPECT_THAT(ParseDurationSeconds(text), want);
-    EXPECT_THAT(IsDuration()(Str(text)), want);
-  }
-}
-
 // ---------------------------------------------------------------- users
 
 TEST(IsPosixUsernameTest, PosixNames) {
