@@ -25,7 +25,7 @@ THIRD_PARTY = {
     ("google/protobuf/", "proto/"): ("cvm_proto",),
     ("yaml-cpp/",): ("PkgConfig::YAMLCPP",),
     ("openssl/",): ("OpenSSL::SSL", "OpenSSL::Crypto"),
-    # libcurl is loaded with dlopen (kube/curl_transport.cc): dl libraries.
+    # libcurl is loaded with dlopen (kube/internal/curl_api.cc): dl libraries.
     ("curl/",): ("${CMAKE_DL_LIBS}",),
 }
 

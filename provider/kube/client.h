@@ -298,6 +298,13 @@ class Client {
   // mapping. With `on_chunk`, streams a 2xx body (watch).
   absl::StatusOr<HttpResponse> Execute(const Call& call,
                                        const BodyChunkFn* on_chunk);
+  // Execute's request for one try of `call`, with `remaining` of the
+  // call's deadline left.
+  HttpRequest NewRequest(const Call& call, const Credentials& creds,
+                         absl::Duration remaining) const;
+  // The status (errors.h) for a non-2xx `response` to `call`.
+  absl::Status ApiStatus(const Call& call, const HttpResponse& response,
+                         std::optional<int> retry_after) const;
   // WaitFor's watch loop, starting from `object` (already read).
   absl::StatusOr<nlohmann::json> WatchFrom(const ObjectRef& ref,
                                            nlohmann::json object,

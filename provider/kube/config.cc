@@ -124,6 +124,84 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path,
   return data;
 }
 
+// The server, CA, TLS and proxy settings of kubeconfig cluster
+// `cluster_name` (from the kubeconfig `files`).
+absl::Status ApplyKubeconfigCluster(const Kubeconfig& kc,
+                                    const std::string& cluster_name,
+                                    const std::string& files, RestConfig& rc) {
+  auto it = kc.clusters.find(cluster_name);
+  if (it == kc.clusters.end()) {
+    return absl::NotFoundError(absl::StrCat(
+        "cluster \"", cluster_name, "\" not found in kubeconfig ", files));
+  }
+  const KubeconfigCluster& c = it->second;
+  if (!c.server.empty()) {
+    CVM_ASSIGN_OR_RETURN(
+        rc.host, NormalizeHost(c.server, absl::StrCat("server of cluster \"",
+                                                      cluster_name, "\"")));
+  }
+  if (!c.certificate_authority_data.empty()) {
+    rc.ca_pem = c.certificate_authority_data;
+  } else if (!c.certificate_authority.empty()) {
+    CVM_ASSIGN_OR_RETURN(rc.ca_pem, ReadPemFile(c.certificate_authority,
+                                                "certificate-authority"));
+  }
+  rc.insecure = c.insecure_skip_tls_verify;
+  rc.tls_server_name = c.tls_server_name;
+  rc.proxy_url = c.proxy_url;
+  return absl::OkStatus();
+}
+
+// The credentials of kubeconfig user `user_name` (from the kubeconfig
+// `files`). Errors for the kinds of user the provider does not support.
+absl::Status ApplyKubeconfigUser(const Kubeconfig& kc,
+                                 const std::string& user_name,
+                                 const std::string& files, RestConfig& rc) {
+  auto it = kc.users.find(user_name);
+  if (it == kc.users.end()) {
+    return absl::NotFoundError(absl::StrCat(
+        "user \"", user_name, "\" not found in kubeconfig ", files));
+  }
+  const KubeconfigUser& u = it->second;
+  if (!u.auth_provider.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "user \"", user_name, "\" in kubeconfig ", u.origin,
+        " uses auth-provider \"", u.auth_provider,
+        "\", which is not supported (it was removed from kubectl too): use "
+        "an exec credential plugin, e.g. gke-gcloud-auth-plugin or "
+        "kubelogin"));
+  }
+  if (u.basic_auth && u.token.empty() && u.token_file.empty() &&
+      !u.exec.has_value() && u.client_certificate.empty() &&
+      u.client_certificate_data.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "user \"", user_name, "\" in kubeconfig ", u.origin,
+        " uses username/password, which is not supported: use a token, a "
+        "client certificate or an exec plugin"));
+  }
+  rc.token = u.token;
+  rc.token_file = u.token_file;
+  if (!u.token_file.empty()) {
+    // Fail early with a clear message; the client re-reads it later.
+    CVM_RETURN_IF_ERROR(internal::ReadFile(u.token_file, "tokenFile").status());
+  }
+  if (!u.client_certificate_data.empty()) {
+    rc.client_certificate_pem = u.client_certificate_data;
+  } else if (!u.client_certificate.empty()) {
+    CVM_ASSIGN_OR_RETURN(
+        rc.client_certificate_pem,
+        ReadPemFile(u.client_certificate, "client-certificate"));
+  }
+  if (!u.client_key_data.empty()) {
+    rc.client_key_pem = u.client_key_data;
+  } else if (!u.client_key.empty()) {
+    CVM_ASSIGN_OR_RETURN(rc.client_key_pem,
+                         ReadPemFile(u.client_key, "client-key"));
+  }
+  rc.exec = u.exec;
+  return absl::OkStatus();
+}
+
 absl::Status ApplyKubeconfig(const ConfigOptions& o,
                              const std::vector<std::string>& paths,
                              RestConfig& rc) {
@@ -158,72 +236,10 @@ absl::Status ApplyKubeconfig(const ConfigOptions& o,
   }
 
   if (!cluster_name.empty()) {
-    auto it = kc.clusters.find(cluster_name);
-    if (it == kc.clusters.end()) {
-      return absl::NotFoundError(absl::StrCat(
-          "cluster \"", cluster_name, "\" not found in kubeconfig ", files));
-    }
-    const KubeconfigCluster& c = it->second;
-    if (!c.server.empty()) {
-      CVM_ASSIGN_OR_RETURN(
-          rc.host, NormalizeHost(c.server, absl::StrCat("server of cluster \"",
-                                                        cluster_name, "\"")));
-    }
-    if (!c.certificate_authority_data.empty()) {
-      rc.ca_pem = c.certificate_authority_data;
-    } else if (!c.certificate_authority.empty()) {
-      CVM_ASSIGN_OR_RETURN(rc.ca_pem, ReadPemFile(c.certificate_authority,
-                                                  "certificate-authority"));
-    }
-    rc.insecure = c.insecure_skip_tls_verify;
-    rc.tls_server_name = c.tls_server_name;
-    rc.proxy_url = c.proxy_url;
+    CVM_RETURN_IF_ERROR(ApplyKubeconfigCluster(kc, cluster_name, files, rc));
   }
-
   if (!user_name.empty()) {
-    auto it = kc.users.find(user_name);
-    if (it == kc.users.end()) {
-      return absl::NotFoundError(absl::StrCat(
-          "user \"", user_name, "\" not found in kubeconfig ", files));
-    }
-    const KubeconfigUser& u = it->second;
-    if (!u.auth_provider.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "user \"", user_name, "\" in kubeconfig ", u.origin,
-          " uses auth-provider \"", u.auth_provider,
-          "\", which is not supported (it was removed from kubectl too): use "
-          "an exec credential plugin, e.g. gke-gcloud-auth-plugin or "
-          "kubelogin"));
-    }
-    if (u.basic_auth && u.token.empty() && u.token_file.empty() &&
-        !u.exec.has_value() && u.client_certificate.empty() &&
-        u.client_certificate_data.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "user \"", user_name, "\" in kubeconfig ", u.origin,
-          " uses username/password, which is not supported: use a token, a "
-          "client certificate or an exec plugin"));
-    }
-    rc.token = u.token;
-    rc.token_file = u.token_file;
-    if (!u.token_file.empty()) {
-      // Fail early with a clear message; the client re-reads it later.
-      CVM_RETURN_IF_ERROR(
-          internal::ReadFile(u.token_file, "tokenFile").status());
-    }
-    if (!u.client_certificate_data.empty()) {
-      rc.client_certificate_pem = u.client_certificate_data;
-    } else if (!u.client_certificate.empty()) {
-      CVM_ASSIGN_OR_RETURN(
-          rc.client_certificate_pem,
-          ReadPemFile(u.client_certificate, "client-certificate"));
-    }
-    if (!u.client_key_data.empty()) {
-      rc.client_key_pem = u.client_key_data;
-    } else if (!u.client_key.empty()) {
-      CVM_ASSIGN_OR_RETURN(rc.client_key_pem,
-                           ReadPemFile(u.client_key, "client-key"));
-    }
-    rc.exec = u.exec;
+    CVM_RETURN_IF_ERROR(ApplyKubeconfigUser(kc, user_name, files, rc));
   }
   return absl::OkStatus();
 }
@@ -273,6 +289,94 @@ absl::Status CheckExec(const ExecConfig& exec) {
         "client.authentication.k8s.io/v1beta1)"));
   }
   return absl::OkStatus();
+}
+
+// The explicit connection and credential options of `o` over what `rc`
+// got from a kubeconfig or the service account, field by field.
+absl::Status ApplyExplicitOptions(const ConfigOptions& o, RestConfig& rc) {
+  if (o.host.has_value()) {
+    CVM_ASSIGN_OR_RETURN(rc.host, NormalizeHost(*o.host, "host"));
+  }
+  if (o.insecure.has_value() && o.cluster_ca_certificate.has_value() &&
+      *o.insecure) {
+    return absl::InvalidArgumentError(
+        "insecure = true and cluster_ca_certificate cannot be used together: "
+        "either verify the server with the CA or disable verification");
+  }
+  if (o.cluster_ca_certificate.has_value()) {
+    CVM_RETURN_IF_ERROR(
+        CheckPem(*o.cluster_ca_certificate, "cluster_ca_certificate"));
+    rc.ca_pem = *o.cluster_ca_certificate;
+    rc.insecure = false;
+  }
+  if (o.insecure.has_value()) {
+    rc.insecure = *o.insecure;
+    if (rc.insecure) rc.ca_pem.clear();
+  }
+  if (o.tls_server_name.has_value()) rc.tls_server_name = *o.tls_server_name;
+  if (o.proxy_url.has_value()) rc.proxy_url = *o.proxy_url;
+  if (o.client_certificate.has_value()) {
+    CVM_RETURN_IF_ERROR(CheckPem(*o.client_certificate, "client_certificate"));
+    rc.client_certificate_pem = *o.client_certificate;
+  }
+  if (o.client_key.has_value()) {
+    CVM_RETURN_IF_ERROR(CheckPem(*o.client_key, "client_key"));
+    rc.client_key_pem = *o.client_key;
+  }
+  if (o.token.has_value() && o.exec.has_value()) {
+    return absl::InvalidArgumentError(
+        "token and exec cannot be used together: choose one way to get a "
+        "bearer token");
+  }
+  if (o.token.has_value()) {
+    rc.token = *o.token;
+    rc.token_file.clear();
+    rc.exec.reset();
+  }
+  if (o.exec.has_value()) {
+    CVM_RETURN_IF_ERROR(CheckExec(*o.exec));
+    rc.exec = *o.exec;
+    rc.token.clear();
+    rc.token_file.clear();
+  }
+  return absl::OkStatus();
+}
+
+// qps, burst and request_timeout, each checked.
+absl::Status ApplyClientLimits(const ConfigOptions& o, RestConfig& rc) {
+  if (o.qps.has_value()) {
+    if (!(*o.qps >= 0)) {
+      return absl::InvalidArgumentError("qps must be zero or positive");
+    }
+    rc.qps = *o.qps;
+  }
+  if (o.burst.has_value()) {
+    if (*o.burst < 1) return absl::InvalidArgumentError("burst must be >= 1");
+    rc.burst = *o.burst;
+  }
+  if (o.request_timeout.has_value()) {
+    if (*o.request_timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("request_timeout must be positive");
+    }
+    rc.request_timeout = *o.request_timeout;
+  }
+
+  return absl::OkStatus();
+}
+
+// config_path and config_paths, with "~" expanded; empty entries dropped.
+std::vector<std::string> KubeconfigPaths(const ConfigOptions& o,
+                                         const Environment& env) {
+  std::vector<std::string> paths;
+  if (o.config_path.has_value() && !o.config_path->empty()) {
+    paths.push_back(ExpandHome(*o.config_path, env));
+  }
+  if (o.config_paths.has_value()) {
+    for (const std::string& p : *o.config_paths) {
+      if (!p.empty()) paths.push_back(ExpandHome(p, env));
+    }
+  }
+  return paths;
 }
 
 }  // namespace
@@ -328,15 +432,7 @@ absl::StatusOr<RestConfig> ResolveConfig(const ConfigOptions& options,
                                          const Environment& env) {
   CVM_ASSIGN_OR_RETURN(ConfigOptions o, FillFromEnvironment(options, env));
 
-  std::vector<std::string> paths;
-  if (o.config_path.has_value() && !o.config_path->empty()) {
-    paths.push_back(ExpandHome(*o.config_path, env));
-  }
-  if (o.config_paths.has_value()) {
-    for (const std::string& p : *o.config_paths) {
-      if (!p.empty()) paths.push_back(ExpandHome(p, env));
-    }
-  }
+  std::vector<std::string> paths = KubeconfigPaths(o, env);
 
   RestConfig rc;
   if (!paths.empty()) {
@@ -350,67 +446,8 @@ absl::StatusOr<RestConfig> ResolveConfig(const ConfigOptions& options,
   }
 
   // Explicit options override, field by field.
-  if (o.host.has_value()) {
-    CVM_ASSIGN_OR_RETURN(rc.host, NormalizeHost(*o.host, "host"));
-  }
-  if (o.insecure.has_value() && o.cluster_ca_certificate.has_value() &&
-      *o.insecure) {
-    return absl::InvalidArgumentError(
-        "insecure = true and cluster_ca_certificate cannot be used together: "
-        "either verify the server with the CA or disable verification");
-  }
-  if (o.cluster_ca_certificate.has_value()) {
-    CVM_RETURN_IF_ERROR(
-        CheckPem(*o.cluster_ca_certificate, "cluster_ca_certificate"));
-    rc.ca_pem = *o.cluster_ca_certificate;
-    rc.insecure = false;
-  }
-  if (o.insecure.has_value()) {
-    rc.insecure = *o.insecure;
-    if (rc.insecure) rc.ca_pem.clear();
-  }
-  if (o.tls_server_name.has_value()) rc.tls_server_name = *o.tls_server_name;
-  if (o.proxy_url.has_value()) rc.proxy_url = *o.proxy_url;
-  if (o.client_certificate.has_value()) {
-    CVM_RETURN_IF_ERROR(CheckPem(*o.client_certificate, "client_certificate"));
-    rc.client_certificate_pem = *o.client_certificate;
-  }
-  if (o.client_key.has_value()) {
-    CVM_RETURN_IF_ERROR(CheckPem(*o.client_key, "client_key"));
-    rc.client_key_pem = *o.client_key;
-  }
-  if (o.token.has_value() && o.exec.has_value()) {
-    return absl::InvalidArgumentError(
-        "token and exec cannot be used together: choose one way to get a "
-        "bearer token");
-  }
-  if (o.token.has_value()) {
-    rc.token = *o.token;
-    rc.token_file.clear();
-    rc.exec.reset();
-  }
-  if (o.exec.has_value()) {
-    CVM_RETURN_IF_ERROR(CheckExec(*o.exec));
-    rc.exec = *o.exec;
-    rc.token.clear();
-    rc.token_file.clear();
-  }
-  if (o.qps.has_value()) {
-    if (!(*o.qps >= 0)) {
-      return absl::InvalidArgumentError("qps must be zero or positive");
-    }
-    rc.qps = *o.qps;
-  }
-  if (o.burst.has_value()) {
-    if (*o.burst < 1) return absl::InvalidArgumentError("burst must be >= 1");
-    rc.burst = *o.burst;
-  }
-  if (o.request_timeout.has_value()) {
-    if (*o.request_timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError("request_timeout must be positive");
-    }
-    rc.request_timeout = *o.request_timeout;
-  }
+  CVM_RETURN_IF_ERROR(ApplyExplicitOptions(o, rc));
+  CVM_RETURN_IF_ERROR(ApplyClientLimits(o, rc));
 
   if (rc.host.empty()) {
     return absl::FailedPreconditionError(

@@ -1,8 +1,8 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // CurlTransport: the production Transport, on libcurl. This header does not
-// include curl; curl_transport.cc is the only file of the project that does.
-// Part of kube/.
+// include curl; only its implementation (curl_transport.cc, curl_transfer.cc
+// and kube/internal/curl_*) does. Part of kube/.
 //
 // libcurl is loaded at run time (dlopen of libcurl.so.4) when the first
 // transport is created, not linked: its ~30 dependent shared libraries would

@@ -55,6 +55,102 @@ void SetNonBlocking(int fd) {
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+// The plugin's environment as "NAME=value" strings: ours (without what the
+// provider added to it), then exec.env, then KUBERNETES_EXEC_INFO.
+std::vector<std::string> PluginEnvironment(const ExecConfig& exec,
+                                           const std::string& exec_info) {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq == nullptr) continue;
+    std::string name(*e, static_cast<size_t>(eq - *e));
+    if (ProviderAddedEnvironmentVariable(name)) continue;
+    vars[std::move(name)] = std::string(eq + 1);
+  }
+  for (const auto& [name, value] : exec.env) vars[name] = value;
+  vars["KUBERNETES_EXEC_INFO"] = exec_info;
+  std::vector<std::string> env_strings;
+  for (const auto& [name, value] : vars) {
+    env_strings.push_back(absl::StrCat(name, "=", value));
+  }
+  return env_strings;
+}
+
+// argv/envp for posix_spawn: pointers into `strings`, then a null.
+std::vector<char*> NullTerminated(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Reads the plugin's stdout and stderr (non-blocking pipes) into `out` and
+// `err` until both close. Returns the failure that ends the wait early
+// (cancelled, deadline, poll error, over 1 MiB of stdout), else OK.
+absl::Status ReadPluginOutput(const ExecConfig& exec, int out_fd, int err_fd,
+                              absl::Time deadline, const CancelToken* cancel,
+                              std::string* out, std::string* err) {
+  bool out_open = true;
+  bool err_open = true;
+  while (out_open || err_open) {
+    if (IsCancelled(cancel)) {
+      return absl::CancelledError(
+          absl::StrCat(CommandName(exec), " was cancelled"));
+    }
+    absl::Time now = absl::Now();
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat(CommandName(exec), " did not finish in time"));
+    }
+    absl::Duration left = std::min(deadline - now, absl::Milliseconds(50));
+    int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(left)) + 1;
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (out_open) fds[n++] = {out_fd, POLLIN, 0};
+    if (err_open) fds[n++] = {err_fd, POLLIN, 0};
+    int ready = ::poll(fds, n, wait_ms);
+    if (ready < 0 && errno != EINTR) {
+      return absl::UnavailableError("poll failed on the exec plugin's pipes");
+    }
+    for (nfds_t i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      bool is_out = fds[i].fd == out_fd;
+      char buf[4096];
+      ssize_t got = ::read(fds[i].fd, buf, sizeof(buf));
+      if (got > 0) {
+        std::string& target = is_out ? *out : *err;
+        if (target.size() < kMaxStdout + 1) target.append(buf, got);
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        (is_out ? out_open : err_open) = false;
+      }
+    }
+    if (out->size() > kMaxStdout) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(CommandName(exec), " printed more than 1 MiB"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The error for a plugin that did not exit with 0 (`wstatus` as waitpid
+// gives it), with the start of its stderr `err`; OK when it did.
+absl::Status ExitFailure(const ExecConfig& exec, int wstatus,
+                         const std::string& err) {
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
+    return absl::OkStatus();
+  }
+  std::string how = WIFEXITED(wstatus)
+                        ? absl::StrCat("exit code ", WEXITSTATUS(wstatus))
+                        : absl::StrCat("signal ", WTERMSIG(wstatus));
+  std::string shown(absl::StripAsciiWhitespace(err));
+  if (shown.size() > kMaxStderrShown) {
+    shown = absl::StrCat(shown.substr(0, kMaxStderrShown), "...");
+  }
+  return absl::UnauthenticatedError(
+      absl::StrCat(CommandName(exec), " failed with ", how,
+                   shown.empty() ? "" : absl::StrCat(": ", shown)));
+}
+
 }  // namespace
 
 absl::StatusOr<ExecCredential> ParseExecCredential(
@@ -117,29 +213,11 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
                                           const std::string& exec_info,
                                           absl::Time deadline,
                                           const CancelToken* cancel) {
-  // Environment: ours, then exec.env, then KUBERNETES_EXEC_INFO.
-  std::map<std::string, std::string> vars;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq == nullptr) continue;
-    std::string name(*e, static_cast<size_t>(eq - *e));
-    if (ProviderAddedEnvironmentVariable(name)) continue;
-    vars[std::move(name)] = std::string(eq + 1);
-  }
-  for (const auto& [name, value] : exec.env) vars[name] = value;
-  vars["KUBERNETES_EXEC_INFO"] = exec_info;
-  std::vector<std::string> env_strings;
-  for (const auto& [name, value] : vars) {
-    env_strings.push_back(absl::StrCat(name, "=", value));
-  }
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
+  std::vector<std::string> env_strings = PluginEnvironment(exec, exec_info);
+  std::vector<char*> envp = NullTerminated(env_strings);
   std::vector<std::string> arg_strings = {exec.command};
   arg_strings.insert(arg_strings.end(), exec.args.begin(), exec.args.end());
-  std::vector<char*> argv;
-  for (std::string& s : arg_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = NullTerminated(arg_strings);
 
   int out_pipe[2];
   int err_pipe[2];
@@ -180,67 +258,15 @@ absl::StatusOr<std::string> RunExecPlugin(const ExecConfig& exec,
   SetNonBlocking(err_pipe[0]);
   std::string out;
   std::string err;
-  bool out_open = true;
-  bool err_open = true;
-  absl::Status failure;
-  while (out_open || err_open) {
-    if (IsCancelled(cancel)) {
-      failure = absl::CancelledError(
-          absl::StrCat(CommandName(exec), " was cancelled"));
-      break;
-    }
-    absl::Time now = absl::Now();
-    if (now >= deadline) {
-      failure = absl::DeadlineExceededError(
-          absl::StrCat(CommandName(exec), " did not finish in time"));
-      break;
-    }
-    absl::Duration left = std::min(deadline - now, absl::Milliseconds(50));
-    int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(left)) + 1;
-    pollfd fds[2];
-    nfds_t n = 0;
-    if (out_open) fds[n++] = {out_pipe[0], POLLIN, 0};
-    if (err_open) fds[n++] = {err_pipe[0], POLLIN, 0};
-    int ready = ::poll(fds, n, wait_ms);
-    if (ready < 0 && errno != EINTR) {
-      failure =
-          absl::UnavailableError("poll failed on the exec plugin's pipes");
-      break;
-    }
-    for (nfds_t i = 0; i < n; ++i) {
-      if (fds[i].revents == 0) continue;
-      bool is_out = fds[i].fd == out_pipe[0];
-      char buf[4096];
-      ssize_t got = ::read(fds[i].fd, buf, sizeof(buf));
-      if (got > 0) {
-        std::string& target = is_out ? out : err;
-        if (target.size() < kMaxStdout + 1) target.append(buf, got);
-      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-        (is_out ? out_open : err_open) = false;
-      }
-    }
-    if (out.size() > kMaxStdout) {
-      failure = absl::ResourceExhaustedError(
-          absl::StrCat(CommandName(exec), " printed more than 1 MiB"));
-      break;
-    }
-  }
+  absl::Status failure = ReadPluginOutput(exec, out_pipe[0], err_pipe[0],
+                                          deadline, cancel, &out, &err);
   if (!failure.ok()) ::kill(pid, SIGKILL);
   int wstatus = 0;
   while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }
   if (!failure.ok()) return failure;
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    std::string how = WIFEXITED(wstatus)
-                          ? absl::StrCat("exit code ", WEXITSTATUS(wstatus))
-                          : absl::StrCat("signal ", WTERMSIG(wstatus));
-    std::string shown(absl::StripAsciiWhitespace(err));
-    if (shown.size() > kMaxStderrShown) {
-      shown = absl::StrCat(shown.substr(0, kMaxStderrShown), "...");
-    }
-    return absl::UnauthenticatedError(
-        absl::StrCat(CommandName(exec), " failed with ", how,
-                     shown.empty() ? "" : absl::StrCat(": ", shown)));
+  if (absl::Status exited = ExitFailure(exec, wstatus, err); !exited.ok()) {
+    return exited;
   }
   return out;
 }

@@ -68,9 +68,9 @@ absl::StatusOr<json> LoadYaml(absl::string_view text,
     int64_t budget = kMaxNodes;
     json out = YamlToJson(root, 0, &budget);
     if (budget < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "kubeconfig ", origin, " is too large: more than ", kMaxNodes,
-          " YAML nodes once its aliases are expanded"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("kubeconfig ", origin, " is too large: more than ",
+                       kMaxNodes, " YAML nodes once its aliases are expanded"));
     }
     return out;
   } catch (const YAML::Exception& e) {
@@ -192,6 +192,56 @@ absl::StatusOr<ExecConfig> ParseExec(const json& exec,
   return out;
 }
 
+// The body `c` of a clusters entry of kubeconfig `file`; `where` names the
+// entry in messages.
+absl::StatusOr<KubeconfigCluster> ParseCluster(const json& c,
+                                               absl::string_view base_dir,
+                                               const std::string& file,
+                                               const std::string& where) {
+  KubeconfigCluster cluster;
+  cluster.origin = file;
+  cluster.server = Str(c, "server");
+  cluster.certificate_authority =
+      internal::ResolvePath(base_dir, Str(c, "certificate-authority"));
+  CVM_ASSIGN_OR_RETURN(cluster.certificate_authority_data,
+                       Base64Field(c, "certificate-authority-data", where));
+  CVM_ASSIGN_OR_RETURN(cluster.insecure_skip_tls_verify,
+                       Bool(c, "insecure-skip-tls-verify", where));
+  cluster.tls_server_name = Str(c, "tls-server-name");
+  cluster.proxy_url = Str(c, "proxy-url");
+  return cluster;
+}
+
+// The body `u` of a users entry of kubeconfig `file`; `where` names the
+// entry in messages.
+absl::StatusOr<KubeconfigUser> ParseUser(const json& u,
+                                         absl::string_view base_dir,
+                                         const std::string& file,
+                                         const std::string& where) {
+  KubeconfigUser user;
+  user.origin = file;
+  user.token = Str(u, "token");
+  user.token_file = internal::ResolvePath(base_dir, Str(u, "tokenFile"));
+  user.client_certificate =
+      internal::ResolvePath(base_dir, Str(u, "client-certificate"));
+  CVM_ASSIGN_OR_RETURN(user.client_certificate_data,
+                       Base64Field(u, "client-certificate-data", where));
+  user.client_key = internal::ResolvePath(base_dir, Str(u, "client-key"));
+  CVM_ASSIGN_OR_RETURN(user.client_key_data,
+                       Base64Field(u, "client-key-data", where));
+  auto exec = u.find("exec");
+  if (exec != u.end() && exec->is_object()) {
+    CVM_ASSIGN_OR_RETURN(user.exec, ParseExec(*exec, base_dir, where));
+  }
+  auto provider = u.find("auth-provider");
+  if (provider != u.end() && provider->is_object()) {
+    user.auth_provider = Str(*provider, "name");
+    if (user.auth_provider.empty()) user.auth_provider = "(unnamed)";
+  }
+  user.basic_auth = !Str(u, "username").empty() || !Str(u, "password").empty();
+  return user;
+}
+
 }  // namespace
 
 absl::StatusOr<Kubeconfig> ParseKubeconfig(absl::string_view text,
@@ -218,18 +268,8 @@ absl::StatusOr<Kubeconfig> ParseKubeconfig(absl::string_view text,
         if (config.clusters.count(name)) return absl::OkStatus();
         std::string where =
             absl::StrCat("kubeconfig ", origin, ", cluster \"", name, "\"");
-        KubeconfigCluster cluster;
-        cluster.origin = file;
-        cluster.server = Str(c, "server");
-        cluster.certificate_authority =
-            internal::ResolvePath(base_dir, Str(c, "certificate-authority"));
-        CVM_ASSIGN_OR_RETURN(
-            cluster.certificate_authority_data,
-            Base64Field(c, "certificate-authority-data", where));
-        CVM_ASSIGN_OR_RETURN(cluster.insecure_skip_tls_verify,
-                             Bool(c, "insecure-skip-tls-verify", where));
-        cluster.tls_server_name = Str(c, "tls-server-name");
-        cluster.proxy_url = Str(c, "proxy-url");
+        CVM_ASSIGN_OR_RETURN(KubeconfigCluster cluster,
+                             ParseCluster(c, base_dir, file, where));
         config.clusters.emplace(name, std::move(cluster));
         return absl::OkStatus();
       }));
@@ -240,28 +280,8 @@ absl::StatusOr<Kubeconfig> ParseKubeconfig(absl::string_view text,
         if (config.users.count(name)) return absl::OkStatus();
         std::string where =
             absl::StrCat("kubeconfig ", origin, ", user \"", name, "\"");
-        KubeconfigUser user;
-        user.origin = file;
-        user.token = Str(u, "token");
-        user.token_file = internal::ResolvePath(base_dir, Str(u, "tokenFile"));
-        user.client_certificate =
-            internal::ResolvePath(base_dir, Str(u, "client-certificate"));
-        CVM_ASSIGN_OR_RETURN(user.client_certificate_data,
-                             Base64Field(u, "client-certificate-data", where));
-        user.client_key = internal::ResolvePath(base_dir, Str(u, "client-key"));
-        CVM_ASSIGN_OR_RETURN(user.client_key_data,
-                             Base64Field(u, "client-key-data", where));
-        auto exec = u.find("exec");
-        if (exec != u.end() && exec->is_object()) {
-          CVM_ASSIGN_OR_RETURN(user.exec, ParseExec(*exec, base_dir, where));
-        }
-        auto provider = u.find("auth-provider");
-        if (provider != u.end() && provider->is_object()) {
-          user.auth_provider = Str(*provider, "name");
-          if (user.auth_provider.empty()) user.auth_provider = "(unnamed)";
-        }
-        user.basic_auth =
-            !Str(u, "username").empty() || !Str(u, "password").empty();
+        CVM_ASSIGN_OR_RETURN(KubeconfigUser user,
+                             ParseUser(u, base_dir, file, where));
         config.users.emplace(name, std::move(user));
         return absl::OkStatus();
       }));

@@ -212,6 +212,14 @@ absl::StatusOr<Listener::Options> ListenerOptionsFromEnvironment() {
   return options;
 }
 
+// Step 3: the listener the environment asks for.
+absl::StatusOr<std::unique_ptr<Listener>> ListenFromEnvironment() {
+  absl::StatusOr<Listener::Options> listener_options =
+      ListenerOptionsFromEnvironment();
+  if (!listener_options.ok()) return listener_options.status();
+  return Listener::Create(*listener_options);
+}
+
 const char* ReasonText(char reason) {
   switch (reason) {
     case kWakeSigterm:
@@ -258,6 +266,111 @@ void KeepGrpcInitializedUntilExit() {
   (void)initialized;
 }
 
+// Step 4's result: the server's credentials and, with TLS, its
+// certificate (DER) for the handshake line.
+struct ServingCredentials {
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::string server_cert_der;
+};
+
+// Step 4: mutual TLS with a fresh certificate when `tls`, trusting only
+// `client_cert` (PEM); else insecure. Errors: a bad client certificate, or
+// one of ours that cannot be made.
+absl::StatusOr<ServingCredentials> MakeCredentials(
+    bool tls, const std::string& client_cert) {
+  ServingCredentials out;
+  if (tls) {
+    if (absl::Status s = CheckCertificatePem(client_cert); !s.ok()) return s;
+    absl::StatusOr<Certificate> cert = GenerateCertificate();
+    if (!cert.ok()) return cert.status();
+    grpc::SslServerCredentialsOptions ssl(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = client_cert;
+    ssl.pem_key_cert_pairs.push_back({cert->key_pem, cert->cert_pem});
+    out.credentials = grpc::SslServerCredentials(ssl);
+    out.server_cert_der = std::move(cert->cert_der);
+  } else {
+    out.credentials = grpc::InsecureServerCredentials();
+  }
+  return out;
+}
+
+// Step 5: builds and starts the server on `address` with the plugin's own
+// services and `services`, counting calls in `calls`. Null on failure, or
+// with `*selected_port` 0 when it could not listen.
+std::unique_ptr<grpc::Server> StartServer(
+    const std::vector<grpc::Service*>& services, const std::string& address,
+    const std::shared_ptr<grpc::ServerCredentials>& credentials,
+    ControllerService& controller, StdioService& stdio, CallTracker& calls,
+    int* selected_port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(calls.NewInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
+  builder.AddListeningPort(address, credentials, selected_port);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Never share a TCP port with another process's grpc++ server.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.RegisterService(&controller);
+  builder.RegisterService(&stdio);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
+
+// Marks `server` and the "plugin" service as serving on the health check
+// service, and returns that (null without one).
+grpc::HealthCheckServiceInterface* ReportServing(grpc::Server& server) {
+  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
+  if (health != nullptr) {
+    health->SetServingStatus("", true);
+    health->SetServingStatus("plugin", true);
+  }
+  return health;
+}
+
+// Step 6: the line for stdout, the handshake (or, with debug, the
+// instructions for TF_REATTACH_PROVIDERS).
+std::string Announcement(const ServeOptions& options, const Listener& listener,
+                         const std::string& server_cert_der) {
+  return options.debug ? FormatDebugInstructions(ReattachInfo{
+                             .provider_address = options.provider_address,
+                             .pid = static_cast<int>(::getpid()),
+                             .network = listener.network(),
+                             .address = listener.address()})
+                       : FormatHandshakeLine(
+                             Handshake{.core_version = kCoreProtocolVersion,
+                                       .app_version = kAppProtocolVersion,
+                                       .network = listener.network(),
+                                       .address = listener.address(),
+                                       .server_cert_der = server_cert_der});
+}
+
+// Step 8: ends the streams and health checks, waits up to the grace period
+// for the calls in flight, then stops the server at once.
+void StopServing(const ServeOptions& options, StdioService& stdio,
+                 grpc::HealthCheckServiceInterface* health, CallTracker& calls,
+                 grpc::Server& server) {
+  if (options.on_shutdown) options.on_shutdown();
+  stdio.Shutdown();
+  if (health != nullptr) health->Shutdown();
+  // grpc::Server::Shutdown(deadline) would also wait for idle client
+  // connections to close, so wait for the calls alone, then stop at once
+  // (cancelling any call still running after the grace period).
+  if (!calls.WaitUntilIdle(absl::Now() +
+                           absl::FromChrono(options.shutdown_grace))) {
+    util::LogWarn("cancelling calls still running after the grace period",
+                  {{"calls", std::to_string(calls.active())}});
+  }
+  server.Shutdown(std::chrono::system_clock::now());
+  server.Wait();
+}
+
 }  // namespace
 
 int Serve(const std::vector<grpc::Service*>& services,
@@ -267,14 +380,7 @@ int Serve(const std::vector<grpc::Service*>& services,
   }
 
   // Step 3: the address.
-  absl::StatusOr<Listener::Options> listener_options =
-      ListenerOptionsFromEnvironment();
-  if (!listener_options.ok()) {
-    return Fail(absl::StrCat("This plugin cannot start: ",
-                             listener_options.status().message()));
-  }
-  absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create(*listener_options);
+  absl::StatusOr<std::unique_ptr<Listener>> listener = ListenFromEnvironment();
   if (!listener.ok()) {
     return Fail(absl::StrCat("This plugin cannot start: ",
                              listener.status().message()));
@@ -283,28 +389,14 @@ int Serve(const std::vector<grpc::Service*>& services,
   KeepGrpcInitializedUntilExit();
 
   // Step 4: credentials.
-  std::shared_ptr<grpc::ServerCredentials> credentials;
-  std::string server_cert_der;
   const std::string client_cert = GetEnv("PLUGIN_CLIENT_CERT");
   const bool tls = !options.debug && !client_cert.empty() &&
                    GetEnv("TF_DISABLE_PLUGIN_TLS").empty();
-  if (tls) {
-    if (absl::Status s = CheckCertificatePem(client_cert); !s.ok()) {
-      return Fail(absl::StrCat("This plugin cannot start: ", s.message()));
-    }
-    absl::StatusOr<Certificate> cert = GenerateCertificate();
-    if (!cert.ok()) {
-      return Fail(
-          absl::StrCat("This plugin cannot start: ", cert.status().message()));
-    }
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_root_certs = client_cert;
-    ssl.pem_key_cert_pairs.push_back({cert->key_pem, cert->cert_pem});
-    credentials = grpc::SslServerCredentials(ssl);
-    server_cert_der = std::move(cert->cert_der);
-  } else {
-    credentials = grpc::InsecureServerCredentials();
+  absl::StatusOr<ServingCredentials> credentials =
+      MakeCredentials(tls, client_cert);
+  if (!credentials.ok()) {
+    return Fail(absl::StrCat("This plugin cannot start: ",
+                             credentials.status().message()));
   }
 
   // Signals before the server exists, so no thread misses the handlers.
@@ -321,49 +413,19 @@ int Serve(const std::vector<grpc::Service*>& services,
       [w = wake->get()] { w->Notify(kWakeShutdownRpc); });
   StdioService stdio;
   CallTracker calls;
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  {
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
-    interceptors.push_back(calls.NewInterceptorFactory());
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  }
   int selected_port = 0;
-  builder.AddListeningPort((*listener)->GrpcAddress(), credentials,
-                           &selected_port);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
-  // Never share a TCP port with another process's grpc++ server.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.RegisterService(&controller);
-  builder.RegisterService(&stdio);
-  for (grpc::Service* service : services) builder.RegisterService(service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = StartServer(
+      services, (*listener)->GrpcAddress(), credentials->credentials,
+      controller, stdio, calls, &selected_port);
   if (server == nullptr || selected_port == 0) {
     return Fail(absl::StrCat("This plugin cannot start: cannot listen on ",
                              (*listener)->GrpcAddress()));
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  if (health != nullptr) {
-    health->SetServingStatus("", true);
-    health->SetServingStatus("plugin", true);
-  }
+  grpc::HealthCheckServiceInterface* health = ReportServing(*server);
 
   // Step 6: announce.
   const std::string announcement =
-      options.debug
-          ? FormatDebugInstructions(
-                ReattachInfo{.provider_address = options.provider_address,
-                             .pid = static_cast<int>(::getpid()),
-                             .network = (*listener)->network(),
-                             .address = (*listener)->address()})
-          : FormatHandshakeLine(Handshake{.core_version = kCoreProtocolVersion,
-                                          .app_version = kAppProtocolVersion,
-                                          .network = (*listener)->network(),
-                                          .address = (*listener)->address(),
-                                          .server_cert_der = server_cert_der});
+      Announcement(options, **listener, credentials->server_cert_der);
   const bool announced = WriteAll(STDOUT_FILENO, announcement);
   const int write_errno = errno;
   SilenceStdout();
@@ -384,19 +446,7 @@ int Serve(const std::vector<grpc::Service*>& services,
 
   // Step 8: stop.
   util::LogDebug("plugin shutting down", {{"reason", ReasonText(reason)}});
-  if (options.on_shutdown) options.on_shutdown();
-  stdio.Shutdown();
-  if (health != nullptr) health->Shutdown();
-  // grpc::Server::Shutdown(deadline) would also wait for idle client
-  // connections to close, so wait for the calls alone, then stop at once
-  // (cancelling any call still running after the grace period).
-  if (!calls.WaitUntilIdle(absl::Now() +
-                           absl::FromChrono(options.shutdown_grace))) {
-    util::LogWarn("cancelling calls still running after the grace period",
-                  {{"calls", std::to_string(calls.active())}});
-  }
-  server->Shutdown(std::chrono::system_clock::now());
-  server->Wait();
+  StopServing(options, stdio, health, calls, *server);
   server.reset();
   listener->reset();
   wake->reset();

@@ -12,21 +12,14 @@
 #include "provider/util/json_string.h"
 #include "provider/util/status_macros.h"
 #include "provider/values/internal/json_text.h"
+#include "provider/values/internal/path_prefix.h"
 #include "provider/values/path.h"
 
 namespace cvm::values {
 namespace {
 
 using internal::JsonNode;
-
-std::string PathPrefix(const std::vector<PathStep>& steps) {
-  if (steps.empty()) return "";
-  std::string out;
-  if (std::holds_alternative<AttributeStep>(steps.front())) out.push_back('.');
-  out.append(Path(steps).ToString());
-  out.append(": ");
-  return out;
-}
+using internal::PathPrefix;
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
@@ -76,74 +69,12 @@ class Encoder {
         return absl::OkStatus();
       case Type::Kind::kList:
       case Type::Kind::kSet:
-      case Type::Kind::kTuple: {
-        const std::vector<Value>& elements = v.Elements();
-        if (t.kind() == Type::Kind::kTuple &&
-            elements.size() != t.tuple_elements().size()) {
-          return Error(absl::StrCat("a tuple of length ",
-                                    t.tuple_elements().size(), " is required (",
-                                    elements.size(), " given)"));
-        }
-        out_.push_back('[');
-        for (size_t i = 0; i < elements.size(); ++i) {
-          if (i > 0) out_.push_back(',');
-          path_.emplace_back(IndexStep{static_cast<int64_t>(i)});
-          const Type& et = t.kind() == Type::Kind::kTuple
-                               ? t.tuple_elements()[i]
-                               : t.element();
-          CVM_RETURN_IF_ERROR(Encode(elements[i], et));
-          path_.pop_back();
-        }
-        out_.push_back(']');
-        return absl::OkStatus();
-      }
-      case Type::Kind::kMap: {
-        out_.push_back('{');
-        bool first = true;
-        for (const auto& [key, e] : v.Entries()) {
-          if (!IsValidUtf8(key)) {
-            return Error("map key is not valid UTF-8");
-          }
-          if (!first) out_.push_back(',');
-          first = false;
-          util::AppendJsonString(key, &out_);
-          out_.push_back(':');
-          path_.emplace_back(KeyStep{key});
-          CVM_RETURN_IF_ERROR(Encode(e, t.element()));
-          path_.pop_back();
-        }
-        out_.push_back('}');
-        return absl::OkStatus();
-      }
-      case Type::Kind::kObject: {
-        const auto& entries = v.Entries();
-        const auto& attributes = t.attributes();
-        for (const auto& [name, e] : entries) {
-          if (!attributes.count(name)) {
-            return Error(absl::StrCat("unsupported attribute \"", name, "\""));
-          }
-        }
-        out_.push_back('{');
-        bool first = true;
-        for (const auto& [name, attr_type] : attributes) {
-          auto it = entries.find(name);
-          if (it == entries.end()) {
-            return Error(absl::StrCat("attribute \"", name, "\" is required"));
-          }
-          if (!IsValidUtf8(name)) {
-            return Error("attribute name is not valid UTF-8");
-          }
-          if (!first) out_.push_back(',');
-          first = false;
-          util::AppendJsonString(name, &out_);
-          out_.push_back(':');
-          path_.emplace_back(AttributeStep{name});
-          CVM_RETURN_IF_ERROR(Encode(it->second, attr_type));
-          path_.pop_back();
-        }
-        out_.push_back('}');
-        return absl::OkStatus();
-      }
+      case Type::Kind::kTuple:
+        return EncodeElements(v, t);
+      case Type::Kind::kMap:
+        return EncodeMap(v, t);
+      case Type::Kind::kObject:
+        return EncodeObject(v, t);
       case Type::Kind::kDynamic:
         break;
     }
@@ -153,6 +84,76 @@ class Encoder {
   std::string Take() { return std::move(out_); }
 
  private:
+  // A known list, set or tuple, as a JSON array.
+  absl::Status EncodeElements(const Value& v, const Type& t) {
+    const std::vector<Value>& elements = v.Elements();
+    if (t.kind() == Type::Kind::kTuple &&
+        elements.size() != t.tuple_elements().size()) {
+      return Error(absl::StrCat("a tuple of length ", t.tuple_elements().size(),
+                                " is required (", elements.size(), " given)"));
+    }
+    out_.push_back('[');
+    for (size_t i = 0; i < elements.size(); ++i) {
+      if (i > 0) out_.push_back(',');
+      path_.emplace_back(IndexStep{static_cast<int64_t>(i)});
+      const Type& et =
+          t.kind() == Type::Kind::kTuple ? t.tuple_elements()[i] : t.element();
+      CVM_RETURN_IF_ERROR(Encode(elements[i], et));
+      path_.pop_back();
+    }
+    out_.push_back(']');
+    return absl::OkStatus();
+  }
+
+  absl::Status EncodeMap(const Value& v, const Type& t) {
+    out_.push_back('{');
+    bool first = true;
+    for (const auto& [key, e] : v.Entries()) {
+      if (!IsValidUtf8(key)) {
+        return Error("map key is not valid UTF-8");
+      }
+      if (!first) out_.push_back(',');
+      first = false;
+      util::AppendJsonString(key, &out_);
+      out_.push_back(':');
+      path_.emplace_back(KeyStep{key});
+      CVM_RETURN_IF_ERROR(Encode(e, t.element()));
+      path_.pop_back();
+    }
+    out_.push_back('}');
+    return absl::OkStatus();
+  }
+
+  absl::Status EncodeObject(const Value& v, const Type& t) {
+    const auto& entries = v.Entries();
+    const auto& attributes = t.attributes();
+    for (const auto& [name, e] : entries) {
+      if (!attributes.count(name)) {
+        return Error(absl::StrCat("unsupported attribute \"", name, "\""));
+      }
+    }
+    out_.push_back('{');
+    bool first = true;
+    for (const auto& [name, attr_type] : attributes) {
+      auto it = entries.find(name);
+      if (it == entries.end()) {
+        return Error(absl::StrCat("attribute \"", name, "\" is required"));
+      }
+      if (!IsValidUtf8(name)) {
+        return Error("attribute name is not valid UTF-8");
+      }
+      if (!first) out_.push_back(',');
+      first = false;
+      util::AppendJsonString(name, &out_);
+      out_.push_back(':');
+      path_.emplace_back(AttributeStep{name});
+      CVM_RETURN_IF_ERROR(Encode(it->second, attr_type));
+      path_.pop_back();
+    }
+    out_.push_back('}');
+    return absl::OkStatus();
+  }
+
   absl::Status Error(absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(PathPrefix(path_), message));
   }
@@ -207,81 +208,94 @@ class Decoder {
         }
         return Required("bool", node);
       case Type::Kind::kList:
-      case Type::Kind::kSet: {
-        bool is_set = t.kind() == Type::Kind::kSet;
-        if (node.kind != JsonNode::Kind::kArray) {
-          return Required(is_set ? "set" : "list", node);
-        }
-        std::vector<Value> elements;
-        elements.reserve(node.elements.size());
-        for (size_t i = 0; i < node.elements.size(); ++i) {
-          path_.emplace_back(IndexStep{static_cast<int64_t>(i)});
-          CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], t.element()));
-          path_.pop_back();
-          elements.push_back(std::move(v));
-        }
-        return is_set ? Value::Set(t.element(), std::move(elements))
-                      : Value::List(t.element(), std::move(elements));
-      }
-      case Type::Kind::kTuple: {
-        if (node.kind != JsonNode::Kind::kArray) return Required("tuple", node);
-        const std::vector<Type>& types = t.tuple_elements();
-        if (node.elements.size() != types.size()) {
-          return Error(absl::StrCat("a tuple of length ", types.size(),
-                                    " is required (", node.elements.size(),
-                                    " given)"));
-        }
-        std::vector<Value> elements;
-        elements.reserve(types.size());
-        for (size_t i = 0; i < types.size(); ++i) {
-          path_.emplace_back(IndexStep{static_cast<int64_t>(i)});
-          CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], types[i]));
-          path_.pop_back();
-          elements.push_back(std::move(v));
-        }
-        return Value::Tuple(std::move(elements));
-      }
-      case Type::Kind::kMap: {
-        if (node.kind != JsonNode::Kind::kObject) return Required("map", node);
-        std::map<std::string, Value> entries;
-        for (size_t i = 0; i < node.keys.size(); ++i) {
-          path_.emplace_back(KeyStep{node.keys[i]});
-          CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], t.element()));
-          path_.pop_back();
-          entries.emplace(node.keys[i], std::move(v));
-        }
-        return Value::Map(t.element(), std::move(entries));
-      }
-      case Type::Kind::kObject: {
-        if (node.kind != JsonNode::Kind::kObject) {
-          return Required("object", node);
-        }
-        const auto& attributes = t.attributes();
-        std::map<std::string, Value> values;
-        for (size_t i = 0; i < node.keys.size(); ++i) {
-          const std::string& name = node.keys[i];
-          auto it = attributes.find(name);
-          if (it == attributes.end()) {
-            if (ignore_unknown_attributes_) continue;
-            return Error(absl::StrCat("unsupported attribute \"", name, "\""));
-          }
-          path_.emplace_back(AttributeStep{name});
-          CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], it->second));
-          path_.pop_back();
-          values.emplace(name, std::move(v));
-        }
-        // Attributes missing from the JSON (e.g. added to the schema since
-        // the state was written) are null.
-        for (const auto& [name, attr_type] : attributes) {
-          if (!values.count(name)) values.emplace(name, Value::Null(attr_type));
-        }
-        return Value::Object(std::move(values));
-      }
+      case Type::Kind::kSet:
+        return DecodeElements(node, t);
+      case Type::Kind::kTuple:
+        return DecodeTuple(node, t);
+      case Type::Kind::kMap:
+        return DecodeMap(node, t);
+      case Type::Kind::kObject:
+        return DecodeObject(node, t);
     }
     return Error("unsupported type");
   }
 
  private:
+  // A list or set.
+  absl::StatusOr<Value> DecodeElements(const JsonNode& node, const Type& t) {
+    bool is_set = t.kind() == Type::Kind::kSet;
+    if (node.kind != JsonNode::Kind::kArray) {
+      return Required(is_set ? "set" : "list", node);
+    }
+    std::vector<Value> elements;
+    elements.reserve(node.elements.size());
+    for (size_t i = 0; i < node.elements.size(); ++i) {
+      path_.emplace_back(IndexStep{static_cast<int64_t>(i)});
+      CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], t.element()));
+      path_.pop_back();
+      elements.push_back(std::move(v));
+    }
+    return is_set ? Value::Set(t.element(), std::move(elements))
+                  : Value::List(t.element(), std::move(elements));
+  }
+
+  absl::StatusOr<Value> DecodeTuple(const JsonNode& node, const Type& t) {
+    if (node.kind != JsonNode::Kind::kArray) return Required("tuple", node);
+    const std::vector<Type>& types = t.tuple_elements();
+    if (node.elements.size() != types.size()) {
+      return Error(absl::StrCat("a tuple of length ", types.size(),
+                                " is required (", node.elements.size(),
+                                " given)"));
+    }
+    std::vector<Value> elements;
+    elements.reserve(types.size());
+    for (size_t i = 0; i < types.size(); ++i) {
+      path_.emplace_back(IndexStep{static_cast<int64_t>(i)});
+      CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], types[i]));
+      path_.pop_back();
+      elements.push_back(std::move(v));
+    }
+    return Value::Tuple(std::move(elements));
+  }
+
+  absl::StatusOr<Value> DecodeMap(const JsonNode& node, const Type& t) {
+    if (node.kind != JsonNode::Kind::kObject) return Required("map", node);
+    std::map<std::string, Value> entries;
+    for (size_t i = 0; i < node.keys.size(); ++i) {
+      path_.emplace_back(KeyStep{node.keys[i]});
+      CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], t.element()));
+      path_.pop_back();
+      entries.emplace(node.keys[i], std::move(v));
+    }
+    return Value::Map(t.element(), std::move(entries));
+  }
+
+  absl::StatusOr<Value> DecodeObject(const JsonNode& node, const Type& t) {
+    if (node.kind != JsonNode::Kind::kObject) {
+      return Required("object", node);
+    }
+    const auto& attributes = t.attributes();
+    std::map<std::string, Value> values;
+    for (size_t i = 0; i < node.keys.size(); ++i) {
+      const std::string& name = node.keys[i];
+      auto it = attributes.find(name);
+      if (it == attributes.end()) {
+        if (ignore_unknown_attributes_) continue;
+        return Error(absl::StrCat("unsupported attribute \"", name, "\""));
+      }
+      path_.emplace_back(AttributeStep{name});
+      CVM_ASSIGN_OR_RETURN(Value v, Decode(node.elements[i], it->second));
+      path_.pop_back();
+      values.emplace(name, std::move(v));
+    }
+    // Attributes missing from the JSON (e.g. added to the schema since
+    // the state was written) are null.
+    for (const auto& [name, attr_type] : attributes) {
+      if (!values.count(name)) values.emplace(name, Value::Null(attr_type));
+    }
+    return Value::Object(std::move(values));
+  }
+
   absl::StatusOr<Value> DecodeDynamic(const JsonNode& node) {
     if (node.kind != JsonNode::Kind::kObject) {
       return Error(absl::StrCat(

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "provider/util/json_string.h"
+#include "provider/util/status_macros.h"
 
 namespace cvm::values::internal {
 namespace {
@@ -164,62 +165,7 @@ class Parser {
       }
       if (c < 0x20) return Error("control character in string");
       if (c == '\\') {
-        ++pos_;
-        if (pos_ >= s_.size()) return Error("unterminated string");
-        char e = s_[pos_++];
-        switch (e) {
-          case '"':
-            out->push_back('"');
-            break;
-          case '\\':
-            out->push_back('\\');
-            break;
-          case '/':
-            out->push_back('/');
-            break;
-          case 'b':
-            out->push_back('\b');
-            break;
-          case 'f':
-            out->push_back('\f');
-            break;
-          case 'n':
-            out->push_back('\n');
-            break;
-          case 'r':
-            out->push_back('\r');
-            break;
-          case 't':
-            out->push_back('\t');
-            break;
-          case 'u': {
-            int32_t cp = ReadHex4();
-            if (cp < 0) return Error("invalid \\u escape");
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-              // A high surrogate must be followed by an escaped low one.
-              size_t save = pos_;
-              if (s_.substr(pos_, 2) == "\\u") {
-                pos_ += 2;
-                int32_t lo = ReadHex4();
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                  cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                  AppendUtf8(static_cast<uint32_t>(cp), out);
-                  break;
-                }
-              }
-              pos_ = save;
-              out->append(kReplacement);
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-              out->append(kReplacement);
-            } else {
-              AppendUtf8(static_cast<uint32_t>(cp), out);
-            }
-            break;
-          }
-          default:
-            --pos_;
-            return Error("invalid escape in string");
-        }
+        CVM_RETURN_IF_ERROR(ParseEscape(out));
         continue;
       }
       if (c < 0x80) {
@@ -236,6 +182,72 @@ class Parser {
         pos_ += n;
       }
     }
+  }
+
+  // The escape sequence whose backslash is at pos_, appended to `out`.
+  absl::Status ParseEscape(std::string* out) {
+    ++pos_;
+    if (pos_ >= s_.size()) return Error("unterminated string");
+    char e = s_[pos_++];
+    switch (e) {
+      case '"':
+        out->push_back('"');
+        break;
+      case '\\':
+        out->push_back('\\');
+        break;
+      case '/':
+        out->push_back('/');
+        break;
+      case 'b':
+        out->push_back('\b');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'u':
+        return ParseUnicodeEscape(out);
+      default:
+        --pos_;
+        return Error("invalid escape in string");
+    }
+    return absl::OkStatus();
+  }
+
+  // The hex digits of a \u escape at pos_, appended to `out` as UTF-8: a
+  // surrogate pair as one code point, a lone surrogate as U+FFFD.
+  absl::Status ParseUnicodeEscape(std::string* out) {
+    int32_t cp = ReadHex4();
+    if (cp < 0) return Error("invalid \\u escape");
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      // A high surrogate must be followed by an escaped low one.
+      size_t save = pos_;
+      if (s_.substr(pos_, 2) == "\\u") {
+        pos_ += 2;
+        int32_t lo = ReadHex4();
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          AppendUtf8(static_cast<uint32_t>(cp), out);
+          return absl::OkStatus();
+        }
+      }
+      pos_ = save;
+      out->append(kReplacement);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      out->append(kReplacement);
+    } else {
+      AppendUtf8(static_cast<uint32_t>(cp), out);
+    }
+    return absl::OkStatus();
   }
 
   absl::Status ParseArray(JsonNode* out, int depth) {

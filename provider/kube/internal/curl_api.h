@@ -1,0 +1,79 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+//
+// Internal to kube/: libcurl, loaded with dlopen, for CurlTransport
+// (curl_transport.cc, curl_transfer.cc). Not part of the folder's contract;
+// other folders must not include this header.
+//
+// libcurl is not linked: it is loaded the first time a transport is
+// created. Its dependency tree (nghttp2, GSSAPI, LDAP, RTMP, SSH, PSL, IDN2,
+// brotli, zstd, a second OpenSSL, ...) is some 30 shared libraries, and
+// having the dynamic loader map and relocate them at exec would cost every
+// provider start-up several milliseconds, although Terraform starts the
+// provider about three times per plan and most starts (GetProviderSchema,
+// validation) never talk to Kubernetes. <curl/curl.h> is included only for
+// its types, constants and prototypes; every call goes through the table of
+// function pointers below.
+
+#ifndef CVM_PROVIDER_KUBE_INTERNAL_CURL_API_H_
+#define CVM_PROVIDER_KUBE_INTERNAL_CURL_API_H_
+
+#include <curl/curl.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace cvm::kube::internal {
+
+// The libcurl entry points the transport uses. Each member has the type of
+// the function it stands for (from the prototypes in <curl/curl.h>), so
+// calls are checked as if they were direct. Member names drop the "curl_"
+// prefix: with GCC, curl.h defines curl_easy_setopt and friends as
+// type-checking macros.
+struct CurlApi {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_easy_strerror) easy_strerror;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_setopt) easy_setopt;
+  decltype(&::curl_easy_getinfo) easy_getinfo;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_multi_init) multi_init;
+  decltype(&::curl_multi_add_handle) multi_add_handle;
+  decltype(&::curl_multi_perform) multi_perform;
+  decltype(&::curl_multi_poll) multi_poll;
+  decltype(&::curl_multi_info_read) multi_info_read;
+  decltype(&::curl_multi_remove_handle) multi_remove_handle;
+  decltype(&::curl_multi_cleanup) multi_cleanup;
+  decltype(&::curl_share_init) share_init;
+  decltype(&::curl_share_setopt) share_setopt;
+  decltype(&::curl_share_cleanup) share_cleanup;
+  decltype(&::curl_slist_append) slist_append;
+  decltype(&::curl_slist_free_all) slist_free_all;
+  decltype(&::curl_url) url;
+  decltype(&::curl_url_set) url_set;
+  decltype(&::curl_url_get) url_get;
+  decltype(&::curl_url_cleanup) url_cleanup;
+  decltype(&::curl_free) free;
+};
+
+// Loads `soname` and fills `*api`. The library is never unloaded: handles
+// and callbacks may outlive any one transport. Errors: kFailedPrecondition
+// naming the library and what is wrong (dlerror's text).
+absl::Status LoadCurlApi(const char* soname, CurlApi* api);
+
+// Loads libcurl.so.4 into the process-wide table and runs
+// curl_global_init, once per process; later calls return the first call's
+// result. Thread-safe.
+absl::Status LoadCurl();
+
+// The process-wide table. REQUIRES: LoadCurl() returned OK (every
+// CurlTransport method but Create runs only after that).
+const CurlApi& Api();
+
+// A blob option value that libcurl copies (CURL_BLOB_COPY), so `data` need
+// only outlive the setopt call.
+curl_blob Blob(const std::string& data);
+
+}  // namespace cvm::kube::internal
+
+#endif  // CVM_PROVIDER_KUBE_INTERNAL_CURL_API_H_
