@@ -15,6 +15,7 @@
 namespace cvm::resources {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using values::Value;
 
@@ -22,6 +23,7 @@ constexpr char kType[] = "cvm_cluster_settings";
 constexpr char kConfigMap[] =
     "/api/v1/namespaces/coder/configmaps/cvm-cluster-settings";
 constexpr char kNamespace[] = "/api/v1/namespaces/coder";
+constexpr char kRuntimeClasses[] = "/apis/node.k8s.io/v1/runtimeclasses/";
 
 const schema::Schema& Schema(ResourceTestEnv& env) {
   return *env.server.ResourceSchema(kType);
@@ -36,6 +38,33 @@ Value Config(ResourceTestEnv& env, std::map<std::string, Value> extra = {}) {
   return schema::Conform(Schema(env).block, Value::Object(std::move(attrs)));
 }
 
+Value RuntimeClassBlock(const std::string& name, const std::string& handler,
+                        bool manage) {
+  return Value::Object({{"name", Value::String(name)},
+                        {"handler", Value::String(handler)},
+                        {"manage", Value::Bool(manage)}});
+}
+
+// A claim of namespace coder labelled as a workspace's component.
+nlohmann::json Claim(const std::string& name, const std::string& component) {
+  return {{"apiVersion", "v1"},
+          {"kind", "PersistentVolumeClaim"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", "coder"},
+            {"labels",
+             {{"cvm.coder.com/component", component},
+              {"cvm.coder.com/workspace", name}}}}}};
+}
+
+// The Status body of a 403 from the API server.
+testing::Reply Forbidden() {
+  return testing::Reply::Json(403, {{"kind", "Status"},
+                                    {"code", 403},
+                                    {"reason", "Forbidden"},
+                                    {"message", "denied"}});
+}
+
 class ClusterSettingsResourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,8 +76,8 @@ class ClusterSettingsResourceTest : public ::testing::Test {
 
   // Plans and applies a change from `prior` to `config`; the new state.
   Value Apply(const Value& prior, const Value& config) {
-    framework::Server::PlanResult plan =
-        env_.server.PlanResourceChange(kType, prior, config, config, "");
+    framework::Server::PlanResult plan = env_.server.PlanResourceChange(
+        kType, prior, config, config, private_state_);
     EXPECT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
     framework::Server::ApplyResult applied = env_.server.ApplyResourceChange(
         kType, prior, plan.planned_state, config, plan.planned_private);
@@ -56,6 +85,13 @@ class ClusterSettingsResourceTest : public ::testing::Test {
         << Describe(applied.diagnostics);
     private_state_ = applied.private_state;
     return applied.new_state;
+  }
+
+  // Destroys `state`; the diagnostics.
+  framework::Diagnostics Destroy(const Value& state) {
+    return env_.server
+        .ApplyResourceChange(kType, state, Null(), Null(), private_state_)
+        .diagnostics;
   }
 
   ResourceTestEnv env_;
@@ -116,6 +152,196 @@ TEST_F(ClusterSettingsResourceTest, AutoLoadShiftfsWithoutCachingIsAPlanError) {
   ASSERT_TRUE(diags.HasError());
   EXPECT_THAT(Describe(diags), HasSubstr("caching"));
   EXPECT_TRUE(env_.api->log().empty());  // no API call
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       PlanOfAChangeWorkspacesSeeMakesTheIdUnknown) {
+  const Value state = Apply(Null(), Config(env_));
+  const Value same = Config(env_);
+  EXPECT_TRUE(env_.server.PlanResourceChange(kType, state, same, same, "")
+                  .planned_state.Entries()
+                  .at("id")
+                  .IsKnown());
+  const Value cached = Config(env_, {{"caching", Value::Bool(true)}});
+  const framework::Server::PlanResult plan =
+      env_.server.PlanResourceChange(kType, state, cached, cached, "");
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+  EXPECT_TRUE(framework::Attr(plan.planned_state, "id").IsUnknown());
+  EXPECT_EQ(framework::Attr(plan.planned_state, "host_path_mounts"),
+            HostPathsValue(HostPathMounts(true, false)));
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       ApplyWithoutTheNamespaceIsAnErrorAndLeavesNoState) {
+  const Value config = Config(env_, {{"manage_namespace", Value::Bool(false)}});
+  const framework::Server::ApplyResult applied =
+      env_.server.ApplyResourceChange(kType, Null(), config, config, "");
+  ASSERT_TRUE(applied.diagnostics.HasError());
+  EXPECT_EQ(applied.diagnostics.items()[0].summary, "Namespace Not Found");
+  EXPECT_EQ(applied.diagnostics.items()[0].path,
+            values::Path::FromAttr("namespace"));
+  EXPECT_TRUE(applied.new_state.IsNull());
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       ApplyThatFailsAfterAWriteKeepsTheObjectsInState) {
+  const Value config = Config(env_);
+  const framework::Server::PlanResult plan =
+      env_.server.PlanResourceChange(kType, Null(), config, config, "");
+  env_.api->PushReply("PATCH", kConfigMap, Forbidden());
+  const framework::Server::ApplyResult applied =
+      env_.server.ApplyResourceChange(kType, Null(), plan.planned_state, config,
+                                      plan.planned_private);
+  ASSERT_TRUE(applied.diagnostics.HasError());
+  EXPECT_EQ(applied.diagnostics.items()[0].summary,
+            "Unable to Apply Cluster Settings");
+  EXPECT_EQ(framework::StringAttr(applied.new_state, "id"), "coder");
+  EXPECT_THAT(applied.private_state, HasSubstr("\"created_namespace\":true"));
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       ApplyRefusesToReplaceARuntimeClassItDidNotCreate) {
+  const Value config =
+      Config(env_, {{"runtime_class",
+                     RuntimeClassBlock("sysbox-runc", "sysbox-runc", true)}});
+  const framework::Server::PlanResult plan =
+      env_.server.PlanResourceChange(kType, Null(), config, config, "");
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+  // Someone else's RuntimeClass appears between plan and apply.
+  env_.api->Put({{"apiVersion", "node.k8s.io/v1"},
+                 {"kind", "RuntimeClass"},
+                 {"metadata", {{"name", "sysbox-runc"}}},
+                 {"handler", "runc"}});
+  const framework::Server::ApplyResult applied =
+      env_.server.ApplyResourceChange(kType, Null(), plan.planned_state, config,
+                                      plan.planned_private);
+  ASSERT_TRUE(applied.diagnostics.HasError());
+  EXPECT_EQ(applied.diagnostics.items()[0].summary,
+            "RuntimeClass Handler Mismatch");
+  EXPECT_EQ(applied.diagnostics.items()[0].path,
+            values::Path::FromAttr("runtime_class").Attr("handler"));
+  EXPECT_EQ((*env_.api->Find(std::string(kRuntimeClasses) +
+                             "sysbox-runc"))["handler"],
+            "runc");
+  EXPECT_FALSE(env_.api->Find(kConfigMap).has_value());
+  // The namespace was written: the state keeps it.
+  EXPECT_EQ(framework::StringAttr(applied.new_state, "id"), "coder");
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       UpdateToAnotherRuntimeClassNameDeletesTheOneItCreated) {
+  const Value state = Apply(
+      Null(),
+      Config(env_, {{"runtime_class",
+                     RuntimeClassBlock("sysbox-runc", "sysbox-runc", true)}}));
+  ASSERT_TRUE(env_.api->Find(std::string(kRuntimeClasses) + "sysbox-runc"));
+  Apply(state,
+        Config(env_, {{"runtime_class",
+                       RuntimeClassBlock("sysbox-two", "sysbox-runc", true)}}));
+  EXPECT_FALSE(env_.api->Find(std::string(kRuntimeClasses) + "sysbox-runc"));
+  EXPECT_TRUE(env_.api->Find(std::string(kRuntimeClasses) + "sysbox-two"));
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       UpdateThatStopsManagingTheNamespaceGivesItsLabelsBack) {
+  env_.api->Put(NamespaceObject("coder"));
+  const Value state = Apply(Null(), Config(env_));
+  ASSERT_TRUE((*env_.api->Find(kNamespace))["metadata"]["labels"].contains(
+      kPodSecurityEnforce));
+  Apply(state, Config(env_, {{"manage_namespace", Value::Bool(false)}}));
+  const nlohmann::json labels = (*env_.api->Find(kNamespace))["metadata"].value(
+      "labels", nlohmann::json::object());
+  EXPECT_FALSE(labels.contains(kPodSecurityEnforce));
+  EXPECT_TRUE(env_.api->Find(kNamespace).has_value());
+}
+
+TEST_F(ClusterSettingsResourceTest, ReadOfAGoneNamespaceRemovesTheResource) {
+  const Value state = Apply(Null(), Config(env_));
+  env_.api->Erase(kNamespace);
+  const framework::Server::ReadResult read =
+      env_.server.ReadResource(kType, state, private_state_);
+  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+  EXPECT_TRUE(read.new_state.IsNull());
+}
+
+TEST_F(ClusterSettingsResourceTest, ReadOfADeletedConfigMapShowsSettingsUnset) {
+  const Value state =
+      Apply(Null(), Config(env_, {{"caching", Value::Bool(true)}}));
+  env_.api->Erase(kConfigMap);
+  const framework::Server::ReadResult read =
+      env_.server.ReadResource(kType, state, private_state_);
+  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+  EXPECT_TRUE(framework::Attr(read.new_state, "caching").IsNull());
+  EXPECT_EQ(framework::StringAttr(read.new_state, "id"), "coder");
+}
+
+TEST_F(ClusterSettingsResourceTest, ReadErrorsNameWhatFailed) {
+  const Value state = Apply(Null(), Config(env_));
+  env_.api->PushReply("GET", kConfigMap, Forbidden());
+  const framework::Server::ReadResult read =
+      env_.server.ReadResource(kType, state, private_state_);
+  ASSERT_TRUE(read.diagnostics.HasError());
+  EXPECT_EQ(read.diagnostics.items()[0].summary,
+            "Unable to Read Cluster Settings");
+  EXPECT_THAT(read.diagnostics.items()[0].detail, HasSubstr("configmaps"));
+}
+
+TEST_F(ClusterSettingsResourceTest, DestroyIsRefusedWhileWorkspacesUseIt) {
+  const Value state = Apply(Null(), Config(env_));
+  env_.api->Put(Claim("dev", "workspace"));
+  const framework::Diagnostics diags = Destroy(state);
+  ASSERT_TRUE(diags.HasError());
+  EXPECT_EQ(diags.items()[0].summary, "Cluster Settings Still in Use");
+  EXPECT_THAT(diags.items()[0].detail, HasSubstr(": dev."));
+  EXPECT_TRUE(env_.api->Find(kConfigMap).has_value());
+}
+
+TEST_F(ClusterSettingsResourceTest,
+       DestroyKeepsACreatedNamespaceThatHoldsRetainedHomes) {
+  const Value state = Apply(Null(), Config(env_));
+  env_.api->Put(Claim("old-home", "retained-home"));
+  const framework::Diagnostics diags = Destroy(state);
+  ASSERT_FALSE(diags.HasError()) << Describe(diags);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags.items()[0].summary, "Namespace Kept");
+  EXPECT_THAT(diags.items()[0].detail, HasSubstr("(old-home)"));
+  EXPECT_FALSE(env_.api->Find(kConfigMap).has_value());
+  EXPECT_TRUE(env_.api->Find(kNamespace).has_value());
+}
+
+TEST_F(ClusterSettingsResourceTest, ImportNeedsANamespaceWithSettings) {
+  framework::Server::ImportResult imported =
+      env_.server.ImportResourceState(kType, "Not_A_Label");
+  ASSERT_TRUE(imported.diagnostics.HasError());
+  EXPECT_EQ(imported.diagnostics.items()[0].summary, "Invalid Import ID");
+  imported = env_.server.ImportResourceState(kType, "coder");
+  ASSERT_TRUE(imported.diagnostics.HasError());
+  EXPECT_EQ(imported.diagnostics.items()[0].summary,
+            "Cannot Import Cluster Settings");
+  Apply(Null(), Config(env_));
+  imported = env_.server.ImportResourceState(kType, "coder");
+  ASSERT_FALSE(imported.diagnostics.HasError())
+      << Describe(imported.diagnostics);
+  EXPECT_EQ(framework::StringAttr(imported.state, "namespace"), "coder");
+  EXPECT_THAT(imported.private_state, HasSubstr("\"created_namespace\":false"));
+}
+
+TEST_F(ClusterSettingsResourceTest, DataSourceReadsTheSettingsAndNeedsThem) {
+  const schema::Schema& data = *env_.server.DataSourceSchema(kType);
+  const Value config = schema::Conform(
+      data.block, Value::Object({{"namespace", Value::String("coder")}}));
+  framework::Server::DataResult read =
+      env_.server.ReadDataSource(kType, config);
+  ASSERT_TRUE(read.diagnostics.HasError());
+  EXPECT_EQ(read.diagnostics.items()[0].summary, "No Cluster Settings");
+  Apply(Null(), Config(env_, {{"tun", Value::Bool(true)}}));
+  read = env_.server.ReadDataSource(kType, config);
+  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+  EXPECT_EQ(framework::BoolAttr(read.state, "tun"), true);
+  EXPECT_EQ(framework::StringAttr(read.state, "kubernetes_version"), "v1.29.4");
+  EXPECT_EQ(framework::StringAttr(framework::Attr(read.state, "runtime_class"),
+                                  "handler"),
+            "sysbox-runc");
 }
 
 }  // namespace

@@ -3,10 +3,13 @@
 // CheckAgainstCluster: the plan-time checks of cvm_cluster_settings that
 // need cluster facts. The end-to-end tests (tests/e2e/cluster_settings_test.py)
 // run them against the real 1.20 API server; the rules that server cannot
-// produce (Kubernetes older than 1.18) are covered here.
+// produce (Kubernetes older than 1.18) are covered here. Also the pure
+// pieces the resource's files share (cluster_settings_internal.h): the
+// Terraform values, the manifests, the private-state codec and the listings.
 
 #include "provider/resources/cluster_settings.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "provider/framework/value_access.h"
+#include "provider/resources/cluster_settings_internal.h"
+#include "provider/resources/host_paths.h"
+#include "tests/testing/fake_api_server.h"
+#include "tests/testing/fake_clock.h"
 
 namespace cvm::resources {
 namespace {
@@ -137,6 +145,200 @@ TEST(CheckAgainstClusterTest, MissingRuntimeClassWarnsOnlyWhenConfigured) {
   // A managed one is created by apply: nothing to say.
   s.manage_runtime_class = true;
   EXPECT_TRUE(Check(s, Current(), NoRuntimeClass(), true).empty());
+}
+
+namespace internal = cluster_settings_internal;
+using framework::Attr;
+using framework::BoolAttr;
+using framework::StringAttr;
+using ::testing::ElementsAre;
+using values::Type;
+using values::Value;
+
+// A resource object (config, plan or state) with `attrs`, the rest null.
+Value Object(std::map<std::string, Value> attrs) {
+  return schema::Conform(internal::ResourceSchema().block,
+                         Value::Object(std::move(attrs)));
+}
+
+TEST(OwnershipTest, RoundTripsAndOwnsNothingWhenUnreadable) {
+  internal::Ownership o;
+  o.created_runtime_class = true;
+  const internal::Ownership back = internal::Ownership::Parse(o.Serialize());
+  EXPECT_FALSE(back.created_namespace);
+  EXPECT_TRUE(back.created_runtime_class);
+  for (const char* text : {"", "not json", "[true]", "{\"x\": 1}"}) {
+    SCOPED_TRACE(text);
+    const internal::Ownership none = internal::Ownership::Parse(text);
+    EXPECT_FALSE(none.created_namespace);
+    EXPECT_FALSE(none.created_runtime_class);
+  }
+}
+
+TEST(PodSecurityFromLabelsTest, ReadsTheFirstLabelThatDiffers) {
+  const nlohmann::json all = {{kPodSecurityEnforce, "baseline"},
+                              {kPodSecurityWarn, "baseline"},
+                              {kPodSecurityAudit, "baseline"}};
+  EXPECT_EQ(internal::PodSecurityFromLabels(all, "baseline"),
+            Value::String("baseline"));
+  nlohmann::json warn = all;
+  warn[kPodSecurityWarn] = "restricted";
+  EXPECT_EQ(internal::PodSecurityFromLabels(warn, "baseline"),
+            Value::String("restricted"));
+  nlohmann::json missing = all;
+  missing.erase(kPodSecurityAudit);
+  EXPECT_EQ(internal::PodSecurityFromLabels(missing, "baseline"),
+            Value::Null(Type::String()));
+}
+
+TEST(ManifestTest, NamespaceCarriesTheLevelInAllThreeLabels) {
+  ClusterSettings s;
+  s.namespace_name = "coder";
+  s.pod_security = "baseline";
+  const nlohmann::json ns = internal::NamespaceManifest(s);
+  EXPECT_EQ(ns["metadata"]["name"], "coder");
+  EXPECT_EQ(ns["metadata"]["labels"][kPodSecurityEnforce], "baseline");
+  EXPECT_EQ(ns["metadata"]["labels"][kPodSecurityWarn], "baseline");
+  EXPECT_EQ(ns["metadata"]["labels"][kPodSecurityAudit], "baseline");
+  EXPECT_FALSE(internal::BareNamespace("coder")["metadata"].contains("labels"));
+}
+
+TEST(ManifestTest, RuntimeClassSchedulesOnlyWithASelector) {
+  ClusterSettings s;
+  nlohmann::json rc = internal::RuntimeClassManifest(s);
+  EXPECT_EQ(rc["handler"], kDefaultRuntimeClass);
+  EXPECT_EQ(rc["scheduling"]["nodeSelector"]["sysbox-runtime"], "running");
+  EXPECT_EQ(rc["metadata"]["labels"][kManagedByLabel], kManagedByValue);
+  s.runtime_class_node_selector.clear();
+  rc = internal::RuntimeClassManifest(s);
+  EXPECT_FALSE(rc.contains("scheduling"));
+}
+
+TEST(ValuesTest, SettingsRoundTripThroughWithSettings) {
+  ClusterSettings s;
+  s.namespace_name = "coder";
+  s.caching = true;
+  s.gpu_vendor = "nvidia";
+  s.runtime_class_name = "sysbox-two";
+  const Value v = internal::WithSettings(s, Object({}), false);
+  EXPECT_EQ(StringAttr(v, "id"), "coder");
+  EXPECT_EQ(Attr(v, "host_path_mounts"), HostPathsValue(s.HostPaths()));
+  EXPECT_EQ(SettingsFromValue(v), s);
+}
+
+TEST(ValuesTest, DefaultRuntimeClassIsWrittenOnlyWhenKept) {
+  ClusterSettings s;
+  s.namespace_name = "coder";
+  EXPECT_TRUE(
+      Attr(internal::WithSettings(s, Object({}), false), "runtime_class")
+          .IsNull());
+  EXPECT_EQ(StringAttr(Attr(internal::WithSettings(s, Object({}), true),
+                            "runtime_class"),
+                       "handler"),
+            kDefaultRuntimeClass);
+}
+
+TEST(ValuesTest, FillUnknownFactsKeepsKnownOnes) {
+  ClusterFacts facts;
+  facts.kubernetes_version = "v1.29.4";
+  facts.platform = "aws";
+  const Value object =
+      Object({{"kubernetes_version", Value::Unknown(Type::String())},
+              {"platform", Value::String(std::string(kBareMetal))},
+              {"sysbox_ready_nodes", Value::Unknown(Type::Number())},
+              {"warnings", Value::Unknown(Type::List(Type::String()))}});
+  const Value filled = internal::FillUnknownFacts(facts, object);
+  EXPECT_EQ(StringAttr(filled, "kubernetes_version"), "v1.29.4");
+  EXPECT_EQ(StringAttr(filled, "platform"), kBareMetal);
+  EXPECT_EQ(framework::IntAttr(filled, "sysbox_ready_nodes"), 0);
+  EXPECT_EQ(StringAttr(internal::FactsValue(facts, object), "platform"), "aws");
+}
+
+TEST(ValuesTest, WithStoredSettingsNullsTheSettingsOfAMissingConfigMap) {
+  const Value state = Object({{"namespace", Value::String("coder")},
+                              {"caching", Value::Bool(true)},
+                              {"tun", Value::Bool(true)},
+                              {"pod_security", Value::String("baseline")}});
+  const Value gone =
+      internal::WithStoredSettings(absl::NotFoundError(""), "coder", state);
+  EXPECT_TRUE(Attr(gone, "caching").IsNull());
+  EXPECT_TRUE(Attr(gone, "tun").IsNull());
+  EXPECT_EQ(StringAttr(gone, "pod_security"), "baseline");  // not stored
+  ClusterSettings stored;
+  stored.fuse = true;
+  const Value read = internal::WithStoredSettings(stored, "coder", state);
+  EXPECT_EQ(StringAttr(read, "id"), "coder");
+  EXPECT_EQ(BoolAttr(read, "caching"), false);
+  EXPECT_EQ(BoolAttr(read, "fuse"), true);
+  EXPECT_EQ(BoolAttr(read, "force_destroy"), false);
+  EXPECT_TRUE(Attr(read, "runtime_class").IsNull());
+}
+
+TEST(ValuesTest, WorkspacesSeeChangesOfPodShapingSettingsOnly) {
+  const Value prior = Object(
+      {{"caching", Value::Bool(false)}, {"force_destroy", Value::Bool(false)}});
+  EXPECT_FALSE(internal::WorkspacesSeeChange(prior, prior));
+  EXPECT_FALSE(internal::WorkspacesSeeChange(
+      prior, prior.WithAttr("force_destroy", Value::Bool(true))));
+  EXPECT_TRUE(internal::WorkspacesSeeChange(
+      prior, prior.WithAttr("caching", Value::Bool(true))));
+  EXPECT_TRUE(internal::WorkspacesSeeChange(
+      prior, prior.WithAttr("caching", Value::Unknown(Type::Bool()))));
+}
+
+class ListingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kube::RestConfig config;
+    config.host = "https://fake:6443";
+    kube::ClientHooks hooks;
+    hooks.clock = &clock_;
+    hooks.random = [] { return 0.0; };
+    auto client = kube::Client::Create(config, api_->NewTransport(), hooks);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = std::move(*client);
+  }
+
+  void Put(const std::string& kind, const std::string& name,
+           nlohmann::json labels) {
+    api_->Put({{"apiVersion", "v1"},
+               {"kind", kind},
+               {"metadata",
+                {{"name", name}, {"namespace", "coder"}, {"labels", labels}}}});
+  }
+
+  testing::FakeClock clock_;
+  std::shared_ptr<testing::FakeApiServer> api_ =
+      std::make_shared<testing::FakeApiServer>(&clock_);
+  std::unique_ptr<kube::Client> client_;
+};
+
+TEST_F(ListingsTest, WorkspacesByLabelElseByName) {
+  Put("Pod", "dev-pod",
+      {{kComponentLabel, "workspace"}, {kWorkspaceLabel, "dev"}});
+  Put("PersistentVolumeClaim", "dev-home",
+      {{kComponentLabel, "workspace"}, {kWorkspaceLabel, "dev"}});
+  Put("PersistentVolumeClaim", "unnamed", {{kComponentLabel, "workspace"}});
+  Put("PersistentVolumeClaim", "kept", {{kComponentLabel, "retained-home"}});
+  Put("Pod", "other", {{"app", "x"}});
+  absl::StatusOr<std::vector<std::string>> workspaces =
+      internal::WorkspacesIn(*client_, "coder", {});
+  ASSERT_TRUE(workspaces.ok()) << workspaces.status();
+  EXPECT_THAT(*workspaces, ElementsAre("dev", "unnamed"));
+  absl::StatusOr<std::vector<std::string>> kept =
+      internal::RetainedHomesIn(*client_, "coder", {});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("kept"));
+}
+
+TEST_F(ListingsTest, ListErrorsAreReturned) {
+  api_->PushReply("GET", "/api/v1/namespaces/coder/pods",
+                  testing::Reply::Json(403, {{"kind", "Status"},
+                                             {"code", 403},
+                                             {"reason", "Forbidden"},
+                                             {"message", "no"}}));
+  EXPECT_EQ(internal::WorkspacesIn(*client_, "coder", {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 }  // namespace
