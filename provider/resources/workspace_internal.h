@@ -1,0 +1,168 @@
+// Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
+//
+// Internal to resources/: what the units of cvm_workspace share. Only the
+// workspace*.cc files of resources/ and their tests include it.
+//
+//   workspace.cc           the Resource class and the helpers below
+//   workspace_plan.cc      ModifyPlan: computed values, plan-time checks
+//   workspace_apply.cc     Create, Update, Delete
+//   workspace_read.cc      Read and ImportState
+//   workspace_manifest.cc  the cvm_workspace_manifest data source
+//   workspace_pods.cc      the pods of Render (workspace_model.h)
+//
+// The functions taking a CvmProvider borrow it for the call; they are
+// thread-safe as the provider is.
+
+#ifndef CVM_PROVIDER_RESOURCES_WORKSPACE_INTERNAL_H_
+#define CVM_PROVIDER_RESOURCES_WORKSPACE_INTERNAL_H_
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "provider/framework/diagnostics.h"
+#include "provider/framework/resource.h"
+#include "provider/kube/client.h"
+#include "provider/resources/host_paths.h"
+#include "provider/resources/provider.h"
+#include "provider/resources/settings.h"
+#include "provider/resources/workspace_model.h"
+#include "provider/values/value.h"
+
+namespace cvm::resources::workspace_internal {
+
+inline constexpr char kWorkspaceTypeName[] = "cvm_workspace";
+
+// The namespace's settings as read at plan or apply time.
+struct LoadedSettings {
+  ClusterSettings settings;
+  bool stored = false;   // false: no ConfigMap, the defaults
+  std::string platform;  // ConfigMap key "platform" when recorded there
+};
+
+// The workspace's three objects.
+kube::ObjectRef PodRef(const WorkspaceSpec& s);
+kube::ObjectRef ClaimRef(const WorkspaceSpec& s);
+kube::ObjectRef SecretRef(const WorkspaceSpec& s);
+
+// Reads namespace `ns`'s settings ConfigMap through the shared read cache.
+// Returns the defaults (`stored` false) when there is none. Returns nullopt
+// and adds an error diagnostic ("Unable to Read Cluster Settings") when
+// there is no connection, the read fails or the ConfigMap does not parse.
+std::optional<LoadedSettings> LoadSettings(const CvmProvider& provider,
+                                           const std::string& ns,
+                                           framework::Diagnostics* diags);
+
+// The pod_spec_hash of `planned`: the rendered pod's hash, combined with
+// agent_token_sha256 when that is known, since a new token needs a new pod
+// to reach the workspace.
+std::string PodHash(const RenderedWorkspace& rendered,
+                    const values::Value& planned);
+
+// workspace_pods.cc
+
+// The labels of each of the workspace's objects: the user's, and ours
+// (managed-by, component, workspace), which win.
+nlohmann::json WorkspaceLabels(const WorkspaceSpec& spec);
+
+// The pod of envbox mode, without the spec-hash annotation: a privileged
+// outer container running envbox with its CODER_* contract, the home
+// volume's sub-paths, and the host paths of `settings` plus the GPU
+// libraries, which it also stores in `host_paths`.
+nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
+                         const ClusterSettings& settings,
+                         std::vector<HostPathMount>* host_paths);
+
+// The pod of sysbox mode, without the spec-hash annotation: the inner image
+// itself with the settings' RuntimeClass and a user namespace, and an init
+// container that gives the user its home and writable mounts.
+nlohmann::json SysboxPod(const WorkspaceSpec& spec,
+                         const ClusterSettings& settings);
+
+// workspace_plan.cc
+
+// ModifyPlan: fills response->planned_state's computed values (names,
+// token hash, devices and host paths from the namespace's settings, pod
+// hash, node and phase) and adds the plan's diagnostics. Errors: home.size
+// shrinking, unreadable settings, and the rules that need the settings or
+// the cluster (GPU support, the namespace and its Pod Security level, the
+// sysbox RuntimeClass). Warnings: adopted objects, pod recreation.
+void PlanWorkspace(const CvmProvider& provider,
+                   const framework::PlanRequest& request,
+                   framework::PlanResponse* response);
+
+// `planned` with node_name and phase as the live pod will have them: empty
+// and "Stopped" for a stopped workspace, unknown for a new pod and for a
+// phase not yet Running, else the prior values. A plan that changes
+// nothing else keeps the prior values of both (no apply runs).
+values::Value PlanLiveAttributes(const values::Value& prior,
+                                 values::Value planned);
+
+// The arguments that differ between `prior` and `planned` and reach the
+// pod, comma-separated, for the recreation warning; "the pod
+// specification" when no argument differs.
+std::string ChangedArguments(const values::Value& prior,
+                             const values::Value& planned);
+
+// workspace_apply.cc
+
+// Create and Update bring the cluster to the planned state, within
+// timeouts.create / timeouts.update (default 10m). On failure the new
+// state names what may exist, so nothing is orphaned: null when a create
+// wrote nothing, else the planned objects (Terraform taints a failed
+// create; the next refresh reads what is really there). Errors: no
+// connection, settings changed since the plan, the API's, and a pod that
+// does not become Ready (with its Warning events).
+void CreateWorkspace(const CvmProvider& provider,
+                     const framework::CreateRequest& request,
+                     framework::ApplyResponse* response);
+void UpdateWorkspace(const CvmProvider& provider,
+                     const framework::UpdateRequest& request,
+                     framework::ApplyResponse* response);
+
+// Deletes the pod, the Secret and (unless home.keep_on_destroy) the claim,
+// and waits until they are gone, within timeouts.delete (default 5m). A
+// kept claim is relabelled as a retained home. Errors: the API's.
+void DeleteWorkspace(const CvmProvider& provider,
+                     const framework::DeleteRequest& request,
+                     framework::DeleteResponse* response);
+
+// The configuration recorded on the claim, so an import restores the
+// arguments: every non-computed value of `planned`, as state JSON (without
+// the annotations when they would make it larger than 64 KiB). Empty when
+// it cannot be encoded.
+std::string ConfigAnnotation(const values::Value& planned);
+
+// workspace_read.cc
+
+// Read: the state as the cluster has it (null when neither the claim nor
+// the pod exists). A state without inner_image is an import: its
+// arguments are restored from the claim's kConfigAnnotation. Errors: API
+// errors other than NotFound, an import of a claim without a readable
+// annotation, unreadable settings when an imported pod is stopped.
+void ReadWorkspace(const CvmProvider& provider,
+                   const framework::ReadRequest& request,
+                   framework::ReadResponse* response);
+
+// ImportState: "namespace/name" becomes a state with id, namespace and
+// name, which ReadWorkspace completes. Error: "Invalid Import ID".
+void ImportWorkspace(const framework::ImportRequest& request,
+                     framework::ImportResponse* response);
+
+// The map attribute `name` of `state` with each of its keys valued as the
+// live object has it (keys gone there removed), so a label or annotation
+// changed behind Terraform's back shows in the plan. Keys in `ours` are the
+// provider's own and always win over the configuration; they are skipped.
+// Returns the attribute unchanged when nothing differs.
+values::Value MapDrift(const values::Value& state, const char* name,
+                       const nlohmann::json& live,
+                       std::initializer_list<const char*> ours);
+
+// The image of container "dev" of `pod`; empty when there is none.
+std::string ContainerImage(const nlohmann::json& pod);
+
+}  // namespace cvm::resources::workspace_internal
+
+#endif  // CVM_PROVIDER_RESOURCES_WORKSPACE_INTERNAL_H_
