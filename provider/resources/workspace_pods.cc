@@ -4,6 +4,7 @@
 // workspace_internal.h). Pure functions.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -305,6 +306,26 @@ nlohmann::json WorkspaceLabels(const WorkspaceSpec& spec) {
   return labels;
 }
 
+namespace {
+
+// The workspace's Pod object around `pod_spec`, with our labels.
+nlohmann::json WorkspacePod(const WorkspaceSpec& spec,
+                            nlohmann::json annotations,
+                            nlohmann::json pod_spec) {
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", spec.PodName()},
+        {"namespace", spec.namespace_name},
+        {"labels", WorkspaceLabels(spec)},
+        {"annotations", std::move(annotations)}}},
+      {"spec", std::move(pod_spec)},
+  };
+}
+
+}  // namespace
+
 nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
                          const ClusterSettings& settings,
                          std::vector<HostPathMount>* host_paths) {
@@ -323,16 +344,9 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
   nlohmann::json resources = Resources(spec, true);
   if (!resources.empty()) container["resources"] = resources;
 
-  nlohmann::json pod = {
-      {"apiVersion", "v1"},
-      {"kind", "Pod"},
-      {"metadata",
-       {{"name", spec.PodName()},
-        {"namespace", spec.namespace_name},
-        {"labels", WorkspaceLabels(spec)},
-        {"annotations", Annotations(spec)}}},
-      {"spec", {{"containers", {container}}, {"volumes", volumes}}},
-  };
+  nlohmann::json pod = WorkspacePod(
+      spec, Annotations(spec),
+      {{"containers", {container}}, {"volumes", volumes}});
   if (spec.host_network) {
     pod["spec"]["hostNetwork"] = true;
     // Keep cluster DNS (the agent URL may be a Service name).
@@ -382,16 +396,7 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
   if (!spec.image_pull_secret.empty()) {
     pod_spec["imagePullSecrets"] = {{{"name", spec.image_pull_secret}}};
   }
-  nlohmann::json pod = {
-      {"apiVersion", "v1"},
-      {"kind", "Pod"},
-      {"metadata",
-       {{"name", spec.PodName()},
-        {"namespace", spec.namespace_name},
-        {"labels", WorkspaceLabels(spec)},
-        {"annotations", annotations}}},
-      {"spec", pod_spec},
-  };
+  nlohmann::json pod = WorkspacePod(spec, annotations, pod_spec);
   AddCommonPodFields(spec, &pod);
   return pod;
 }
