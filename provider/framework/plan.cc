@@ -155,7 +155,8 @@ Value ComputedInAttrs(const std::vector<Attribute>& attrs, const Value& planned,
 Value ComputedValue(const Attribute& a, const Value& planned,
                     const Value& prior, const Value& config, bool create) {
   if (config.IsNull() && a.computed && !a.default_value) {
-    if (!create && a.use_state_for_unknown && !prior.IsNull()) return prior;
+    if (!create && (a.use_state_for_unknown || a.live) && !prior.IsNull())
+      return prior;
     return Value::Unknown(a.ValueType());
   }
   if (!a.nested || !planned.IsKnown() || !config.IsKnown()) return planned;
@@ -397,6 +398,29 @@ GenericPlan PlanChange(const Block& block, const Value& prior,
                    &plan.requires_replace);
   }
   return plan;
+}
+
+Value PlanLiveAttributes(const Block& block, const Value& prior,
+                         Value planned) {
+  if (!planned.IsKnown() || planned.IsNull()) return planned;
+  for (const Attribute& a : block.attributes) {
+    if (!a.live) continue;
+    planned = planned.WithAttr(a.name, prior.IsNull()
+                                           ? Value::Unknown(a.ValueType())
+                                           : Attr(prior, a.name));
+  }
+  return planned;
+}
+
+Value KeepPlannedLiveAttributes(const Block& block, const Value& planned,
+                                Value actual) {
+  if (!actual.IsKnown() || actual.IsNull()) return actual;
+  for (const Attribute& a : block.attributes) {
+    if (a.live && Attr(planned, a.name).IsWhollyKnown()) {
+      actual = actual.WithAttr(a.name, Attr(planned, a.name));
+    }
+  }
+  return actual;
 }
 
 Value NullWriteOnly(const Block& block, const Value& v) {

@@ -36,7 +36,8 @@ struct GenericPlan {
 //  1. Attributes with a default that are null in config get the default.
 //  2. If nothing differs from prior, the plan is exactly prior (no diff).
 //  3. Otherwise computed attributes null in config become unknown, except
-//     use_state_for_unknown ones on update, which keep their prior value.
+//     use_state_for_unknown and live ones on update, which keep their
+//     prior value.
 //  4. Write-only attributes are null.
 //  5. requires_replace lists every requires_replace attribute or block whose
 //     planned value differs from prior (unknown counts as different).
@@ -56,6 +57,18 @@ void CheckPlanValid(const schema::Block& block, const values::Value& prior,
 // per offending path.
 void CheckApplyConsistent(const values::Value& planned,
                           const values::Value& actual, Diagnostics* diags);
+
+// `planned` with each live attribute of `block` (schema.h) as a plan must
+// have it: unknown on create (`prior` null), else its value in `prior`.
+values::Value PlanLiveAttributes(const schema::Block& block,
+                                 const values::Value& prior,
+                                 values::Value planned);
+
+// `actual` (an apply result) with each live attribute of `block` that is
+// known in `planned` set to that planned value.
+values::Value KeepPlannedLiveAttributes(const schema::Block& block,
+                                        const values::Value& planned,
+                                        values::Value actual);
 
 // Returns `v` with every write-only attribute of `block` set to null.
 values::Value NullWriteOnly(const schema::Block& block, const values::Value& v);

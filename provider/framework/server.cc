@@ -293,8 +293,9 @@ Server::PlanResult Server::PlanResourceChange(const std::string& type_name,
   }
   // As for apply and read results: attributes the provider code left out
   // become null (blocks empty), write-only attributes null.
-  resp.planned_state =
-      NullWriteOnly(block, schema::Conform(block, resp.planned_state));
+  resp.planned_state = PlanLiveAttributes(
+      block, prior_state,
+      NullWriteOnly(block, schema::Conform(block, resp.planned_state)));
   CheckPlanValid(block, prior_state, config, resp.planned_state,
                  &result.diagnostics);
   result.planned_state = std::move(resp.planned_state);
@@ -347,8 +348,9 @@ Server::ApplyResult Server::ApplyResourceChange(const std::string& type_name,
     }
     return result;
   }
-  Value new_state =
-      NullWriteOnly(block, schema::Conform(block, resp.new_state));
+  Value new_state = KeepPlannedLiveAttributes(
+      block, planned_state,
+      NullWriteOnly(block, schema::Conform(block, resp.new_state)));
   if (result.diagnostics.HasError()) {
     result.new_state = UnknownAsNull(new_state);
     return result;

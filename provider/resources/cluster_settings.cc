@@ -106,14 +106,14 @@ class ClusterSettingsResource final : public framework::Resource {
       planned = planned.WithAttr("id", Value::Unknown(Type::String()));
     }
     response->planned_state = planned;
+    // The facts (kubernetes_version, sysbox_ready_nodes, ...) are live
+    // attributes: the plan carries none of what is read here, only the
+    // diagnostics, so a saved plan applies whatever the nodes did since.
     if (!config.IsWhollyKnown() || !provider_->HasConnection()) return;
-    std::optional<ClusterFacts> facts = CheckCluster(
-        SettingsFromValue(planned), !Attr(config, "runtime_class").IsNull(),
-        Ownership::Parse(request.prior_private), &response->diagnostics);
-    if (facts) {
-      response->planned_state =
-          cluster_settings_internal::FillUnknownFacts(*facts, planned);
-    }
+    CheckCluster(SettingsFromValue(planned),
+                 !Attr(config, "runtime_class").IsNull(),
+                 Ownership::Parse(request.prior_private),
+                 &response->diagnostics);
   }
 
   void Create(const framework::CreateRequest& request,

@@ -47,10 +47,9 @@ const schema::Schema& DataSourceSchema();
 // warnings set from `facts`.
 values::Value FactsValue(const ClusterFacts& facts, values::Value object);
 
-// `object` with only its unknown fact attributes filled from `facts`. A plan
-// carries the facts read at plan time, so an update shows just what the
-// configuration or the drift changes; apply keeps them (the next refresh
-// brings newer ones without a diff).
+// `object` with only its unknown fact attributes filled from `facts`: a
+// create fills them (its plan leaves these live attributes unknown); an
+// update keeps the state's (the next refresh brings newer ones).
 values::Value FillUnknownFacts(const ClusterFacts& facts, values::Value object);
 
 // `base` with id, namespace, every setting and host_path_mounts from `s`.

@@ -157,20 +157,20 @@ std::vector<Attribute> ComputedAttributes() {
               "derived "
               "from `caching` and `auto_load_shiftfs` (known at plan time)."),
       Attribute("kubernetes_version", Type::String())
-          .Computed()
+          .Live()
           .Describe("Version of the API server, e.g. v1.29.4."),
       Attribute("sysbox_ready_nodes", Type::Number())
-          .Computed()
+          .Live()
           .DescribeMarkdown(
               "Nodes labelled `sysbox-runtime=running` and not tainted "
               "`sysbox-runtime=not-running`."),
       Attribute("platform", Type::String())
-          .Computed()
+          .Live()
           .DescribeMarkdown(
               "`bare-metal`, or the cloud read from node `providerID`s "
               "(e.g. `aws`, `gce`, `azure`)."),
       Attribute("warnings", Type::List(Type::String()))
-          .Computed()
+          .Live()
           .Describe(
               "Problems found in the cluster that do not stop the settings "
               "from applying, e.g. SELinux-family node images."),

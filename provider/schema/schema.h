@@ -72,6 +72,14 @@ struct Attribute {
   // is planned instead of unknown (terraform-plugin-framework's
   // UseStateForUnknown).
   bool use_state_for_unknown = false;
+  // Computed value that reflects the live remote system (e.g. how many
+  // nodes are ready), not the configuration. The framework never lets a
+  // plan depend on it, so a plan saved and applied later plans the same
+  // again whatever the system did meanwhile: it is planned unknown on
+  // create and as the prior value on update, whatever ModifyPlan set, and
+  // an update returns the planned value. Only Create and Read set it.
+  // Top-level attributes only.
+  bool live = false;
   std::vector<Validator> validators;
 
   Attribute& Required() {
@@ -100,6 +108,10 @@ struct Attribute {
   }
   Attribute& UseStateForUnknown() {
     use_state_for_unknown = true;
+    return *this;
+  }
+  Attribute& Live() {
+    computed = live = true;
     return *this;
   }
   Attribute& Default(values::Value v) {

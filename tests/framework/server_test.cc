@@ -499,6 +499,83 @@ TEST_F(ServerTest, ReadCompletesAPartialObjectAndClearsWriteOnly) {
   EXPECT_EQ(r.new_state, State());
 }
 
+// A resource whose `ready_nodes` reflects the live system: whatever its
+// ModifyPlan and Create/Update set there, the plan is unknown on create and
+// the prior value on update, and apply returns the planned value.
+class LiveAttributeTest : public ::testing::Test {
+ protected:
+  static schema::Schema LiveSchema() {
+    schema::Schema s;
+    s.block.attributes = {
+        Attribute("name", Type::String()).Required(),
+        Attribute("ready_nodes", Type::Number()).Live(),
+    };
+    return s;
+  }
+  LiveAttributeTest() : resource_("cvm_live", LiveSchema()) {
+    provider_.resources = {&resource_};
+    // The live system as ModifyPlan and apply would read it.
+    resource_.modify_plan = [this](const PlanRequest&, PlanResponse* resp) {
+      resp->planned_state =
+          resp->planned_state.WithAttr("ready_nodes", Value::Int(nodes_));
+    };
+    auto apply = [this](ApplyResponse* resp) {
+      resp->new_state =
+          resp->new_state.WithAttr("ready_nodes", Value::Int(nodes_));
+    };
+    resource_.create = [apply](const CreateRequest&, ApplyResponse* resp) {
+      apply(resp);
+    };
+    resource_.update = [apply](const UpdateRequest&, ApplyResponse* resp) {
+      apply(resp);
+    };
+  }
+  Value Obj(const char* name, Value nodes) const {
+    return Value::Object({{"name", S(name)}, {"ready_nodes", nodes}});
+  }
+  Value Config(const char* name) const {
+    return Obj(name, Value::Null(Type::Number()));
+  }
+
+  FakeProvider provider_;
+  FakeResource resource_;
+  int nodes_ = 2;
+};
+
+TEST_F(LiveAttributeTest, CreatePlansUnknownAndApplyFillsIt) {
+  Server server(&provider_);
+  const Value config = Config("dev");
+  Server::PlanResult plan = server.PlanResourceChange(
+      "cvm_live", Value::Null(config.type()), config, config, "");
+  ASSERT_FALSE(plan.diagnostics.HasError());
+  EXPECT_EQ(plan.planned_state, Obj("dev", Value::Unknown(Type::Number())));
+  nodes_ = 1;  // a node went away between plan and apply
+  Server::PlanResult again = server.PlanResourceChange(
+      "cvm_live", Value::Null(config.type()), config, config, "");
+  EXPECT_EQ(again.planned_state, plan.planned_state);
+  Server::ApplyResult applied = server.ApplyResourceChange(
+      "cvm_live", Value::Null(config.type()), plan.planned_state, config, "");
+  EXPECT_FALSE(applied.diagnostics.HasError());
+  EXPECT_EQ(applied.new_state, Obj("dev", Value::Int(1)));
+}
+
+TEST_F(LiveAttributeTest, UpdatePlansAndReturnsThePriorValue) {
+  Server server(&provider_);
+  const Value prior = Obj("dev", Value::Int(2));
+  const Value config = Config("prod");
+  const Value proposed = Obj("prod", Value::Int(2));
+  nodes_ = 3;
+  Server::PlanResult plan =
+      server.PlanResourceChange("cvm_live", prior, proposed, config, "");
+  ASSERT_FALSE(plan.diagnostics.HasError());
+  EXPECT_EQ(plan.planned_state, Obj("prod", Value::Int(2)));
+  nodes_ = 1;
+  Server::ApplyResult applied = server.ApplyResourceChange(
+      "cvm_live", prior, plan.planned_state, config, "");
+  EXPECT_FALSE(applied.diagnostics.HasError());
+  EXPECT_EQ(applied.new_state, Obj("prod", Value::Int(2)));
+}
+
 TEST_F(ServerTest, PlanDestroyCallsPlanDestroyOnly) {
   PlanRequest got;
   resource_.plan_destroy = [&](const PlanRequest& req, PlanResponse* resp) {

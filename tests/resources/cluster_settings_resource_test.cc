@@ -11,6 +11,7 @@
 #include "provider/resources/cluster_settings.h"
 #include "provider/resources/host_paths.h"
 #include "tests/resources/resource_test_env.h"
+#include "tests/testing/printers.h"
 
 namespace cvm::resources {
 namespace {
@@ -122,6 +123,66 @@ TEST_F(ClusterSettingsResourceTest,
       env_.server.ReadResource(kType, state, private_state_);
   ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
   EXPECT_EQ(framework::BoolAttr(read.new_state, "caching"), true);
+}
+
+// A node; `sysbox` labels it sysbox-runtime=running.
+nlohmann::json NodeObject(const std::string& name, bool sysbox) {
+  nlohmann::json node = {{"apiVersion", "v1"},
+                         {"kind", "Node"},
+                         {"metadata", {{"name", name}}}};
+  if (sysbox) node["metadata"]["labels"]["sysbox-runtime"] = "running";
+  return node;
+}
+
+// Terraform plans again during apply (with the same configuration and
+// prior state) and fails with "Provider produced inconsistent final plan"
+// when a value the first plan knew differs: facts of the live cluster are
+// never planned, so a node changing between plan and apply is no error.
+TEST_F(ClusterSettingsResourceTest, ASavedPlanSurvivesNodesChanging) {
+  env_.api->Put(NodeObject("a", true));
+  env_.api->Put(NodeObject("b", true));
+  const Value config = Config(env_);
+  const framework::Server::PlanResult plan =
+      env_.server.PlanResourceChange(kType, Null(), config, config, "");
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+  EXPECT_TRUE(framework::Attr(plan.planned_state, "sysbox_ready_nodes")
+                  .IsUnknown());
+  env_.api->Put(NodeObject("b", false));  // b drained between plan and apply
+  const framework::Server::PlanResult again =
+      env_.server.PlanResourceChange(kType, Null(), config, config, "");
+  EXPECT_EQ(again.planned_state, plan.planned_state);
+  const framework::Server::ApplyResult created = env_.server.ApplyResourceChange(
+      kType, Null(), again.planned_state, config, again.planned_private);
+  ASSERT_FALSE(created.diagnostics.HasError())
+      << Describe(created.diagnostics);
+  EXPECT_EQ(framework::Attr(created.new_state, "sysbox_ready_nodes"),
+            Value::Int(1));
+
+  // An update plans the facts as they are in state and returns them; the
+  // next refresh brings the new ones.
+  env_.api->Put(NodeObject("b", true));
+  env_.api->Put(NodeObject("c", true));
+  const Value update = Config(env_, {{"tun", Value::Bool(false)}});
+  const framework::Server::PlanResult update_plan =
+      env_.server.PlanResourceChange(kType, created.new_state, update, update,
+                                     created.private_state);
+  ASSERT_FALSE(update_plan.diagnostics.HasError())
+      << Describe(update_plan.diagnostics);
+  EXPECT_EQ(framework::Attr(update_plan.planned_state, "sysbox_ready_nodes"),
+            Value::Int(1));
+  const framework::Server::ApplyResult updated =
+      env_.server.ApplyResourceChange(kType, created.new_state,
+                                      update_plan.planned_state, update,
+                                      update_plan.planned_private);
+  ASSERT_FALSE(updated.diagnostics.HasError())
+      << Describe(updated.diagnostics);
+  EXPECT_EQ(framework::Attr(updated.new_state, "sysbox_ready_nodes"),
+            Value::Int(1));
+  const framework::Server::ReadResult read = env_.server.ReadResource(
+      kType, updated.new_state, updated.private_state);
+  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+  EXPECT_EQ(framework::Attr(read.new_state, "sysbox_ready_nodes"),
+            Value::Int(3));
 }
 
 TEST_F(ClusterSettingsResourceTest, DestroyRemovesWhatItCreated) {
