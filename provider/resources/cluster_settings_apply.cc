@@ -166,10 +166,13 @@ void ApplySettings(const CvmProvider& provider, const Value& planned,
     response->new_state = Value::Null(ResourceSchema().ImpliedType());
     return;
   }
-  // Workspaces applied later in this process (those that reference these
-  // settings) must see what is written here.
-  absl::Cleanup forget_reads = [&conn] { conn.reads->Invalidate(); };
   const ClusterSettings s = SettingsFromValue(planned);
+  // Workspaces applied later in this process (those that reference these
+  // settings) must see, and plan from, what is written here.
+  absl::Cleanup forget_reads = [&conn, &provider, &s] {
+    conn.reads->Invalidate();
+    provider.NoteSettingsWritten(s.namespace_name);
+  };
   const absl::Time deadline =
       provider.clock()->Now() +
       framework::TimeoutOf(planned, operation, kOperationTimeout);

@@ -295,4 +295,14 @@ bool CvmProvider::HasConnection() const {
   return !connection_pending_;
 }
 
+void CvmProvider::NoteSettingsWritten(const std::string& ns) const {
+  absl::MutexLock lock(&mu_);
+  settings_written_.insert(ns);
+}
+
+bool CvmProvider::SettingsWritten(const std::string& ns) const {
+  absl::MutexLock lock(&mu_);
+  return settings_written_.contains(ns);
+}
+
 }  // namespace cvm::resources

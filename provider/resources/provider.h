@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "provider/framework/resource.h"
@@ -111,6 +112,14 @@ class CvmProvider final : public framework::Provider {
   // exists. Never null.
   kube::Clock* clock() const { return env_.clock; }
 
+  // The namespaces whose settings ConfigMap this process wrote (an apply of
+  // cvm_cluster_settings). Terraform plans a resource again during apply
+  // once what it depends on is applied: a workspace referencing those
+  // settings (cluster_settings_id), whose first plan left what they decide
+  // unknown, then plans from them as written. Thread-safe.
+  void NoteSettingsWritten(const std::string& ns) const;
+  bool SettingsWritten(const std::string& ns) const;
+
  private:
   ProviderEnv env_;
   std::vector<std::unique_ptr<framework::Resource>> resources_;
@@ -121,6 +130,8 @@ class CvmProvider final : public framework::Provider {
   std::string configure_problem_summary_ ABSL_GUARDED_BY(mu_);
   std::string configure_problem_ ABSL_GUARDED_BY(mu_);
   bool connection_pending_ ABSL_GUARDED_BY(mu_) = false;
+  mutable absl::flat_hash_set<std::string> settings_written_
+      ABSL_GUARDED_BY(mu_);
 };
 
 // The provider block schema (exposed for docs and tests).

@@ -5,12 +5,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 #include "provider/framework/value_access.h"
 #include "provider/resources/json_access.h"
 #include "provider/resources/provider.h"
+#include "provider/resources/settings.h"
 #include "provider/resources/workspace_internal.h"
 #include "provider/resources/workspace_model.h"
 #include "provider/resources/workspace_schema.h"
@@ -56,6 +60,39 @@ std::optional<LoadedSettings> LoadSettings(const CvmProvider& provider,
   out.settings.namespace_name = ns;
   out.stored = true;
   out.platform = StringAt(*cm, {"data", "platform"});
+  return out;
+}
+
+std::string SettingsToPrivate(const std::string& ns,
+                              const LoadedSettings& loaded) {
+  nlohmann::json data = nullptr;  // no ConfigMap: the defaults
+  if (loaded.stored) data = SettingsConfigMap(loaded.settings)["data"];
+  return nlohmann::json{{"settings", {{"namespace", ns}, {"data", data}}}}
+      .dump();
+}
+
+std::optional<LoadedSettings> SettingsFromPrivate(
+    const std::string& private_state, const std::string& ns) {
+  const nlohmann::json recorded =
+      nlohmann::json::parse(private_state, nullptr, /*allow_exceptions=*/false);
+  if (!recorded.is_object() || !recorded.contains("settings")) {
+    return std::nullopt;
+  }
+  const nlohmann::json& settings = recorded["settings"];
+  if (!settings.is_object() || StringAt(settings, {"namespace"}) != ns ||
+      !settings.contains("data")) {
+    return std::nullopt;
+  }
+  LoadedSettings out;
+  out.settings.namespace_name = ns;
+  if (settings["data"].is_null()) return out;
+  absl::StatusOr<ClusterSettings> parsed =
+      SettingsFromConfigMap({{"data", settings["data"]}});
+  if (!parsed.ok()) return std::nullopt;
+  out.settings = *std::move(parsed);
+  out.settings.namespace_name = ns;
+  out.stored = true;
+  out.platform = out.settings.platform;
   return out;
 }
 

@@ -96,7 +96,9 @@ class ApplyRun {
             .WithAttr("phase",
                       Value::String(spec_.running ? "Pending" : "Stopped"))
             .WithAttr("pod_spec_hash", Value::String(pod_hash_))
-            .WithAttr("host_path_mounts", HostPathsValue(rendered_.host_paths));
+            .WithAttr("host_path_mounts", HostPathsValue(rendered_.host_paths))
+            .WithAttr("tun", DeviceValue("tun", settings_.tun))
+            .WithAttr("fuse", DeviceValue("fuse", settings_.fuse));
     if (!RemoveUnusedSecret() || !ApplySecretAndClaim() || !ReplaceLivePod()) {
       return Fail();
     }
@@ -128,11 +130,19 @@ class ApplyRun {
     std::optional<LoadedSettings> loaded =
         LoadSettings(provider_, spec_.namespace_name, diags_);
     if (!loaded) return false;
+    response_->private_state =
+        SettingsToPrivate(spec_.namespace_name, *loaded);
+    settings_ = loaded->settings;
     const Value& token = Attr(config, "agent_token");
     std::optional<std::string> token_text;
     if (token.IsKnown()) token_text = token.AsString();
+    // The claim records the arguments for import, with the devices the
+    // settings gave.
+    const Value recorded =
+        planned_.WithAttr("tun", DeviceValue("tun", settings_.tun))
+            .WithAttr("fuse", DeviceValue("fuse", settings_.fuse));
     rendered_ =
-        Render(spec_, loaded->settings, token_text, ConfigAnnotation(planned_));
+        Render(spec_, loaded->settings, token_text, ConfigAnnotation(recorded));
     const Value planned_mounts = Attr(planned_, "host_path_mounts");
     pod_hash_ = PodHash(rendered_, planned_);
     if ((planned_mounts.IsWhollyKnown() &&
@@ -155,6 +165,13 @@ class ApplyRun {
     return true;
   }
 
+  // The planned value of device `name`, or the settings' (`fallback`)
+  // when the plan left it to them.
+  Value DeviceValue(const char* name, bool fallback) const {
+    const Value& planned = Attr(planned_, name);
+    return planned.IsUnknown() ? Value::Bool(fallback) : planned;
+  }
+
   // Deletes the Secret of a workspace whose agent token was removed.
   bool RemoveUnusedSecret() {
     if (!spec_.has_agent_token && !prior_.IsNull() &&
@@ -175,7 +192,7 @@ class ApplyRun {
           conn_.client->Apply(rendered_.secret, apply_, opts_);
       NoteWrite(st.status());
       if (!st.ok()) {
-        diags_->AddStatus(summary_, st.status());
+        ReportWriteError(st.status());
         return false;
       }
     }
@@ -183,10 +200,31 @@ class ApplyRun {
         conn_.client->Apply(rendered_.claim, apply_, opts_);
     NoteWrite(claim.status());
     if (!claim.ok()) {
-      diags_->AddStatus(summary_, claim.status());
+      ReportWriteError(claim.status());
       return false;
     }
     return true;
+  }
+
+  // A server-side apply answers NotFound only when the namespace is
+  // missing (it creates the object otherwise): the plan allowed for a
+  // namespace created in the same apply, which did not happen.
+  void ReportWriteError(const absl::Status& status) {
+    if (!absl::IsNotFound(status)) {
+      diags_->AddStatus(summary_, status);
+      return;
+    }
+    diags_->AddAttributeError(
+        values::Path::FromAttr("namespace"), "Namespace Not Found",
+        absl::StrCat("Namespace ", spec_.namespace_name,
+                     " does not exist, so the workspace's objects cannot be "
+                     "created (",
+                     status.message(),
+                     "). Create it first: with the resource that makes it "
+                     "referenced by `namespace` or named in depends_on, or "
+                     "with a cvm_cluster_settings with manage_namespace = "
+                     "true whose id is this workspace's "
+                     "cluster_settings_id."));
   }
 
   // An update (or a stopped workspace) reads the pod first and removes it
@@ -317,6 +355,7 @@ class ApplyRun {
   const Value prior_;
   const Value planned_;
   const WorkspaceSpec spec_;
+  ClusterSettings settings_;  // as read by RenderObjects
   const absl::Time deadline_;
   const char* const summary_;
   framework::ApplyResponse* const response_;

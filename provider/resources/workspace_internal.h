@@ -55,6 +55,19 @@ std::optional<LoadedSettings> LoadSettings(const CvmProvider& provider,
                                            const std::string& ns,
                                            framework::Diagnostics* diags);
 
+// The resource's private state: the settings `loaded` as read for
+// namespace `ns`. Read and apply record it, and a plan renders from it (not
+// from the ConfigMap as it is then), so Terraform's second plan during apply
+// plans the same whatever changed in between.
+std::string SettingsToPrivate(const std::string& ns,
+                              const LoadedSettings& loaded);
+
+// The settings SettingsToPrivate recorded for namespace `ns`; nullopt when
+// `private_state` holds none for it (a state from before they were
+// recorded, another namespace, or unparsable text).
+std::optional<LoadedSettings> SettingsFromPrivate(
+    const std::string& private_state, const std::string& ns);
+
 // The pod_spec_hash of `planned`: the rendered pod's hash, combined with
 // agent_token_sha256 when that is known, since a new token needs a new pod
 // to reach the workspace.

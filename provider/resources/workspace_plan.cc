@@ -185,10 +185,9 @@ void CheckGpuSupport(const Connection& conn, const kube::RequestOptions& opts,
 }
 
 // The Pod Security level enforced on the namespace: from the settings when
-// they manage the namespace, else from its label (empty when unreadable:
-// the API server decides at apply). nullopt, after an error, when the
-// namespace does not exist.
-std::optional<std::string> PodSecurityLevel(const Connection& conn,
+// they manage the namespace, else from its label (empty when unreadable,
+// or missing, with a warning: the API server decides at apply).
+std::string PodSecurityLevel(const Connection& conn,
                                             const kube::RequestOptions& opts,
                                             const WorkspaceSpec& spec,
                                             const LoadedSettings& loaded,
@@ -200,14 +199,19 @@ std::optional<std::string> PodSecurityLevel(const Connection& conn,
     absl::StatusOr<nlohmann::json> ns =
         conn.CachedGet({"v1", "Namespace", "", spec.namespace_name}, opts);
     if (absl::IsNotFound(ns.status())) {
-      diags->AddAttributeError(
-          Path::FromAttr("namespace"), "Namespace Not Found",
-          absl::StrCat("Namespace ", spec.namespace_name,
-                       " does not exist. Create it (or let a "
-                       "cvm_cluster_settings "
-                       "with manage_namespace = true create it, and set "
-                       "cluster_settings_id to its id)."));
-      return std::nullopt;
+      // Another resource may create it in this apply (Terraform users make
+      // namespaces with hashicorp/kubernetes): plan on, apply tells.
+      diags->AddAttributeWarning(
+          Path::FromAttr("namespace"), "Namespace Does Not Exist Yet",
+          absl::StrCat(
+              "Namespace ", spec.namespace_name,
+              " does not exist. The plan assumes it is created before this "
+              "workspace is applied, by a resource this one references or "
+              "names in depends_on, and that it has no CVM settings (the "
+              "defaults) unless they are written first; what depends on "
+              "them is known after apply. The apply fails if the namespace "
+              "still does not exist then."));
+      return "";
     }
     // Unreadable (no permission): the API server decides at apply.
     if (ns.ok())
@@ -276,24 +280,20 @@ void CheckAgainstSettings(const CvmProvider& provider,
   const kube::RequestOptions opts{provider.clock()->Now() + absl::Minutes(1),
                                   conn.cancel.get()};
   if (spec.gpu_count > 0) CheckGpuSupport(conn, opts, spec, loaded, diags);
-  const std::optional<std::string> level =
-      PodSecurityLevel(conn, opts, spec, loaded, diags);
-  if (!level) return;
+  const std::string level = PodSecurityLevel(conn, opts, spec, loaded, diags);
   if (spec.mode == "envbox") {
-    CheckEnvboxPodSecurity(spec, *level, diags);
+    CheckEnvboxPodSecurity(spec, level, diags);
     return;
   }
-  CheckSysboxNamespace(conn, opts, spec, loaded.settings, *level, diags);
+  CheckSysboxNamespace(conn, opts, spec, loaded.settings, level, diags);
 }
 
 // `planned` with what the namespace's settings decide: the devices left
-// to them, the host paths and the pod hash (unknown while the settings or
-// the values they combine with are), then the rules of
-// CheckAgainstSettings.
-Value PlanFromSettings(const CvmProvider& provider, const Value& config,
-                       const WorkspaceSpec& spec,
+// to them, the host paths and the pod hash; unknown while the settings or
+// the values they combine with are.
+Value PlanFromSettings(const Value& config,
                        const std::optional<LoadedSettings>& settings,
-                       Value planned, Diagnostics* diags) {
+                       Value planned) {
   const bool mode_known = Attr(planned, "mode").IsKnown();
   for (const char* device : {"tun", "fuse"}) {
     if (!Attr(config, device).IsNull()) continue;
@@ -317,7 +317,6 @@ Value PlanFromSettings(const CvmProvider& provider, const Value& config,
         Render(SpecFromValue(planned), settings->settings, std::nullopt, "");
     planned = planned.WithAttr("pod_spec_hash",
                                Value::String(PodHash(rendered, planned)));
-    CheckAgainstSettings(provider, spec, *settings, diags);
   } else {
     planned = planned.WithAttr("pod_spec_hash", Value::Unknown(Type::String()));
   }
@@ -370,18 +369,37 @@ void PlanWorkspace(const CvmProvider& provider,
       Attr(planned, "name").IsKnown() && Attr(planned, "namespace").IsKnown();
   planned = PlanIdentity(config, spec, names_known, planned);
 
-  // The namespace's cluster settings: from the reference when it is not
-  // known yet (settings created in the same apply), else from the cluster.
-  std::optional<LoadedSettings> settings;
+  // The namespace's cluster settings as they are now (`live`), for the
+  // checks; none when the reference is not known yet (settings changed in
+  // the same apply). The values they decide are planned from the settings
+  // the last refresh or apply recorded, not from `live`: Terraform plans
+  // again during apply, and a known value must come out the same however
+  // the ConfigMap changed in between (apply then refuses, see
+  // workspace_apply.cc). Except when this process wrote the settings this
+  // workspace references: that is the plan during apply, after the
+  // settings, of a workspace whose first plan left these values unknown. A
+  // create has none recorded, so they are known after apply.
+  std::optional<LoadedSettings> live;
+  std::optional<LoadedSettings> recorded;
   if (!Attr(config, "cluster_settings_id").IsUnknown() && names_known &&
       provider.HasConnection()) {
-    settings = LoadSettings(provider, spec.namespace_name, diags);
+    live = LoadSettings(provider, spec.namespace_name, diags);
     if (diags->HasError()) return;
+    if (!prior.IsNull()) {
+      recorded =
+          !Attr(config, "cluster_settings_id").IsNull() &&
+                  provider.SettingsWritten(spec.namespace_name)
+              ? live
+              : SettingsFromPrivate(request.prior_private, spec.namespace_name);
+    }
   }
-  if (prior.IsNull() && settings) {
+  if (prior.IsNull() && live) {
     WarnAboutAdoptedHome(provider, spec, diags);
   }
-  planned = PlanFromSettings(provider, config, spec, settings, planned, diags);
+  planned = PlanFromSettings(config, recorded, planned);
+  if (live && config.IsWhollyKnown()) {
+    CheckAgainstSettings(provider, spec, *live, diags);
+  }
   planned = PlanLiveAttributes(prior, planned);
   WarnAboutPodRecreation(config, prior, planned, spec, diags);
   response->planned_state = planned;

@@ -209,6 +209,14 @@ void ReadWorkspace(const CvmProvider& provider,
     state = RunningState(state, spec, *live.pod);
   }
   response->new_state = state;
+  // The settings the next plan renders from (SettingsFromPrivate). When
+  // they cannot be read the recorded ones stay: the plan's checks and the
+  // apply read them again and report why.
+  framework::Diagnostics unread;
+  if (std::optional<LoadedSettings> settings =
+          LoadSettings(provider, spec.namespace_name, &unread)) {
+    response->private_state = SettingsToPrivate(spec.namespace_name, *settings);
+  }
 }
 
 void ImportWorkspace(const framework::ImportRequest& request,

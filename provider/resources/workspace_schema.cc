@@ -107,7 +107,8 @@ std::vector<Attribute> IdentityAttributes(bool manifest) {
       rr(Attribute("namespace", Type::String())
              .Required()
              .Validate(IsDnsLabel())
-             .Describe("Namespace of the workspace; it must exist.")),
+             .Describe("Namespace of the workspace. It may be created in the "
+                       "same apply by another resource.")),
       rr(Attribute("mode", Type::String())
              .Default(Value::String("envbox"))
              .Validate(OneOf({"envbox", "sysbox"}))

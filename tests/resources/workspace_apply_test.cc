@@ -55,16 +55,22 @@ TEST_F(WorkspaceApplyTest, ACreateWritesTheSecretTheClaimAndThePodInOrder) {
 }
 
 TEST_F(WorkspaceApplyTest, SettingsChangedSinceThePlanFailWithoutAWrite) {
-  const Value config = WorkspaceConfig();
-  const framework::Server::PlanResult plan = PlanCreate(config);
+  const Value state = Create(WorkspaceConfig());
+  const Value config =
+      WorkspaceConfig({{"env", framework::StringMap({{"A", "1"}})}});
+  const framework::Server::PlanResult plan = PlanUpdate(state, config);
   env_.api->Put(SettingsObject({{"caching", "true"}}));
+  NewRequests();
   const framework::Server::ApplyResult applied =
-      Apply(NullWorkspace(), plan.planned_state, config);
+      Apply(state, plan.planned_state, config);
   ASSERT_TRUE(applied.diagnostics.HasError());
   EXPECT_THAT(Describe(applied.diagnostics),
               HasSubstr("changed between plan and apply"));
-  EXPECT_TRUE(applied.new_state.IsNull());
-  EXPECT_FALSE(env_.api->Find(kClaimPath).has_value());
+  EXPECT_THAT(Describe(applied.diagnostics), HasSubstr("terraform plan"));
+  for (const std::string& request : NewRequests()) {
+    EXPECT_THAT(request, Not(HasSubstr("PATCH"))) << request;
+    EXPECT_THAT(request, Not(HasSubstr("DELETE"))) << request;
+  }
 }
 
 // A create that wrote nothing leaves no state; one that wrote something

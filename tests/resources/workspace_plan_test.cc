@@ -37,7 +37,7 @@ using workspace_internal::PlanLiveAttributes;
 
 class WorkspacePlanTest : public WorkspaceTest {};
 
-TEST_F(WorkspacePlanTest, ACreateShowsNamesTokenHashAndTheSettingsDefaults) {
+TEST_F(WorkspacePlanTest, ACreateShowsNamesAndTokenHashAndLeavesSettingsToApply) {
   const framework::Server::PlanResult plan = PlanCreate(WorkspaceConfig());
   ASSERT_THAT(plan.diagnostics.items(), IsEmpty())
       << Describe(plan.diagnostics);
@@ -48,13 +48,68 @@ TEST_F(WorkspacePlanTest, ACreateShowsNamesTokenHashAndTheSettingsDefaults) {
   EXPECT_EQ(StringAttr(p, "secret_name"), "dev-agent");
   EXPECT_EQ(StringAttr(p, "agent_token_sha256"), Sha256Hex(kWorkspaceToken));
   EXPECT_EQ(StringAttr(p, "inner_hostname"), "dev");
-  EXPECT_EQ(BoolAttr(p, "tun"), false);
-  EXPECT_EQ(BoolAttr(p, "fuse"), false);
-  EXPECT_TRUE(Attr(p, "host_path_mounts").IsWhollyKnown());
-  EXPECT_TRUE(Attr(p, "pod_spec_hash").IsKnown());
+  // What the namespace's settings decide is known after apply: the
+  // settings may change before a saved plan is applied.
+  for (const char* name :
+       {"tun", "fuse", "host_path_mounts", "pod_spec_hash"}) {
+    EXPECT_TRUE(Attr(p, name).IsUnknown()) << name;
+  }
   // A new pod: no node and phase yet.
   EXPECT_TRUE(Attr(p, "node_name").IsUnknown());
   EXPECT_TRUE(Attr(p, "phase").IsUnknown());
+}
+
+// Terraform plans again during apply and fails with "Provider produced
+// inconsistent final plan" when a value the first plan knew differs.
+TEST_F(WorkspacePlanTest, ASavedCreatePlanSurvivesTheSettingsChanging) {
+  const Value config = WorkspaceConfig();
+  const framework::Server::PlanResult plan = PlanCreate(config);
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+  env_.api->Put(SettingsObject({{"caching", "true"}, {"tun", "true"}}));
+  const framework::Server::PlanResult again = PlanCreate(config);
+  ASSERT_FALSE(again.diagnostics.HasError()) << Describe(again.diagnostics);
+  EXPECT_EQ(again.planned_state, plan.planned_state);
+  const framework::Server::ApplyResult applied =
+      Apply(NullWorkspace(), again.planned_state, config);
+  ASSERT_FALSE(applied.diagnostics.HasError())
+      << Describe(applied.diagnostics);
+  EXPECT_EQ(BoolAttr(applied.new_state, "tun"), true);
+  EXPECT_EQ(Attr(applied.new_state, "host_path_mounts"),
+            HostPathsValue(HostPathMounts(true, false)));
+}
+
+// An update plans from the settings the last refresh (or apply) read, so
+// planning again during apply gives the same plan; apply then refuses to
+// render from settings that changed since, and asks for a new plan.
+TEST_F(WorkspacePlanTest, AnUpdatePlansFromTheSettingsOfTheLastRefresh) {
+  const Value state = Create(WorkspaceConfig());
+  const Value config =
+      WorkspaceConfig({{"env", framework::StringMap({{"A", "1"}})}});
+  const framework::Server::PlanResult plan = PlanUpdate(state, config);
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+  EXPECT_EQ(Attr(plan.planned_state, "host_path_mounts"),
+            HostPathsValue(HostPathMounts(false, false)));
+  env_.api->Put(SettingsObject({{"caching", "true"}}));
+  const framework::Server::PlanResult again = PlanUpdate(state, config);
+  EXPECT_EQ(again.planned_state, plan.planned_state);
+  const framework::Server::ApplyResult applied =
+      Apply(state, again.planned_state, config);
+  ASSERT_TRUE(applied.diagnostics.HasError());
+  EXPECT_THAT(Describe(applied.diagnostics),
+              HasSubstr("changed between plan and apply"));
+  EXPECT_THAT(Describe(applied.diagnostics),
+              Not(HasSubstr("inconsistent")));
+  // A refresh reads the new settings; the next plan shows what they change.
+  const framework::Server::ReadResult read = Read(state);
+  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+  const framework::Server::PlanResult replanned =
+      PlanUpdate(read.new_state, config);
+  ASSERT_FALSE(replanned.diagnostics.HasError())
+      << Describe(replanned.diagnostics);
+  EXPECT_EQ(Attr(replanned.planned_state, "host_path_mounts"),
+            HostPathsValue(HostPathMounts(true, false)));
+  EXPECT_FALSE(Apply(read.new_state, replanned.planned_state, config)
+                   .diagnostics.HasError());
 }
 
 TEST_F(WorkspacePlanTest, AnUnknownTokenLeavesItsHashSecretAndPodHashUnknown) {
@@ -88,9 +143,45 @@ TEST_F(WorkspacePlanTest, SettingsCreatedInTheSameApplyAreNotRead) {
   }
 }
 
+// `terraform apply` of a settings change and a workspace that references
+// the settings: the first plan leaves what they decide unknown (their id is
+// unknown); the plan during apply, after the settings were written by this
+// process, plans from them.
+TEST_F(WorkspacePlanTest, SettingsThisProcessWroteArePlannedFrom) {
+  const Value config =
+      WorkspaceConfig({{"cluster_settings_id", Value::String("coder")}});
+  const Value state = Create(config);
+  const schema::Block& settings_block =
+      env_.server.ResourceSchema("cvm_cluster_settings")->block;
+  const Value settings = schema::Conform(
+      settings_block, Value::Object({{"namespace", Value::String("coder")},
+                                     {"caching", Value::Bool(true)}}));
+  const framework::Server::PlanResult settings_plan =
+      env_.server.PlanResourceChange("cvm_cluster_settings",
+                                     Value::Null(settings_block.ImpliedType()),
+                                     settings, settings, "");
+  ASSERT_FALSE(settings_plan.diagnostics.HasError())
+      << Describe(settings_plan.diagnostics);
+  ASSERT_FALSE(env_.server
+                   .ApplyResourceChange(
+                       "cvm_cluster_settings",
+                       Value::Null(settings_block.ImpliedType()),
+                       settings_plan.planned_state, settings, "")
+                   .diagnostics.HasError());
+  const framework::Server::PlanResult plan = PlanUpdate(state, config);
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+  EXPECT_EQ(Attr(plan.planned_state, "host_path_mounts"),
+            HostPathsValue(HostPathMounts(true, false)));
+  EXPECT_FALSE(Apply(state, plan.planned_state, config).diagnostics.HasError());
+}
+
 TEST_F(WorkspacePlanTest, TheNamespacesSettingsDecideTheDevices) {
+  const Value state = Create(WorkspaceConfig());
+  EXPECT_EQ(BoolAttr(state, "tun"), false);
   env_.api->Put(SettingsObject({{"tun", "true"}}));
-  const framework::Server::PlanResult plan = PlanCreate(WorkspaceConfig());
+  const framework::Server::ReadResult read = Read(state);
+  const framework::Server::PlanResult plan =
+      PlanUpdate(read.new_state, WorkspaceConfig());
   ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
   EXPECT_EQ(BoolAttr(plan.planned_state, "tun"), true);
   EXPECT_EQ(BoolAttr(plan.planned_state, "fuse"), false);
@@ -172,13 +263,30 @@ TEST_F(WorkspacePlanTest, GpuRulesFollowTheNamespacesSettings) {
   EXPECT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
 }
 
-TEST_F(WorkspacePlanTest, AMissingNamespaceIsAnError) {
+// The namespace may be created in the same apply by another resource
+// (hashicorp/kubernetes' kubernetes_namespace): the plan warns, and apply
+// fails clearly if it still does not exist.
+TEST_F(WorkspacePlanTest, ANamespaceThatDoesNotExistYetPlansWithAWarning) {
   env_.api->Erase("/api/v1/namespaces/coder");
-  const framework::Server::PlanResult plan = PlanCreate(WorkspaceConfig());
+  const Value config = WorkspaceConfig();
+  const framework::Server::PlanResult plan = PlanCreate(config);
+  EXPECT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
   const framework::Diagnostic* d =
-      FindDiagnostic(plan.diagnostics, "Namespace Not Found");
+      FindDiagnostic(plan.diagnostics, "Namespace Does Not Exist Yet");
   ASSERT_NE(d, nullptr) << Describe(plan.diagnostics);
   EXPECT_EQ(d->path, Path::FromAttr("namespace"));
+  EXPECT_THAT(d->detail, HasSubstr("depends_on"));
+
+  env_.api->PushReply(
+      "PATCH", "/api/v1/namespaces/coder/",
+      testing::Reply::Status(404, "NotFound", "namespaces \"coder\" not found"));
+  const framework::Server::ApplyResult applied =
+      Apply(NullWorkspace(), plan.planned_state, config);
+  const framework::Diagnostic* e =
+      FindDiagnostic(applied.diagnostics, "Namespace Not Found");
+  ASSERT_NE(e, nullptr) << Describe(applied.diagnostics);
+  EXPECT_EQ(e->path, Path::FromAttr("namespace"));
+  EXPECT_TRUE(applied.new_state.IsNull());
 }
 
 TEST_F(WorkspacePlanTest, TheNamespacesPodSecurityMustAllowTheMode) {
@@ -267,6 +375,34 @@ TEST_F(WorkspacePlanTest, SettingsChangingInTheSameApplyMayRecreateThePod) {
   EXPECT_NE(FindDiagnostic(plan.diagnostics, "Workspace Pod May Be Recreated"),
             nullptr)
       << Describe(plan.diagnostics);
+}
+
+TEST(SettingsPrivateTest, RoundTripsForItsNamespaceOnly) {
+  workspace_internal::LoadedSettings loaded;
+  loaded.settings.namespace_name = "coder";
+  loaded.settings.caching = true;
+  loaded.settings.platform = "aws";
+  loaded.stored = true;
+  const std::string text =
+      workspace_internal::SettingsToPrivate("coder", loaded);
+  const std::optional<workspace_internal::LoadedSettings> back =
+      workspace_internal::SettingsFromPrivate(text, "coder");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->settings, loaded.settings);
+  EXPECT_TRUE(back->stored);
+  EXPECT_EQ(back->platform, "aws");
+  EXPECT_FALSE(workspace_internal::SettingsFromPrivate(text, "other"));
+  EXPECT_FALSE(workspace_internal::SettingsFromPrivate("", "coder"));
+  EXPECT_FALSE(workspace_internal::SettingsFromPrivate("{not json", "coder"));
+
+  workspace_internal::LoadedSettings defaults;
+  defaults.settings.namespace_name = "coder";
+  const std::optional<workspace_internal::LoadedSettings> none =
+      workspace_internal::SettingsFromPrivate(
+          workspace_internal::SettingsToPrivate("coder", defaults), "coder");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->stored);
+  EXPECT_EQ(none->settings, defaults.settings);
 }
 
 // A state as apply leaves it: running pod on "node-1", phase `phase`.

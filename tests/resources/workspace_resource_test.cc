@@ -46,17 +46,15 @@ TEST_F(WorkspaceResourceTest,
             framework::StringAttr(state, "pod_spec_hash").value_or(""));
 }
 
-TEST_F(WorkspaceResourceTest, PlanReadsTheNamespacesSettings) {
+TEST_F(WorkspaceResourceTest, ApplyRendersFromTheNamespacesSettings) {
   env_.api->Put(
       {{"apiVersion", "v1"},
        {"kind", "ConfigMap"},
        {"metadata", {{"name", "cvm-cluster-settings"}, {"namespace", "coder"}}},
        {"data", {{"caching", "true"}}}});
-  const framework::Server::PlanResult plan = PlanCreate(WorkspaceConfig());
-  ASSERT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
-  const Value& mounts = framework::Attr(plan.planned_state, "host_path_mounts");
-  ASSERT_TRUE(mounts.IsWhollyKnown());
-  EXPECT_EQ(mounts, HostPathsValue(HostPathMounts(true, false)));
+  const Value state = Create(WorkspaceConfig());
+  EXPECT_EQ(framework::Attr(state, "host_path_mounts"),
+            HostPathsValue(HostPathMounts(true, false)));
 }
 
 TEST_F(WorkspaceResourceTest,

@@ -108,26 +108,34 @@ class WorkspaceTest : public ::testing::Test {
   }
 
   // Each RPC first lets the shared read cache expire, as between the
-  // commands of a real run.
+  // commands of a real run. The resource's private state goes from each
+  // apply and read to the next plan and apply, as Terraform keeps it.
   framework::Server::PlanResult PlanCreate(const values::Value& config) {
     return PlanUpdate(NullWorkspace(), config);
   }
   framework::Server::PlanResult PlanUpdate(const values::Value& prior,
                                            const values::Value& config) {
     env_.clock.Advance(kSharedObjectCacheTtl);
-    return env_.server.PlanResourceChange(kWorkspaceType, prior,
-                                          Proposed(prior, config), config, "");
+    return env_.server.PlanResourceChange(
+        kWorkspaceType, prior, Proposed(prior, config), config,
+        prior.IsNull() ? "" : private_state_);
   }
   framework::Server::ApplyResult Apply(const values::Value& prior,
                                        const values::Value& planned,
                                        const values::Value& config) {
     env_.clock.Advance(kSharedObjectCacheTtl);
-    return env_.server.ApplyResourceChange(kWorkspaceType, prior, planned,
-                                           config, "");
+    framework::Server::ApplyResult applied = env_.server.ApplyResourceChange(
+        kWorkspaceType, prior, planned, config,
+        prior.IsNull() ? "" : private_state_);
+    private_state_ = applied.private_state;
+    return applied;
   }
   framework::Server::ReadResult Read(const values::Value& state) {
     env_.clock.Advance(kSharedObjectCacheTtl);
-    return env_.server.ReadResource(kWorkspaceType, state, "");
+    framework::Server::ReadResult read =
+        env_.server.ReadResource(kWorkspaceType, state, private_state_);
+    private_state_ = read.private_state;
+    return read;
   }
 
   // Plans and applies; the new state (ADD_FAILURE on errors).
@@ -163,6 +171,7 @@ class WorkspaceTest : public ::testing::Test {
 
   ResourceTestEnv env_;
   size_t seen_requests_ = 0;
+  std::string private_state_;
 };
 
 }  // namespace cvm::resources
