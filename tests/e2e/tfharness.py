@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -57,6 +58,10 @@ variable "agent_token" {
 INNER_IMAGE = "docker.io/codercom/enterprise-base:ubuntu"
 
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+
+# What Terraform prints when a provider breaks its own plan (final plan or
+# apply result differs from the plan); never acceptable output.
+PROVIDER_BUG_MARKERS = ("Provider produced inconsistent", "This is a bug in the provider")
 
 
 def suffix():
@@ -162,8 +167,11 @@ class TerraformDir:
             self.write(name, text)
 
     def write(self, name, text):
-        with open(os.path.join(self.path, name), "w", encoding="utf-8",
-                  errors="surrogateescape") as f:
+        """Writes file `name` (a path inside the directory, e.g. of a local
+        module: its directories are created)."""
+        path = os.path.join(self.path, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
             f.write(text)
 
     def read(self, name):
@@ -202,6 +210,10 @@ class TerraformDir:
         """Plans to a file and returns `terraform show -json` of it."""
         self.run("plan", "-no-color", "-out=tfplan", *extra, check=True)
         return json.loads(self.run("show", "-json", "tfplan", check=True).stdout)
+
+    def apply_plan(self, plan_file="tfplan", check=False):
+        """terraform apply of a saved plan (`terraform plan -out=plan_file`)."""
+        return self.run("apply", "-no-color", "-input=false", plan_file, check=check)
 
     def state(self):
         result = self.run("show", "-json", check=True)
@@ -325,6 +337,68 @@ class Cluster:
         """Sorted object names of a list path."""
         items = self.api.request("GET", path).get("items", [])
         return sorted(i["metadata"]["name"] for i in items)
+
+    def add_node(self, name, labels=None, *, provider_id=None, os_image="Ubuntu 22.04.4 LTS"):
+        """Registers a bare Node `name` with `labels`, as a kubelet would, but
+        with no kubelet (nor simulator) behind it: the admission's not-ready
+        taint stays, so no pod is scheduled there. Node facts (labels,
+        providerID, OS image) are what the provider's cluster probe reads."""
+        body = {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name,
+                             "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+                "spec": {"providerID": provider_id} if provider_id else {},
+                "status": {"nodeInfo": {
+                    "osImage": os_image, "kernelVersion": "5.15.0-105-generic",
+                    "containerRuntimeVersion": "containerd://1.7.12",
+                    "kubeletVersion": "v1.20.2", "operatingSystem": "linux",
+                    "architecture": "amd64"}}}
+        return self.api.request("POST", "/api/v1/nodes", body)
+
+    def label_node(self, name, labels):
+        """Merge-patches node `name`'s labels; a None value removes that label."""
+        return self.merge_patch(f"/api/v1/nodes/{name}", {"metadata": {"labels": labels}})
+
+
+class Repeating:
+    """A context manager that calls action(i) for i = 0, 1, ... in a
+    background thread every `interval` seconds while the block runs, at most
+    `count` times and for at most `seconds`. `calls` counts the calls made;
+    the first exception the action raised is re-raised when the block ends.
+    `finish`, if given, is called last in the thread (e.g. an ApiClient's
+    close(), which closes the calling thread's connection)."""
+
+    def __init__(self, action, interval=0.05, count=200, seconds=60.0, finish=None):
+        self.action, self.interval, self.count, self.seconds = action, interval, count, seconds
+        self.finish = finish
+        self.calls = 0
+        self.error = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        deadline = time.monotonic() + self.seconds
+        try:
+            while (not self._stop.is_set() and self.calls < self.count and
+                   time.monotonic() < deadline):
+                self.action(self.calls)
+                self.calls += 1
+                self._stop.wait(self.interval)
+        except Exception as e:  # reported by __exit__
+            self.error = e
+        finally:
+            if self.finish is not None:
+                self.finish()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(self.seconds + 30)
+        if self.error is not None and exc[0] is None:
+            raise self.error
+        return False
 
 
 class AuditLog:
@@ -468,6 +542,12 @@ class TerraformTestCase(unittest.TestCase):
         if init:
             d.init()
         return d
+
+    def assert_no_provider_bug(self, result):
+        """Terraform's output of `result` has none of PROVIDER_BUG_MARKERS."""
+        for marker in PROVIDER_BUG_MARKERS:
+            if marker in flat(result.output):
+                self.fail(f"{marker!r} in the output of {result!r}")
 
     def assert_plan_empty(self, d, *extra):
         """A refresh and plan of `d` shows no changes (exit 0 of -detailed-exitcode)."""
