@@ -189,6 +189,54 @@ void CheckReservedEnv(const Value& config, const Mode& mode,
   }
 }
 
+// Variables envbox itself (or the Docker daemon and Sysbox it starts, or
+// the dynamic loader under them) reads; `env` sets them on the envbox
+// container too.
+constexpr const char* kEnvboxProcessEnv[] = {
+    "HOME",
+    "PATH",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "DOCKER_HOST",
+    "DOCKER_API_VERSION",
+    "DOCKER_CERT_PATH",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_CONFIG",
+    "GODEBUG",
+    "GOGC",
+    "GOMAXPROCS",
+    "GOMEMLIMIT",
+    "GOTRACEBACK",
+};
+
+bool ChangesEnvbox(const std::string& name) {
+  if (absl::StartsWith(name, "LD_")) return true;
+  for (const char* n : kEnvboxProcessEnv) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+void CheckEnvChangesEnvbox(const Value& config, const Mode& mode,
+                           Diagnostics* diags) {
+  if (!(mode.envbox && mode.known)) return;
+  const auto env = framework::StringMapAttr(config, "env");
+  if (!env) return;
+  for (const auto& [name, value] : *env) {
+    if (!ChangesEnvbox(name)) continue;
+    diags->AddAttributeError(
+        Path::FromAttr("env").Key(name),
+        "Environment Variable Would Change envbox",
+        absl::StrCat(
+            "In envbox mode env is set on the envbox container as well as "
+            "passed into the workspace, so ",
+            name,
+            " would also change envbox (and the Docker daemon and Sysbox it "
+            "runs). Set it for the workspace only: in the env of the "
+            "template's coder_agent, or exported by bootstrap_script."));
+  }
+}
+
 // The request and limit of block `block` (cpu or memory).
 void CheckQuantities(const Value& config, const std::string& block, bool cpu,
                      bool envbox, Diagnostics* diags) {
@@ -345,6 +393,7 @@ constexpr ConfigRule kConfigRules[] = {
     {"gpu-lib-dir-not-a-system-root", CheckGpuLibDir},
     {"mount-targets", CheckMountTargets},
     {"reserved-env", CheckReservedEnv},
+    {"env-changes-envbox", CheckEnvChangesEnvbox},
     {"cpu-request-and-limit", CheckCpu},
     {"memory-request-and-limit", CheckMemory},
     {"home-size", CheckHomeSize},

@@ -220,6 +220,33 @@ TEST(ValidateWorkspaceConfigTest, ReservedEnvironmentVariables) {
                         "use bootstrap_script instead")));
 }
 
+// In envbox mode `env` is set on the envbox container as well as passed
+// into the workspace: names that would change envbox itself are errors.
+TEST(ValidateWorkspaceConfigTest, EnvThatWouldChangeEnvboxItself) {
+  EXPECT_THAT(
+      Validate(Config({{"env", StrMap({{"PATH", "/opt/bin:/usr/bin"},
+                                       {"LD_PRELOAD", "x.so"},
+                                       {"EDITOR", "vim"}})}})),
+      ElementsAre(Error("Environment Variable Would Change envbox",
+                        Path::FromAttr("env").Key("LD_PRELOAD"),
+                        "coder_agent"),
+                  Error("Environment Variable Would Change envbox",
+                        Path::FromAttr("env").Key("PATH"), "bootstrap_script")));
+  EXPECT_THAT(Validate(Config({{"env", StrMap({{"DOCKER_HOST", "tcp://x"},
+                                               {"GODEBUG", "x=1"}})}})),
+              ElementsAre(Error("Environment Variable Would Change envbox",
+                                Path::FromAttr("env").Key("DOCKER_HOST"),
+                                "DOCKER_HOST"),
+                          Error("Environment Variable Would Change envbox",
+                                Path::FromAttr("env").Key("GODEBUG"),
+                                "GODEBUG")));
+  // A sysbox pod is the workspace itself.
+  EXPECT_THAT(Validate(Config({{"mode", Str("sysbox")},
+                               {"inner_image", Str("ghcr.io/x/y:1")},
+                               {"env", StrMap({{"PATH", "/opt/bin"}})}})),
+              IsEmpty());
+}
+
 TEST(ValidateWorkspaceConfigTest, GpuInSysboxMode) {
   EXPECT_THAT(
       Validate(Config({{"mode", Str("sysbox")},
