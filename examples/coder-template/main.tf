@@ -39,6 +39,12 @@ resource "cvm_workspace" "main" {
   # Stop deletes the pod and keeps the home volume; never use count here.
   running = data.coder_workspace.me.start_count == 1
 
+  # The pod's identity in the cloud (IRSA, workload identity): a
+  # ServiceAccount created once per namespace by the platform team. The
+  # workspace has no use for a Kubernetes API token.
+  service_account_name            = "coder-workspace"
+  automount_service_account_token = false
+
   cpu {
     limit = "4"
   }
@@ -47,6 +53,9 @@ resource "cvm_workspace" "main" {
   }
   home {
     size = "50Gi"
+    annotations = {
+      "com.coder.user.email" = data.coder_workspace_owner.me.email
+    }
   }
   labels = {
     "com.coder.workspace.id"   = data.coder_workspace.me.id

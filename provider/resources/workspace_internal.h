@@ -9,6 +9,8 @@
 //   workspace_read.cc      Read and ImportState
 //   workspace_manifest.cc  the cvm_workspace_manifest data source
 //   workspace_pods.cc      the pods of Render (workspace_model.h)
+//   workspace_pod_options.cc            the pod options: schema, rendering
+//   workspace_pod_options_validate.cc   and their plan-time rules
 //
 // The functions taking a CvmProvider borrow it for the call; they are
 // thread-safe as the provider is.
@@ -16,6 +18,7 @@
 #ifndef CVM_PROVIDER_RESOURCES_WORKSPACE_INTERNAL_H_
 #define CVM_PROVIDER_RESOURCES_WORKSPACE_INTERNAL_H_
 
+#include <cstddef>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -29,6 +32,7 @@
 #include "provider/resources/provider.h"
 #include "provider/resources/settings.h"
 #include "provider/resources/workspace_model.h"
+#include "provider/schema/schema.h"
 #include "provider/values/value.h"
 
 namespace cvm::resources::workspace_internal {
@@ -93,6 +97,50 @@ nlohmann::json EnvboxPod(const WorkspaceSpec& spec,
 // container that gives the user its home and writable mounts.
 nlohmann::json SysboxPod(const WorkspaceSpec& spec,
                          const ClusterSettings& settings);
+
+// workspace_pod_options.cc
+
+// The bytes of keys plus values home.annotations may take: the claim holds
+// them twice (again in the recorded configuration).
+inline constexpr size_t kMaxHomeAnnotationBytes = 64 * 1024;
+
+// The pod-option arguments of both schemas: service_account_name,
+// automount_service_account_token, image_pull_secrets,
+// priority_class_name, runtime_class_name, termination_grace_period,
+// dns_policy and host_aliases, with their attribute validators.
+std::vector<schema::Attribute> PodOptionAttributes();
+// The dns_config block.
+schema::NestedBlock DnsConfigBlock();
+// home.labels and home.annotations.
+std::vector<schema::Attribute> HomeMetadataAttributes();
+
+// The PodOptions of a cvm_workspace object (config, plan or state):
+// unknown and null values are unset; a termination_grace_period that does
+// not parse is unset (validation reports it).
+PodOptions PodOptionsFromValue(const values::Value& object);
+
+// Adds spec.pod_options to `pod` (a pod of EnvboxPod or SysboxPod):
+// only what is set, so an unset option leaves the pod (and its hash) as
+// before. imagePullSecrets already on the pod stay first, each name once;
+// a dns_policy replaces the host-network default; a runtimeClassName
+// already on the pod (sysbox mode) stays.
+void AddPodOptions(const WorkspaceSpec& spec, nlohmann::json* pod);
+
+// The home claim's labels: `labels`, then home.labels over them, then
+// ours (WorkspaceLabels), which win.
+nlohmann::json ClaimLabels(const WorkspaceSpec& spec);
+// The home claim's annotations: home.annotations, and the recorded
+// configuration under kConfigAnnotation (never a user's value of that key).
+nlohmann::json ClaimAnnotations(const WorkspaceSpec& spec,
+                                const std::string& config_annotation);
+
+// workspace_pod_options_validate.cc
+
+// The plan-time rules of the pod options and home.labels/annotations
+// that need no cluster; `sysbox` when mode is known to be "sysbox".
+// Adds an attribute-path diagnostic per violation; skips unknown values.
+void ValidatePodOptions(const values::Value& config, bool sysbox,
+                        framework::Diagnostics* diags);
 
 // workspace_plan.cc
 

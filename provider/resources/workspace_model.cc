@@ -59,17 +59,15 @@ RenderedWorkspace Render(const WorkspaceSpec& spec,
   pod["metadata"]["annotations"][kSpecHashAnnotation] = out.pod_spec_hash;
   if (spec.running) out.pod = std::move(pod);
 
-  nlohmann::json claim_annotations = nlohmann::json::object();
-  if (!config_annotation.empty())
-    claim_annotations[kConfigAnnotation] = config_annotation;
   out.claim = {
       {"apiVersion", "v1"},
       {"kind", "PersistentVolumeClaim"},
       {"metadata",
        {{"name", spec.ClaimName()},
         {"namespace", spec.namespace_name},
-        {"labels", workspace_internal::WorkspaceLabels(spec)},
-        {"annotations", claim_annotations}}},
+        {"labels", workspace_internal::ClaimLabels(spec)},
+        {"annotations",
+         workspace_internal::ClaimAnnotations(spec, config_annotation)}}},
       {"spec",
        {{"accessModes", {"ReadWriteOnce"}},
         {"resources", {{"requests", {{"storage", spec.home_size}}}}}}},
@@ -177,6 +175,10 @@ WorkspaceSpec SpecFromValue(const Value& o) {
   s.home_size = StringAttr(home, "size").value_or(s.home_size);
   s.home_storage_class = StringAttr(home, "storage_class").value_or("");
   s.keep_home_on_destroy = BoolAttr(home, "keep_on_destroy").value_or(false);
+  s.home_labels =
+      framework::StringMapAttr(home, "labels").value_or(s.home_labels);
+  s.home_annotations = framework::StringMapAttr(home, "annotations")
+                           .value_or(s.home_annotations);
   s.running = BoolAttr(o, "running").value_or(true);
   const Value& gpu = Attr(o, "gpu");
   if (gpu.IsKnown()) {
@@ -207,6 +209,7 @@ WorkspaceSpec SpecFromValue(const Value& o) {
   s.systemd = BoolAttr(o, "systemd").value_or(true);
   s.user_namespace = StringAttr(o, "user_namespace").value_or(s.user_namespace);
   s.wait_for_ready = BoolAttr(o, "wait_for_ready").value_or(true);
+  s.pod_options = workspace_internal::PodOptionsFromValue(o);
   return s;
 }
 

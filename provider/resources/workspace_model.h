@@ -45,6 +45,37 @@ struct Toleration {
   std::optional<int64_t> seconds;
 };
 
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+};
+
+struct DnsOption {
+  std::string name;
+  std::optional<std::string> value;
+};
+
+struct DnsConfig {
+  std::vector<std::string> nameservers, searches;
+  std::vector<DnsOption> options;
+};
+
+// The pod-level Kubernetes settings a template sets directly (both modes
+// unless noted). Empty and unset fields are left out of the pod, so
+// Kubernetes' defaults apply.
+struct PodOptions {
+  std::string service_account_name;
+  std::optional<bool> automount_service_account_token;
+  std::vector<std::string> image_pull_secrets;
+  std::string priority_class_name;
+  std::string runtime_class_name;  // envbox mode only
+  std::optional<int64_t> termination_grace_period_seconds;
+  std::string dns_policy;  // empty: Kubernetes' (ClusterFirstWithHostNet
+                           // with host_network)
+  std::optional<DnsConfig> dns_config;
+  std::vector<HostAlias> host_aliases;
+};
+
 // Plain value. Unset optional attributes take the documented defaults.
 struct WorkspaceSpec {
   std::string name;
@@ -64,6 +95,7 @@ struct WorkspaceSpec {
   std::string home_size = "10Gi";
   std::string home_storage_class;
   bool keep_home_on_destroy = false;
+  std::map<std::string, std::string> home_labels, home_annotations;
   bool running = true;
   int64_t gpu_count = 0;
   std::string gpu_lib_dir = kDefaultGpuLibDir;
@@ -78,6 +110,7 @@ struct WorkspaceSpec {
   std::string user_namespace =
       "annotation";  // sysbox: "host_users" or "annotation"
   bool wait_for_ready = true;
+  PodOptions pod_options;
 
   std::string PodName() const { return name; }
   std::string ClaimName() const { return name + "-home"; }

@@ -101,6 +101,7 @@ std::string EnvboxMountSource(size_t i) {
   return absl::StrCat("/home/.cvm-mount-", i);
 }
 
+// Last, as the pod options may replace a mode's defaults (dnsPolicy).
 void AddCommonPodFields(const WorkspaceSpec& spec, nlohmann::json* pod) {
   nlohmann::json& s = (*pod)["spec"];
   s["restartPolicy"] = "Never";
@@ -108,6 +109,7 @@ void AddCommonPodFields(const WorkspaceSpec& spec, nlohmann::json* pod) {
     s["nodeSelector"] = nlohmann::json(spec.node_selector);
   }
   if (!spec.tolerations.empty()) s["tolerations"] = TolerationsJson(spec);
+  AddPodOptions(spec, pod);
 }
 
 // envbox's CODER_* contract (what the outer container tells envbox about

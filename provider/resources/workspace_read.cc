@@ -82,9 +82,23 @@ std::optional<Value> RestoreImportedState(
   return schema::Conform(schema.block, *restored);
 }
 
+// `home` with its labels and annotations as claim `claim` has them (see
+// MapDrift), so a change made behind Terraform's back shows in the plan.
+Value HomeMetadataDrift(const Value& home, const nlohmann::json& claim) {
+  if (!home.IsKnown() || home.IsNull()) return home;
+  const nlohmann::json& metadata = ObjectAt(claim, "metadata");
+  return home
+      .WithAttr("labels",
+                MapDrift(home, "labels", ObjectAt(metadata, "labels"),
+                         {kManagedByLabel, kComponentLabel, kWorkspaceLabel}))
+      .WithAttr("annotations",
+                MapDrift(home, "annotations", ObjectAt(metadata, "annotations"),
+                         {kConfigAnnotation}));
+}
+
 // `state` with the object names, the token's hash as the Secret holds it
 // (a Secret edited or deleted behind Terraform's back shows in the plan)
-// and the claim's size.
+// and the claim's size, labels and annotations.
 Value WithNamesSecretAndClaim(Value state, const WorkspaceSpec& spec,
                               const LiveObjects& live) {
   state = state.WithAttr("id", Value::String(spec.Id()))
@@ -110,6 +124,8 @@ Value WithNamesSecretAndClaim(Value state, const WorkspaceSpec& spec,
       state =
           state.WithAttr("home", home.WithAttr("size", Value::String(size)));
     }
+    state = state.WithAttr("home",
+                           HomeMetadataDrift(Attr(state, "home"), *live.claim));
   }
   return state;
 }

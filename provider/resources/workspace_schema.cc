@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "provider/framework/timeouts.h"
 #include "provider/resources/validators.h"
+#include "provider/resources/workspace_internal.h"
 #include "provider/resources/workspace_model.h"
 
 namespace cvm::resources {
@@ -363,7 +364,12 @@ void AddResourceArguments(schema::Schema* s) {
                    "cluster."),
            Attribute("wait_for_ready", Type::Bool())
                .Default(Value::Bool(true))
-               .Describe("Wait (by watch) until the pod is Running and Ready."),
+               .Describe(
+                   "Wait (by watch) until the pod is Running and Ready. A "
+                   "container that cannot start for good (its image does "
+                   "not exist or may not be pulled, an invalid image name, "
+                   "a missing Secret key) fails apply at once; other "
+                   "causes are waited out up to the timeout."),
            Attribute("pod_name", Type::String())
                .Computed()
                .UseStateForUnknown()
@@ -422,6 +428,9 @@ NestedBlock HomeBlock(bool manifest) {
           .Default(Value::Bool(false))
           .Describe("Keep the claim when the workspace is destroyed."),
   };
+  for (Attribute& a : workspace_internal::HomeMetadataAttributes()) {
+    home.block.attributes.push_back(std::move(a));
+  }
   return home;
 }
 
@@ -465,7 +474,8 @@ schema::Schema BuildSchema(bool manifest) {
             "Import with `namespace/name`.";
   s.block.attributes = IdentityAttributes(manifest);
   for (const std::vector<Attribute>& group :
-       {WorkloadAttributes(), PodAttributes(), HostAttributes()}) {
+       {WorkloadAttributes(), PodAttributes(),
+        workspace_internal::PodOptionAttributes(), HostAttributes()}) {
     for (const Attribute& a : group) s.block.attributes.push_back(a);
   }
   if (manifest) {
@@ -478,6 +488,7 @@ schema::Schema BuildSchema(bool manifest) {
       ResourcesBlock("memory", "Memory", "2Gi", "4Gi"));
   s.block.block_types.push_back(HomeBlock(manifest));
   s.block.block_types.push_back(GpuBlock());
+  s.block.block_types.push_back(workspace_internal::DnsConfigBlock());
   return s;
 }
 

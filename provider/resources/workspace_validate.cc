@@ -13,6 +13,7 @@
 #include "provider/framework/value_access.h"
 #include "provider/resources/quantity.h"
 #include "provider/resources/validators.h"
+#include "provider/resources/workspace_internal.h"
 #include "provider/values/path.h"
 
 namespace cvm::resources {
@@ -381,6 +382,11 @@ void CheckInnerImageRegistry(const Value& config, const Mode& mode,
   }
 }
 
+void CheckPodOptions(const Value& config, const Mode& mode,
+                     Diagnostics* diags) {
+  workspace_internal::ValidatePodOptions(config, mode.sysbox, diags);
+}
+
 // A named rule; `check` adds its diagnostics.
 struct ConfigRule {
   const char* name;
@@ -402,6 +408,7 @@ constexpr ConfigRule kConfigRules[] = {
     {"sysbox-no-host-access", CheckSysboxHostAccess},
     {"sysbox-no-devices", CheckSysboxDevices},
     {"inner-image-registry", CheckInnerImageRegistry},
+    {"pod-options", CheckPodOptions},
 };
 
 }  // namespace
