@@ -4,13 +4,17 @@
 # The benchmark, in one command. Builds the provider (RelWithDebInfo:
 # -O2 -g) in its own build dir, makes sure the local control plane and a
 # kubectl of the same Kubernetes 1.20.2 source are built (cached after the
-# first run), measures start-up with bench/startup.sh, starts a private
+# first run), builds the Go go-plugin floor (../shared/anchors/go-plugin-floor,
+# cached) and measures start-up and idle memory with bench/startup.sh,
+# ours and the floor interleaved, then starts a private
 # control plane with the node simulator (tests/cluster/start.sh, own state
 # dir, stopped at the end), and runs bench/scale.py: for N = 10, 100, 300
 # envbox workspaces `terraform apply` (wait for Ready), `terraform plan` (no
 # changes), `terraform destroy`, and the same objects with
-# `kubectl apply --server-side` + `kubectl wait` and `kubectl delete --wait`.
-# Prints one Markdown table with every target marked met or not.
+# `kubectl apply --server-side` + `kubectl wait`, `kubectl get` and
+# `kubectl delete --wait`. Prints one Markdown table with every target marked
+# met or not, including issue 16's ratios: start-up and idle RSS ours/Go
+# floor, provider CPU per workspace ours/kubectl, apply + Ready ours/kubectl.
 #
 # Usage: bench/run.sh [--sizes 10,100,300] [--provider PATH] [--no-startup]
 #                     [--no-baseline] [--json FILE] [--keep]
@@ -23,7 +27,8 @@
 #                    figures; its rows say NOT MEASURED)
 #   --json FILE      also write the raw figures as JSON
 #   --keep           keep the temp dirs and the cluster's logs (printed)
-# Environment: CVM_BENCH_BUILD_DIR (default <repo>/build-bench), and
+# Environment: CVM_BENCH_BUILD_DIR (default <repo>/build-bench),
+# CVM_GO_FLOOR_SRC (default <repo>/../shared/anchors/go-plugin-floor), and
 # CVM_CACHE_DIR/CVM_KUBE_BIN_DIR as for tests/cluster/build-control-plane.sh.
 # Needs: cmake, ninja, terraform (1.11) on PATH, python3; root the first time
 # (Debian packages, the Kubernetes build).
@@ -84,6 +89,30 @@ if [[ -z "$schema_bench" && -x "${CVM_BENCH_BUILD_DIR:-$root/build-bench}/bench/
 fi
 provider=$(cd "$(dirname "$provider")" && pwd)/$(basename "$provider")
 
+# --- the Go floor ------------------------------------------------------------------
+# The go-plugin server every Go provider runs before its own code (issue 16's
+# anchor), built by its own script from Debian packages, cached by the hash
+# of its source, its build script and the Go toolchain and packages.
+floor=
+floor_src=${CVM_GO_FLOOR_SRC:-$root/../shared/anchors/go-plugin-floor}
+[[ -d "$floor_src" ]] && floor_src=$(cd "$floor_src" && pwd)
+if ((startup)) && [[ -f "$floor_src/build.sh" && -f "$floor_src/main.go" ]]; then
+  floor_key=$( { cat "$floor_src/main.go" "$floor_src/build.sh"
+                 go version 2>/dev/null || true
+                 dpkg-query -W golang-go golang-github-hashicorp-go-plugin-dev \
+                   golang-google-grpc-dev 2>/dev/null || true; } | sha256sum | cut -c1-16)
+  floor=${CVM_CACHE_DIR:-${HOME:-/root}/.cache/terraform-provider-cvm}/go-plugin-floor/$floor_key/go-plugin-floor
+  if [[ ! -x "$floor" ]]; then
+    say "building the Go floor ($floor_src) into $floor"
+    if ! bash "$floor_src/build.sh" "$floor" >&2; then
+      say "the Go floor did not build; the ratio rows say NOT MEASURED"
+      floor=
+    fi
+  fi
+elif ((startup)); then
+  say "no Go floor at $floor_src (CVM_GO_FLOOR_SRC); the ratio rows say NOT MEASURED"
+fi
+
 say "control plane and kubectl 1.20.2 (built once, then cached)"
 "$root/tests/cluster/ensure-control-plane.sh" >/dev/null
 kubectl=$("$root/tests/cluster/build-control-plane.sh" --kubectl)
@@ -113,7 +142,8 @@ if ((startup)); then
   if [[ -x "$here/startup.sh" ]]; then
     json_flag=()
     grep -q -- '--json' "$here/startup.sh" && json_flag=(--json)
-    say "start-up: bench/startup.sh ${json_flag[*]} $provider 50"
+    [[ -n "$floor" ]] && json_flag+=(--floor "$floor")
+    say "start-up: bench/startup.sh ${json_flag[*]} $provider 50 (interleaved with the Go floor)"
     startup_out=$work/startup.txt
     if ! "$here/startup.sh" "${json_flag[@]}" "$provider" 50 >"$startup_out" 2>"$work/startup.err"; then
       say "bench/startup.sh failed: $(tail -n 3 "$work/startup.err")"
