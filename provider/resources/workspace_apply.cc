@@ -27,12 +27,14 @@ using framework::Diagnostics;
 using framework::StringAttr;
 using values::Value;
 
-// The error detail of a failed wait for the pod to become Ready, with the
-// pod's last three Warning events. `timeout` names the limit, e.g.
-// "timeouts.create (15m)".
+// The error detail of a failed wait for the pod to become Ready: what
+// ended it, then what the pod says and its last warning events
+// (WaitFailureDetails). `timeout` names the limit, e.g. "timeouts.create
+// (15m)"; `pod` is the pod as it is now (null when it could not be read).
 std::string WaitFailure(const Connection& conn, const WorkspaceSpec& spec,
-                        const std::string& timeout,
-                        const absl::Status& status) {
+                        const std::string& timeout, const absl::Status& status,
+                        const PodReadiness& readiness,
+                        const nlohmann::json& pod) {
   std::string text =
       absl::IsDeadlineExceeded(status)
           ? absl::StrCat("Pod ", spec.Id(), " did not become Ready within ",
@@ -41,16 +43,10 @@ std::string WaitFailure(const Connection& conn, const WorkspaceSpec& spec,
                          " did not become Ready: ", status.message());
   absl::StatusOr<std::vector<kube::Event>> events = conn.client->Events(
       PodRef(spec), {conn.clock->Now() + absl::Seconds(10), nullptr});
-  if (events.ok()) {
-    std::vector<kube::Event> warnings = kube::FilterEvents(*events, "Warning");
-    if (!warnings.empty()) {
-      absl::StrAppend(&text, "\nLast warning events:");
-      const size_t first = warnings.size() > 3 ? warnings.size() - 3 : 0;
-      for (size_t i = first; i < warnings.size(); ++i) {
-        absl::StrAppend(&text, "\n  ", kube::FormatEvent(warnings[i]));
-      }
-    }
-  }
+  absl::StrAppend(
+      &text,
+      WaitFailureDetails(status, readiness, pod,
+                         events.ok() ? *events : std::vector<kube::Event>()));
   absl::StrAppend(&text,
                   "\nThe workspace's objects exist and are recorded in the "
                   "state; fix the cause and apply again.");
@@ -274,19 +270,23 @@ class ApplyRun {
     return true;
   }
 
-  // Waits for `pod` to become Ready. False, after an error naming the
-  // timeout and the pod's warning events, when it does not.
+  // Waits for `pod` to become Ready (WaitForPodReady: a permanent pull
+  // error fails it at once). False, after an error naming the timeout, the
+  // container statuses and the pod's warning events, when it does not.
   bool WaitForReady(const nlohmann::json& pod) {
-    absl::StatusOr<nlohmann::json> ready = conn_.client->WaitFor(
-        PodRef(spec_), PodReady, deadline_, conn_.cancel.get(), pod);
+    PodReadiness readiness;
+    absl::StatusOr<nlohmann::json> ready =
+        WaitForPodReady(*conn_.client, PodRef(spec_), pod, deadline_,
+                        conn_.cancel.get(), &readiness);
     if (!ready.ok()) {
       const std::string timeout = framework::TimeoutName(
           planned_, prior_.IsNull() ? "create" : "update", "10m");
-      diags_->AddError(summary_,
-                       WaitFailure(conn_, spec_, timeout, ready.status()));
       absl::StatusOr<nlohmann::json> now = conn_.client->Get(
           PodRef(spec_),
           {provider_.clock()->Now() + absl::Seconds(10), nullptr});
+      diags_->AddError(summary_,
+                       WaitFailure(conn_, spec_, timeout, ready.status(),
+                                   readiness, now.ok() ? *now : nullptr));
       if (now.ok()) WithPod(*now);
       return false;
     }

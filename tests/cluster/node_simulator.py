@@ -23,6 +23,22 @@ What it does:
   the claim (``spec.claimRef``); for WaitForFirstConsumer classes it waits for
   the scheduler's ``volume.kubernetes.io/selected-node`` annotation and pins
   the volume to that node. Released volumes it made are deleted;
+* fails image pulls as a kubelet with containerd does (image_pulls.py): a
+  container whose image is on a *missing* registry host (default
+  ``missing.cvm.test``, ``--missing-registry``) or has a *missing* tag
+  (default ``does-not-exist``, ``--missing-tag``) gets containerd's NotFound,
+  one on an *unreachable* host (default ``unreachable.cvm.test``,
+  ``--unreachable-registry``) an ``i/o timeout``. The pod stays Pending. Each
+  attempt posts the kubelet's events (Normal Pulling, Warning Failed ``Failed
+  to pull image "X": <error>``, Warning Failed ``Error: ErrImagePull``), then
+  the container waits ErrImagePull with the error; a moment later (half the
+  back-off, at most 1 s) Normal BackOff and Warning Failed ``Error:
+  ImagePullBackOff``, then it waits ImagePullBackOff (``Back-off pulling image
+  "X"``). The next attempt follows the back-off (``--pull-backoff`` seconds,
+  doubling up to 30 s), until the pod is deleted or its images are changed
+  to ones that pull. A repeated event counts up, as the kubelet's do. The
+  config's ``imagePulls`` entry (``missingRegistries``, ``missingTags``,
+  ``unreachableRegistries``) replaces a default list; the flags add to it;
 * makes chosen pods fail: a pod annotated ``cvm-test/fail: "Reason: message"``
   stays Pending with a waiting container (or Running/Failed, see
   ``cvm-test/fail-phase``) and gets a Warning Event with that reason and message.
@@ -64,6 +80,8 @@ import sys
 import threading
 import time
 import urllib.parse
+
+import image_pulls
 
 PROVISIONER = "cvm.test/simulated-hostpath"
 SIMULATOR_ANNOTATION = "cvm-test/simulated-by"
@@ -513,6 +531,10 @@ class Simulator:
         self.pod_ips = {}
         self.next_ip = {name: 2 for name in self.nodes}
         self.failed_pods = set()
+        self.pull_rules = image_pulls.PullRules.from_config(config, args)
+        self.pulling = {}  # pod uid -> failed pull attempts so far
+        # pod uid -> {(type, reason, message, field): [event name, count]}
+        self.event_names = {}
         self.class_cache = {}
         self.informers = []
         self.started_at = utc_now()
@@ -719,6 +741,8 @@ class Simulator:
         if event == "DELETED":
             self.pod_ips.pop(uid, None)
             self.failed_pods.discard(uid)
+            self.pulling.pop(uid, None)
+            self.event_names.pop(uid, None)
             return
         node = spec.get("nodeName")
         if node not in self.nodes:
@@ -737,6 +761,12 @@ class Simulator:
         if FAIL_ANNOTATION in annotations:
             if uid not in self.failed_pods:
                 self.worker.schedule(("start", uid), delay, lambda: self.fail_pod(*ref))
+            return
+        if uid in self.pulling:  # the pull cycle runs on its own
+            return
+        if self.pull_rules.failing_containers(pod):
+            self.pulling[uid] = 0
+            self.worker.schedule(("start", uid), delay, lambda: self.pull_attempt(*ref))
             return
         if self.pod_is_running(pod):
             return
@@ -817,8 +847,9 @@ class Simulator:
         }
 
     @staticmethod
-    def conditions(now, ready, reason=None, message=None):
-        """The four pod conditions; Ready/ContainersReady per ready."""
+    def conditions(now, ready, reason=None, message=None, not_initialized=None):
+        """The four pod conditions; Ready/ContainersReady per ready, and
+        Initialized false with not_initialized's message when given."""
         def condition(kind, ok, why=None, text=None):
             c = {"type": kind, "status": "True" if ok else "False",
                  "lastProbeTime": None, "lastTransitionTime": now}
@@ -827,7 +858,8 @@ class Simulator:
             return c
 
         return [
-            condition("Initialized", True),
+            condition("Initialized", not not_initialized, "ContainersNotInitialized",
+                      not_initialized),
             condition("Ready", ready, reason, message),
             condition("ContainersReady", ready, reason, message),
             condition("PodScheduled", True),
@@ -924,24 +956,44 @@ class Simulator:
 
     def post_warning_event(self, pod, reason, message):
         """Posts a core/v1 Warning Event about the pod, as the kubelet would."""
+        first = pod["spec"]["containers"][0]["name"]
+        self.post_event(pod, "Warning", reason, message, f"spec.containers{{{first}}}")
+
+    def post_event(self, pod, kind, reason, message, field_path):
+        """Posts a core/v1 Event of type kind about the pod's field_path; the
+        same event again only counts up (as the kubelet's event correlator)."""
         meta = pod["metadata"]
         node = pod["spec"]["nodeName"]
         now = utc_now()
-        first = pod["spec"]["containers"][0]["name"]
+        names = self.event_names.setdefault(meta["uid"], {})
+        key = (kind, reason, message, field_path)
+        seen = names.get(key)
+        events = f"/api/v1/namespaces/{quote(meta['namespace'])}/events"
+        if seen is not None:
+            seen[1] += 1
+            try:
+                self.api.request("PATCH", f"{events}/{quote(seen[0])}",
+                                 {"count": seen[1], "lastTimestamp": now},
+                                 content_type=MERGE_PATCH)
+                return
+            except ApiError as e:
+                if e.status != 404:
+                    raise
+        name = f"{meta['name']}.{time.time_ns():x}"
+        names[key] = [name, 1]
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": f"{meta['name']}.{time.time_ns():x}",
-                         "namespace": meta["namespace"]},
+            "metadata": {"name": name, "namespace": meta["namespace"]},
             "involvedObject": {
                 "apiVersion": "v1", "kind": "Pod", "namespace": meta["namespace"],
                 "name": meta["name"], "uid": meta["uid"],
                 "resourceVersion": meta.get("resourceVersion", ""),
-                "fieldPath": f"spec.containers{{{first}}}",
+                "fieldPath": field_path,
             },
             "reason": reason,
             "message": message,
-            "type": "Warning",
+            "type": kind,
             "source": {"component": "kubelet", "host": node},
             "firstTimestamp": now,
             "lastTimestamp": now,
@@ -949,7 +1001,95 @@ class Simulator:
             "reportingComponent": "kubelet",
             "reportingInstance": node,
         }
-        self.api.request("POST", f"/api/v1/namespaces/{quote(meta['namespace'])}/events", event)
+        self.api.request("POST", events, event)
+
+    # ---- image pulls (image_pulls.py)
+
+    def pull_attempt(self, namespace, name, uid):
+        """One failed pull of the pod's failing images: the kubelet's events
+        first, then the status (ErrImagePull); the back-off follows."""
+        pod = self.fresh_pod(namespace, name, uid)
+        if pod is None or pod["metadata"].get("deletionTimestamp") or uid not in self.pulling:
+            return
+        failing = self.pull_rules.failing_containers(pod)
+        if not failing:  # its images were changed to ones that pull
+            self.pulling.pop(uid, None)
+            self.start_pod(namespace, name, uid)
+            return
+        for kind, c, error in failing:
+            for event in image_pulls.attempt_events(c["image"], error):
+                self.post_event(pod, *event, f"spec.{kind}{{{c['name']}}}")
+        self.patch_pod_status(pod, self.pull_status(pod, failing, back_off=False))
+        wait = image_pulls.back_off_seconds(self.args.pull_backoff, self.pulling[uid])
+        first = min(1.0, wait / 2)
+        log.info("pod %s/%s: pulling %s failed; backing off %.1fs", namespace, name,
+                 ", ".join(c["image"] for _, c, _ in failing), wait)
+        self.worker.schedule(("pull", uid), first,
+                             lambda: self.pull_back_off(namespace, name, uid, wait - first))
+
+    def pull_back_off(self, namespace, name, uid, rest):
+        """The kubelet's syncs during the back-off: events, ImagePullBackOff;
+        the next attempt after `rest` seconds."""
+        pod = self.fresh_pod(namespace, name, uid)
+        if pod is None or pod["metadata"].get("deletionTimestamp") or uid not in self.pulling:
+            return
+        failing = self.pull_rules.failing_containers(pod)
+        if failing:
+            for kind, c, _ in failing:
+                for event in image_pulls.back_off_events(c["image"]):
+                    self.post_event(pod, *event, f"spec.{kind}{{{c['name']}}}")
+            self.patch_pod_status(pod, self.pull_status(pod, failing, back_off=True))
+        self.pulling[uid] = self.pulling.get(uid, 0) + 1
+        self.worker.schedule(("pull", uid), rest, lambda: self.pull_attempt(namespace, name, uid))
+
+    def pull_status(self, pod, failing, back_off):
+        """The Pending status of a pod whose `failing` containers wait for
+        their images (ErrImagePull, or ImagePullBackOff when back_off)."""
+        now = utc_now()
+        spec = pod["spec"]
+        waits = {c["name"]: (image_pulls.back_off_message(c["image"]) if back_off else error)
+                 for _, c, error in failing}
+        reason = image_pulls.IMAGE_PULL_BACK_OFF if back_off else image_pulls.ERR_IMAGE_PULL
+
+        def waiting(c, why, message=None):
+            state = {"waiting": {"reason": why}}
+            if message:
+                state["waiting"]["message"] = message
+            return self.container_status(pod, c, state, False)
+        init_failing = failing[0][0] == "initContainers"
+        inits, reached = [], False
+        for c in spec.get("initContainers") or []:
+            if c["name"] in waits:
+                inits.append(waiting(c, reason, waits[c["name"]]))
+                reached = True
+            elif reached:
+                inits.append(waiting(c, "PodInitializing"))
+            else:
+                inits.append(self.container_status(pod, c, {"terminated": {
+                    "exitCode": 0, "reason": "Completed", "startedAt": now,
+                    "finishedAt": now}}, False))
+        containers = []
+        for c in spec["containers"]:
+            if init_failing:
+                containers.append(waiting(c, "PodInitializing"))
+            elif c["name"] in waits:
+                containers.append(waiting(c, reason, waits[c["name"]]))
+            else:
+                containers.append(self.container_status(
+                    pod, c, {"running": {"startedAt": now}}, True))
+        unready = ", ".join(c["name"] for c in containers if not c["ready"])
+        status = self.pod_status_base(pod, now)
+        status.update({
+            # A phase never goes back: a running pod given a missing image stays Running.
+            "phase": "Running" if pod.get("status", {}).get("phase") == "Running" else "Pending",
+            "conditions": self.conditions(
+                now, False, "ContainersNotReady", f"containers with unready status: [{unready}]",
+                not_initialized=(f"containers with incomplete status: [{failing[0][1]['name']}]"
+                                 if init_failing else None)),
+            "initContainerStatuses": inits,
+            "containerStatuses": containers,
+        })
+        return status
 
     def finish_deletion(self, namespace, name, uid):
         """Completes a graceful deletion: DELETE with grace period 0 and UID precondition."""
@@ -1178,6 +1318,19 @@ def parse_args(argv):
                            help="seconds from binding to Running (default 0.5)")
     behaviour.add_argument("--delete-delay", type=float, default=0.5,
                            help="seconds a graceful pod deletion takes (default 0.5)")
+    behaviour.add_argument("--missing-registry", action="append", metavar="HOST",
+                           help="images on this registry host do not exist (NotFound); "
+                                "repeatable, adds to the config's imagePulls.missingRegistries "
+                                "(default missing.cvm.test)")
+    behaviour.add_argument("--missing-tag", action="append", metavar="TAG",
+                           help="images with this tag do not exist; repeatable (default "
+                                "does-not-exist)")
+    behaviour.add_argument("--unreachable-registry", action="append", metavar="HOST",
+                           help="pulls from this registry host time out (i/o timeout, "
+                                "transient); repeatable (default unreachable.cvm.test)")
+    behaviour.add_argument("--pull-backoff", type=float, default=2.0,
+                           help="seconds from a failed pull to the next, doubling up to "
+                                "30 s (default 2; a kubelet's is 10)")
     behaviour.add_argument("--lease-interval", type=float, default=10.0,
                            help="seconds between lease renewals (default 10)")
     behaviour.add_argument("--status-interval", type=float, default=60.0,

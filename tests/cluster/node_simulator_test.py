@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Unit tests of node_simulator.py that need no cluster."""
+"""Unit tests of node_simulator.py (and image_pulls.py) that need no cluster."""
 
+import copy
 import glob
 import json
 import os
@@ -12,7 +13,12 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import image_pulls  # noqa: E402
 import node_simulator as sim  # noqa: E402
+
+NOT_FOUND = ('rpc error: code = NotFound desc = failed to pull and unpack image '
+             '"missing.cvm.test/coder/envbox:1": failed to resolve reference '
+             '"missing.cvm.test/coder/envbox:1": missing.cvm.test/coder/envbox:1: not found')
 
 
 class ExpandNodesTest(unittest.TestCase):
@@ -119,6 +125,191 @@ class PodStatusTest(unittest.TestCase):
         other = self.simulator.pod_ip({"metadata": {"uid": "u2"},
                                        "spec": {"nodeName": "cvm-node-2"}})
         self.assertNotEqual(other, first)
+
+
+class ImagePullRulesTest(unittest.TestCase):
+    """Which images fail to pull, and containerd's words for it."""
+
+    def test_references_normalize_as_docker_does(self):
+        cases = {
+            "ubuntu": ("docker.io", "library/ubuntu", "latest", "docker.io/library/ubuntu:latest"),
+            "codercom/enterprise-base:ubuntu":
+                ("docker.io", "codercom/enterprise-base", "ubuntu",
+                 "docker.io/codercom/enterprise-base:ubuntu"),
+            "localhost:5000/x": ("localhost:5000", "x", "latest", "localhost:5000/x:latest"),
+            "ghcr.io/coder/envbox:0.6.7":
+                ("ghcr.io", "coder/envbox", "0.6.7", "ghcr.io/coder/envbox:0.6.7"),
+        }
+        for image, (domain, repo, tag, ref) in cases.items():
+            with self.subTest(image=image):
+                got = image_pulls.parse_reference(image)
+                self.assertEqual((got[0], got[1], got[2], got[4]), (domain, repo, tag, ref))
+        digest = image_pulls.parse_reference("x@sha256:" + "a" * 64)
+        self.assertEqual((digest[2], digest[4]), ("", "docker.io/library/x@sha256:" + "a" * 64))
+
+    def test_missing_registry_or_tag_is_not_found_unreachable_times_out(self):
+        rules = image_pulls.PullRules()
+        self.assertEqual(rules.error("missing.cvm.test/coder/envbox:1"), NOT_FOUND)
+        self.assertEqual(
+            rules.error("codercom/enterprise-base:does-not-exist"),
+            'rpc error: code = NotFound desc = failed to pull and unpack image '
+            '"docker.io/codercom/enterprise-base:does-not-exist": failed to resolve reference '
+            '"docker.io/codercom/enterprise-base:does-not-exist": '
+            'docker.io/codercom/enterprise-base:does-not-exist: not found')
+        timeout = rules.error("unreachable.cvm.test/x:1")
+        self.assertTrue(timeout.startswith("rpc error: code = Unknown desc = "), timeout)
+        self.assertTrue(timeout.endswith(": i/o timeout"), timeout)
+        self.assertIn('Head "https://unreachable.cvm.test/v2/x/manifests/1"', timeout)
+        for image in ("ghcr.io/coder/envbox:0.6.7", "docker.io/codercom/enterprise-base:ubuntu",
+                      "missing.cvm.test.example/x:1"):
+            self.assertIsNone(rules.error(image), image)
+
+    def test_config_replaces_a_default_and_flags_add(self):
+        args = sim.parse_args(["--server", "https://127.0.0.1:1", "--ca-file", "ca",
+                               "--cert-file", "c", "--key-file", "k",
+                               "--missing-registry", "gone.example", "--missing-tag", "v0"])
+        rules = image_pulls.PullRules.from_config(
+            {"imagePulls": {"missingRegistries": ["nope.example"]}}, args)
+        self.assertIsNotNone(rules.error("nope.example/x:1"))
+        self.assertIsNotNone(rules.error("gone.example/x:1"))
+        self.assertIsNone(rules.error("missing.cvm.test/x:1"))  # replaced
+        self.assertIsNotNone(rules.error("x:v0"))
+        self.assertIsNotNone(rules.error("x:does-not-exist"))  # default kept
+        self.assertIsNotNone(rules.error("unreachable.cvm.test/x:1"))
+
+
+class FakeApi:
+    """Records requests; GET of the pod answers it, PATCH of its status
+    merges into it."""
+
+    def __init__(self, pod):
+        self.pod = pod
+        self.requests = []
+
+    def request(self, method, path, body=None, query=None, content_type=None):
+        self.requests.append((method, path, copy.deepcopy(body)))
+        if method == "GET" and path.endswith("/pods/" + self.pod["metadata"]["name"]):
+            return copy.deepcopy(self.pod)
+        if method == "PATCH" and path.endswith("/status"):
+            self.pod["status"] = copy.deepcopy(body["status"])
+        return {}
+
+    def events(self):
+        """(type, reason, message) of each event posted, in order."""
+        return [(b["type"], b["reason"], b["message"]) for m, p, b in self.requests
+                if m == "POST" and p.endswith("/events")]
+
+
+class RecordingWorker:
+    """A Worker that only records: the test runs the actions itself."""
+
+    def __init__(self):
+        self.scheduled = []
+
+    def schedule(self, key, delay, action):
+        self.scheduled.append((key, delay, action))
+
+    def run_next(self):
+        key, delay, action = self.scheduled.pop(0)
+        action()
+        return key, delay
+
+
+class ImagePullSimulationTest(unittest.TestCase):
+    """A pull failure looks like a kubelet's: events first, then ErrImagePull,
+    then ImagePullBackOff, and again."""
+
+    def simulator(self, pod):
+        args = sim.parse_args(["--server", "https://127.0.0.1:1", "--ca-file", "ca",
+                               "--cert-file", "c", "--key-file", "k"])
+        api = FakeApi(pod)
+        simulator = sim.Simulator(api, sim.DEFAULT_CONFIG, args)
+        simulator.worker = RecordingWorker()
+        return simulator, api
+
+    @staticmethod
+    def pod(containers, init_containers=(), annotations=None):
+        return {"metadata": {"name": "dev", "namespace": "coder", "uid": "uid-1",
+                             "annotations": annotations or {}},
+                "spec": {"nodeName": "cvm-node-1",
+                         "initContainers": [{"name": n, "image": i} for n, i in init_containers],
+                         "containers": [{"name": n, "image": i} for n, i in containers]},
+                "status": {"phase": "Pending"}}
+
+    def test_missing_image_events_then_err_image_pull_then_back_off(self):
+        image = "missing.cvm.test/coder/envbox:1"
+        simulator, api = self.simulator(self.pod([("dev", image)]))
+        simulator.on_pod("ADDED", api.pod)
+        self.assertEqual(simulator.worker.run_next()[0], ("start", "uid-1"))
+        self.assertEqual(api.events(), [
+            ("Normal", "Pulling", f'Pulling image "{image}"'),
+            ("Warning", "Failed", f'Failed to pull image "{image}": {NOT_FOUND}'),
+            ("Warning", "Failed", "Error: ErrImagePull")])
+        methods = [m for m, p, _ in api.requests if m != "GET"]
+        self.assertEqual(methods, ["POST", "POST", "POST", "PATCH"])  # events first
+        status = api.pod["status"]
+        self.assertEqual(status["phase"], "Pending")
+        dev = status["containerStatuses"][0]
+        self.assertEqual(dev["state"], {"waiting": {"reason": "ErrImagePull",
+                                                    "message": NOT_FOUND}})
+        self.assertEqual((dev["image"], dev["ready"]), (image, False))
+        ready = [c for c in status["conditions"] if c["type"] == "Ready"][0]
+        self.assertEqual((ready["status"], ready["reason"]), ("False", "ContainersNotReady"))
+        # Our own status patch comes back as a watch event: no second cycle.
+        simulator.on_pod("MODIFIED", api.pod)
+        self.assertEqual(len(simulator.worker.scheduled), 1)
+
+        key, delay = simulator.worker.run_next()
+        self.assertEqual((key, delay), (("pull", "uid-1"), 1.0))
+        self.assertEqual(api.events()[3:], [
+            ("Normal", "BackOff", f'Back-off pulling image "{image}"'),
+            ("Warning", "Failed", "Error: ImagePullBackOff")])
+        self.assertEqual(api.pod["status"]["containerStatuses"][0]["state"], {"waiting": {
+            "reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}})
+
+        # The next attempt counts the same events up instead of posting them again.
+        self.assertEqual(simulator.worker.run_next(), (("pull", "uid-1"), 1.0))
+        patched = [b for m, p, b in api.requests if m == "PATCH" and "/events/" in p]
+        self.assertEqual([b["count"] for b in patched], [2, 2, 2])
+        self.assertEqual(api.pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+                         "ErrImagePull")
+        # The back-off doubles.
+        self.assertEqual(simulator.worker.run_next()[0], ("pull", "uid-1"))
+        self.assertEqual(simulator.worker.scheduled[0][1], 3.0)
+
+    def test_missing_init_container_image_holds_the_pod_initializing(self):
+        image = "docker.io/codercom/enterprise-base:does-not-exist"
+        simulator, api = self.simulator(self.pod([("dev", image)], [("home-owner", image)]))
+        simulator.on_pod("ADDED", api.pod)
+        simulator.worker.run_next()
+        status = api.pod["status"]
+        init = status["initContainerStatuses"][0]
+        self.assertEqual(init["state"]["waiting"]["reason"], "ErrImagePull")
+        self.assertIn("not found", init["state"]["waiting"]["message"])
+        self.assertEqual(status["containerStatuses"][0]["state"],
+                         {"waiting": {"reason": "PodInitializing"}})
+        initialized = [c for c in status["conditions"] if c["type"] == "Initialized"][0]
+        self.assertEqual((initialized["status"], initialized["message"]),
+                         ("False", "containers with incomplete status: [home-owner]"))
+        fields = {b["involvedObject"]["fieldPath"] for m, p, b in api.requests
+                  if m == "POST" and p.endswith("/events")}
+        self.assertEqual(fields, {"spec.initContainers{home-owner}"})
+
+    def test_an_image_that_pulls_starts_and_the_annotation_still_fails(self):
+        simulator, api = self.simulator(self.pod([("dev", "ghcr.io/coder/envbox:0.6.7")]))
+        simulator.on_pod("ADDED", api.pod)
+        simulator.worker.run_next()
+        self.assertEqual(api.pod["status"]["phase"], "Running")
+        self.assertEqual(api.events(), [])
+
+        pod = self.pod([("dev", "missing.cvm.test/x:1")],
+                       annotations={sim.FAIL_ANNOTATION: "ErrImagePull: rpc error: denied"})
+        simulator, api = self.simulator(pod)
+        simulator.on_pod("ADDED", api.pod)
+        simulator.worker.run_next()
+        self.assertEqual(api.pod["status"]["containerStatuses"][0]["state"],
+                         {"waiting": {"reason": "ErrImagePull", "message": "rpc error: denied"}})
+        self.assertEqual(api.events(), [("Warning", "ErrImagePull", "rpc error: denied")])
 
 
 if __name__ == "__main__":

@@ -30,8 +30,11 @@ What is checked:
   * a file in the home volume survives running = false then true; destroy
     leaves no container in containerd;
   * a missing image fails with the kubelet's own ErrImagePull events, the
-    pull having gone to loopback; pods have no default route and resolve
-    names only against loopback or the unroutable cluster DNS address.
+    pull having gone to the stub registry on loopback (containerd's
+    NotFound); with wait_for_ready, apply fails within seconds with
+    containerd's message and the state keeps the workspace; pods have no
+    default route and resolve names only against loopback or the
+    unroutable cluster DNS address.
 """
 
 import hashlib
@@ -368,8 +371,13 @@ resource "cvm_workspace" "no_user" {{
         def pull_attempts():  # the missing image's pulls
             with open(os.path.join(logs, "containerd.log"), errors="replace") as f:
                 return [line for line in f if "trying next host" in line]
+        registry = self.cluster.env["CVM_REAL_NODE_REGISTRY"]
+        self.assertTrue(registry.startswith("127.0.0.1:"), registry)
         for line in wait_for("containerd's pull attempts", pull_attempts, 60, 0.5):
-            self.assertIn('host="127.0.0.1:9"', line)
+            self.assertIn(f'host="{registry}"', line)
+        with open(os.path.join(logs, "registry.log"), errors="replace") as f:
+            self.assertRegex(f.read(), r'"(HEAD|GET) /v2/coder/envbox/manifests/0\.0\.0-missing'
+                                       r'(\?\S*)? HTTP/1\.1" 404')
 
     def test_missing_image_fails_with_the_kubelets_err_image_pull(self):
         ns = self.ns["off"]
@@ -389,10 +397,47 @@ resource "cvm_workspace" "no_user" {{
             and "Failed to pull image" in e["message"]]
         self.assertTrue(pulls)
         for message in pulls:
-            self.assertIn("127.0.0.1:9", message)
+            self.assertIn("rpc error: code = NotFound", message)
         status = self.pod(ns, "missing-image")["status"]
         waiting = status["containerStatuses"][0]["state"].get("waiting", {})
         self.assertIn(waiting.get("reason"), ("ErrImagePull", "ImagePullBackOff"))
+
+    def test_missing_image_fails_apply_in_seconds_with_containerds_not_found(self):
+        image = "ghcr.io/coder/envbox:0.0.0-missing-wait"
+        d = TerraformDir({"main.tf": REQUIRED_PROVIDERS + self.cluster.provider_block() + f"""
+resource "cvm_workspace" "missing_wait" {{
+  name        = "missing-wait"
+  namespace   = "{self.ns["off"]}"
+  inner_image = "docker.io/codercom/enterprise-base:ubuntu"
+  image       = "{image}"
+  cpu {{
+    limit = "{CPU_LIMIT}"
+  }}
+  memory {{
+    limit = "{MEMORY_LIMIT}"
+  }}
+}}
+"""})
+        self.addCleanup(d.cleanup)
+        self.addCleanup(d.destroy, check=False)
+        d.init()
+        result = d.apply(check=False)
+        self.assertEqual(result.code, 1, result)
+        # The default timeouts.create is 10m: a permanent cause fails at once.
+        self.assertLess(result.seconds, 60, result)
+        text = flat(result.output)
+        self.assertNotIn("within timeouts.create", text)
+        # The kubelet's words: containerd's NotFound, in the container status
+        # (ErrImagePull, or ImagePullBackOff with the last pull's error) and
+        # in its Warning event.
+        self.assertRegex(text, "container dev cannot start: (ErrImagePull|ImagePullBackOff): ")
+        self.assertIn("rpc error: code = NotFound desc = failed to pull and unpack image "
+                      f'"{image}": failed to resolve reference "{image}": {image}: not found', text)
+        self.assertIn(f'Warning Failed: Failed to pull image "{image}": rpc error: code = NotFound',
+                      text)
+        self.assertEqual(d.run("state", "list", check=True).stdout.split(),
+                         ["cvm_workspace.missing_wait"])
+        self.assertIsNotNone(self.pod(self.ns["off"], "missing-wait"))
 
     def test_zz_home_survives_stop_and_start_and_destroy_leaves_no_container(self):
         # Runs last (unittest sorts by name): it stops and destroys.

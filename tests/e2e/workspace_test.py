@@ -14,6 +14,10 @@ What is checked, on the objects in the cluster:
   * a settings change (caching toggled) replaces the pod, with a warning;
   * a failing pod's error carries its Warning events and the state keeps
     tracking the (tainted) objects; destroy removes them;
+  * a missing image (the simulator's kubelet-like ErrImagePull, then
+    ImagePullBackOff) fails apply in seconds with containerd's message and
+    the pod's events; an unreachable registry is waited out, and the
+    timeout's error says what the container status showed;
   * timeouts and wait_for_ready = false;
   * every plan-time validation rule (exit 1, the attribute named, no API
     write);
@@ -587,6 +591,55 @@ class WorkspaceFailureTest(WorkspaceTestBase):
             self.assertIsNone(self.pod(ns, name))
             self.assertIsNone(self.claim(ns, name))
             self.assertIsNone(self.secret(ns, name))
+
+    def test_missing_image_fails_within_seconds_with_the_kubelets_message(self):
+        # The simulator fails pulls from missing.cvm.test with containerd's
+        # NotFound (ErrImagePull, then ImagePullBackOff), and from
+        # unreachable.cvm.test with an i/o timeout, as a kubelet reports them.
+        ns = self.new_namespace("ws-pull")
+        missing = "missing.cvm.test/coder/envbox:0.6.7"
+        d = self.tf(workspace_hcl("missing", "missing", hcl(ns), f'  image = "{missing}"\n'))
+        self.destroy_on_cleanup(d)
+        result = d.apply(check=False)
+        self.assertEqual(result.code, 1, result)
+        # Not the default timeouts.create (10m): the cause is permanent.
+        self.assertLess(result.seconds, 60, result)
+        text = flat(next(e for e in error_blocks(result.output) if f"{ns}/missing" in e))
+        self.assertNotIn("within timeouts.create", text)
+        self.assertIn("container dev cannot start: ErrImagePull: rpc error: code = NotFound "
+                      "desc = failed to pull and unpack image "
+                      f'"{missing}": failed to resolve reference "{missing}": '
+                      f"{missing}: not found", text)
+        self.assertIn(f'Last warning events: Warning Failed: Failed to pull image "{missing}": '
+                      "rpc error: code = NotFound", text)
+        self.assertIn("Warning Failed: Error: ErrImagePull", text)
+        # The state keeps the objects (tainted), so the next apply replaces them.
+        self.assertEqual(d.run("state", "list", check=True).stdout.split(),
+                         ["cvm_workspace.missing"])
+        shown = d.run("state", "show", "-no-color", "cvm_workspace.missing", check=True).stdout
+        self.assertIn("(tainted)", shown)
+        self.assertIsNotNone(self.pod(ns, "missing"))
+        self.assertIsNotNone(self.claim(ns, "missing"))
+
+        # A transient cause is waited out; the timeout says what was seen.
+        unreachable = "unreachable.cvm.test/coder/envbox:0.6.7"
+        d.write("main.tf", d.read("main.tf") + workspace_hcl(
+            "slowpull", "slowpull", hcl(ns), f"""  image = "{unreachable}"
+  timeouts {{
+    create = "12s"
+  }}
+"""))
+        result = d.apply("-target=cvm_workspace.slowpull", check=False)
+        self.assertEqual(result.code, 1, result)
+        self.assertGreaterEqual(result.seconds, 12, result)
+        text = flat(result.output)
+        self.assertIn("did not become Ready within timeouts.create (12s)", text)
+        self.assertRegex(text, r"Container statuses: container dev \(image "
+                               + re.escape(f'"{unreachable}"') + r"\): waiting: "
+                               r"(ErrImagePull|ImagePullBackOff): .*i/o timeout")
+        d.destroy()
+        self.assertIsNone(self.pod(ns, "missing"))
+        self.assertIsNone(self.pod(ns, "slowpull"))
 
     def test_wait_for_ready_false_and_timeouts(self):
         ns = self.new_namespace("ws-wait")

@@ -4,9 +4,13 @@
 // framework::Server::ApplyResourceChange against a FakeApiServer, and
 // ConfigAnnotation directly.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -30,12 +34,90 @@ using values::Type;
 using values::Value;
 using workspace_internal::ConfigAnnotation;
 
+// What kubelet 1.20 with containerd reports for a missing image.
+constexpr char kMissingImage[] = "ghcr.io/coder/envbox:0.0.0-missing";
+constexpr char kNotFound[] =
+    "rpc error: code = NotFound desc = failed to pull and unpack image "
+    "\"ghcr.io/coder/envbox:0.0.0-missing\": failed to resolve reference "
+    "\"ghcr.io/coder/envbox:0.0.0-missing\": "
+    "ghcr.io/coder/envbox:0.0.0-missing: not found";
+constexpr char kTimeout[] =
+    "rpc error: code = Unknown desc = failed to pull and unpack image "
+    "\"ghcr.io/coder/envbox:0.0.0-missing\": failed to resolve reference "
+    "\"ghcr.io/coder/envbox:0.0.0-missing\": failed to do request: Head "
+    "\"https://ghcr.io/v2/coder/envbox/manifests/0.0.0-missing\": dial tcp "
+    "140.82.112.33:443: i/o timeout";
+constexpr char kBackOff[] =
+    "Back-off pulling image \"ghcr.io/coder/envbox:0.0.0-missing\"";
+
+// A Pending pod status whose container dev waits `reason` (`message`).
+nlohmann::json WaitingStatus(const std::string& reason,
+                             const std::string& message) {
+  return {{"phase", "Pending"},
+          {"conditions",
+           {{{"type", "PodScheduled"}, {"status", "True"}},
+            {{"type", "Ready"}, {"status", "False"}}}},
+          {"containerStatuses",
+           {{{"name", "dev"},
+             {"image", kMissingImage},
+             {"ready", false},
+             {"state",
+              {{"waiting", {{"reason", reason}, {"message", message}}}}}}}}};
+}
+
 class WorkspaceApplyTest : public WorkspaceTest {
  protected:
   // The uid of the pod on the server ("" when there is none).
   std::string PodUid() {
     const std::optional<nlohmann::json> pod = env_.api->Find(kPodPath);
     return pod ? (*pod)["metadata"].value("uid", "") : "";
+  }
+
+  // Stores an Event about pod dev (of `uid`, when given) at second
+  // `second` of a minute.
+  void PutEvent(const std::string& type, const std::string& reason,
+                const std::string& message, int second,
+                const std::string& uid = "") {
+    nlohmann::json involved = {{"kind", "Pod"}, {"name", "dev"}};
+    if (!uid.empty()) involved["uid"] = uid;
+    env_.api->Put(
+        {{"apiVersion", "v1"},
+         {"kind", "Event"},
+         {"metadata",
+          {{"name", absl::StrCat("dev.", second)}, {"namespace", "coder"}}},
+         {"involvedObject", involved},
+         {"type", type},
+         {"reason", reason},
+         {"message", message},
+         {"lastTimestamp", absl::StrFormat("2027-01-15T08:00:%02dZ", second)}});
+  }
+
+  // The events kubelet 1.20 posts for a pull that failed with `error`.
+  void PutPullEvents(const std::string& error) {
+    const std::string image = absl::StrCat("\"", kMissingImage, "\"");
+    PutEvent("Normal", "Pulling", "Pulling image " + image, 10);
+    PutEvent("Warning", "Failed",
+             absl::StrCat("Failed to pull image ", image, ": ", error), 11);
+    PutEvent("Warning", "Failed", "Error: ErrImagePull", 12);
+    PutEvent("Normal", "BackOff", "Back-off pulling image " + image, 13);
+    PutEvent("Warning", "Failed", "Error: ImagePullBackOff", 14);
+  }
+
+  // Creates workspace dev with the missing image; the apply's result, with
+  // the time the apply took on the fake clock in `*took`.
+  framework::Server::ApplyResult ApplyMissingImage(
+      absl::Duration* took, const char* timeout = "10m") {
+    env_.api->set_pod_policy(testing::FakeApiServer::PodPolicy::kPending);
+    const Value config = WorkspaceConfig(
+        {{"image", Value::String(kMissingImage)},
+         {"timeouts", Value::Object({{"create", Value::String(timeout)}})}});
+    const framework::Server::PlanResult plan = PlanCreate(config);
+    EXPECT_FALSE(plan.diagnostics.HasError()) << Describe(plan.diagnostics);
+    const absl::Time start = env_.clock.Now();
+    framework::Server::ApplyResult applied =
+        Apply(NullWorkspace(), plan.planned_state, config);
+    *took = env_.clock.Now() - start - kSharedObjectCacheTtl;
+    return applied;
   }
 };
 
@@ -121,6 +203,114 @@ TEST_F(WorkspaceApplyTest, AFailedWaitNamesTheLastThreeWarningEvents) {
                         "thing\n  Warning Third: Third thing\n  Warning "
                         "Fourth: Fourth thing\nThe workspace's objects exist"));
   EXPECT_EQ(StringAttr(applied.new_state, "phase"), "Pending");
+}
+
+TEST_F(WorkspaceApplyTest, AMissingImageFailsAtOnceWithTheKubeletsMessage) {
+  // Older, and of the scheduler: the error must not end with them.
+  PutEvent("Warning", "FailedScheduling",
+           "0/2 nodes are available: pod has unbound immediate "
+           "PersistentVolumeClaims.",
+           1);
+  PutPullEvents(kNotFound);
+  env_.api->QueueStatus(kPodPath, WaitingStatus("ContainerCreating", ""));
+  env_.api->QueueStatus(kPodPath, WaitingStatus("ErrImagePull", kNotFound));
+  absl::Duration took;
+  const framework::Server::ApplyResult applied = ApplyMissingImage(&took);
+  const framework::Diagnostic* d =
+      FindDiagnostic(applied.diagnostics, "Unable to Create Workspace");
+  ASSERT_NE(d, nullptr) << Describe(applied.diagnostics);
+  EXPECT_LT(took, absl::Seconds(5));
+  EXPECT_THAT(d->detail,
+              StartsWith(absl::StrCat("Pod coder/dev did not become Ready: "
+                                      "container dev cannot start: "
+                                      "ErrImagePull: ",
+                                      kNotFound)));
+  EXPECT_THAT(d->detail,
+              HasSubstr(absl::StrCat("\nLast warning events:\n  Warning "
+                                     "Failed: Failed to pull image \"",
+                                     kMissingImage, "\": ", kNotFound,
+                                     "\n  Warning Failed: Error: "
+                                     "ErrImagePull\n  Warning Failed: Error: "
+                                     "ImagePullBackOff\n")));
+  // The objects stay in the state, so the next apply replaces them.
+  EXPECT_EQ(StringAttr(applied.new_state, "phase"), "Pending");
+  EXPECT_TRUE(env_.api->Find(kPodPath).has_value());
+}
+
+// ImagePullBackOff's own message does not say why; the kubelet's
+// "Failed to pull image" event does.
+TEST_F(WorkspaceApplyTest, ABackOffIsDecidedByThePullErrorInTheEvents) {
+  PutPullEvents(kNotFound);
+  env_.api->QueueStatus(kPodPath, WaitingStatus("ImagePullBackOff", kBackOff));
+  absl::Duration took;
+  NewRequests();
+  const framework::Server::ApplyResult applied = ApplyMissingImage(&took);
+  const framework::Diagnostic* d =
+      FindDiagnostic(applied.diagnostics, "Unable to Create Workspace");
+  ASSERT_NE(d, nullptr) << Describe(applied.diagnostics);
+  EXPECT_LT(took, absl::Seconds(5));
+  EXPECT_THAT(d->detail,
+              StartsWith(absl::StrCat(
+                  "Pod coder/dev did not become Ready: container dev cannot "
+                  "start: ImagePullBackOff: ",
+                  kBackOff, "; the last pull failed: ", kNotFound)));
+  EXPECT_EQ(StringAttr(applied.new_state, "phase"), "Pending");
+  // Read once to decide, once more for the error.
+  const std::vector<std::string> requests = NewRequests();
+  EXPECT_EQ(std::count_if(
+                requests.begin(), requests.end(),
+                [](const std::string& r) {
+                  return r.rfind("GET /api/v1/namespaces/coder/events", 0) == 0;
+                }),
+            2);
+}
+
+TEST_F(WorkspaceApplyTest, ATransientPullErrorWaitsAndTheTimeoutSaysWhy) {
+  PutPullEvents(kTimeout);
+  env_.api->QueueStatus(kPodPath, WaitingStatus("ErrImagePull", kTimeout));
+  env_.api->QueueStatus(kPodPath, WaitingStatus("ImagePullBackOff", kBackOff));
+  absl::Duration took;
+  const framework::Server::ApplyResult applied = ApplyMissingImage(&took, "2m");
+  const framework::Diagnostic* d =
+      FindDiagnostic(applied.diagnostics, "Unable to Create Workspace");
+  ASSERT_NE(d, nullptr) << Describe(applied.diagnostics);
+  EXPECT_GE(took, absl::Minutes(2));
+  EXPECT_THAT(d->detail, StartsWith("Pod coder/dev did not become Ready within "
+                                    "timeouts.create (2m)"));
+  EXPECT_THAT(
+      d->detail,
+      HasSubstr(absl::StrCat(
+          "\nContainer statuses:\n  container dev "
+          "(image \"",
+          kMissingImage, "\"): waiting: ImagePullBackOff: ", kBackOff,
+          "; the last pull failed: ", kTimeout, "\nLast warning events:")));
+  EXPECT_EQ(StringAttr(applied.new_state, "phase"), "Pending");
+}
+
+// The pod's own status comes first; events of an earlier pod of the same
+// name are not this pod's.
+TEST_F(WorkspaceApplyTest, AFailedWaitLeadsWithTheContainerStatuses) {
+  PutEvent("Warning", "FailedScheduling", "0/2 nodes are available", 1);
+  PutEvent("Warning", "Failed", "Error: an earlier pod's", 2, "uid-earlier");
+  env_.api->QueueStatus(
+      kPodPath, WaitingStatus("CrashLoopBackOff",
+                              "back-off 10s restarting failed container=dev"));
+  absl::Duration took;
+  const framework::Server::ApplyResult applied = ApplyMissingImage(&took, "1m");
+  const framework::Diagnostic* d =
+      FindDiagnostic(applied.diagnostics, "Unable to Create Workspace");
+  ASSERT_NE(d, nullptr) << Describe(applied.diagnostics);
+  const size_t statuses = d->detail.find(
+      "\nContainer statuses:\n  container dev (image \"ghcr.io/coder/envbox:"
+      "0.0.0-missing\"): waiting: CrashLoopBackOff: back-off 10s restarting "
+      "failed container=dev\n");
+  const size_t events = d->detail.find(
+      "\nLast warning events:\n  Warning FailedScheduling: 0/2 nodes are "
+      "available\nThe workspace's objects exist");
+  EXPECT_NE(statuses, std::string::npos) << d->detail;
+  EXPECT_NE(events, std::string::npos) << d->detail;
+  EXPECT_LT(statuses, events);
+  EXPECT_THAT(d->detail, Not(HasSubstr("an earlier pod's")));
 }
 
 TEST_F(WorkspaceApplyTest, StoppingDeletesOnlyThePodAndStartingMakesANewOne) {

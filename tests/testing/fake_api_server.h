@@ -13,6 +13,8 @@
 // A watch that has nothing to report ends at once and, when the server was
 // given a FakeClock, advances it by the watch's timeoutSeconds: a wait for
 // something that never happens runs into its deadline in microseconds.
+// Statuses queued with QueueStatus play a kubelet's later reports: such a
+// watch first applies the next one and reports it.
 //
 //   auto server = std::make_shared<FakeApiServer>(&clock);
 //   server->Put(namespace_json);
@@ -103,6 +105,14 @@ class FakeApiServer : public std::enable_shared_from_this<FakeApiServer> {
     if (it == objects_.end()) return;
     it->second["status"] = std::move(status);
     Stamp(it->second, &it->second);
+  }
+  // Queues a status that a later watch of the object at `path` applies (as
+  // SetStatus) when it finds nothing new: one per watch, in order, so a
+  // wait sees a kubelet's reports one after the other. The object need
+  // not exist yet.
+  void QueueStatus(const std::string& path, nlohmann::json status) {
+    absl::MutexLock lock(&mu_);
+    queued_statuses_[path].push_back(std::move(status));
   }
   // Paths of every stored object under `prefix`.
   std::vector<std::string> Paths(const std::string& prefix = "/") const {
@@ -431,6 +441,14 @@ class FakeApiServer : public std::enable_shared_from_this<FakeApiServer> {
       int64_t rv = 0;
       absl::SimpleAtoi(it->second["metadata"].value("resourceVersion", "0"),
                        &rv);
+      std::vector<nlohmann::json>& queued = queued_statuses_[it->first];
+      if (rv <= since && !queued.empty()) {
+        it->second["status"] = std::move(queued.front());
+        queued.erase(queued.begin());
+        Stamp(it->second, &it->second);
+        absl::SimpleAtoi(it->second["metadata"].value("resourceVersion", "0"),
+                         &rv);
+      }
       if (rv > since) {
         event =
             nlohmann::json{{"type", "MODIFIED"}, {"object", it->second}}.dump();
@@ -459,6 +477,8 @@ class FakeApiServer : public std::enable_shared_from_this<FakeApiServer> {
   std::vector<QueuedReply> replies_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, nlohmann::json> objects_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<nlohmann::json>> queued_statuses_
+      ABSL_GUARDED_BY(mu_);
   PodPolicy pod_policy_ ABSL_GUARDED_BY(mu_) = PodPolicy::kReady;
   std::string git_version_ ABSL_GUARDED_BY(mu_) = "v1.29.4";
   int64_t resource_version_ ABSL_GUARDED_BY(mu_) = 100;

@@ -9,7 +9,7 @@
 #           env.tmp while start.sh is still writing it) and CVM_DOUBLE_BINARY
 #           (the static cvm-double, CMake target cvm-double). Writes
 #           STATE_DIR/node/env (CVM_REAL_NODE, its containerd socket and
-#           pids, CVM_SYSTEMD_IMAGE) and returns when the node is Ready and
+#           pids, CVM_SYSTEMD_IMAGE, CVM_REAL_NODE_REGISTRY) and returns when the node is Ready and
 #           schedulable; at once when this node already runs. On any failure
 #           it undoes what it did.
 #   stop    deletes the node's pods, stops the kubelet, kills what is left
@@ -20,10 +20,11 @@
 #
 # Nothing leaves the machine: the kubelet listens on a host-scope address of
 # a port-less bridge and on loopback, containerd on a unix socket, every
-# registry resolves to 127.0.0.1:9 (refused, so a missing image fails at
-# once with ErrImagePull), pods sit on bridge cvm-cni0 without a gateway or
-# NAT, and the kubelet's AWS credential provider does not look for instance
-# metadata.
+# registry resolves to a stub registry on loopback that holds no image
+# (node/stub_registry.py: 404 MANIFEST_UNKNOWN, so a missing image fails at
+# once with ErrImagePull and containerd's NotFound, as on a real registry),
+# pods sit on bridge cvm-cni0 without a gateway or NAT, and the kubelet's
+# AWS credential provider does not look for instance metadata.
 # One real node per machine (bridges, /var/log/pods, cgroups and kernel
 # parameters are machine-wide): /run/cvm-real-node names the state dir that
 # holds the machine, and a second start fails while that node runs.
@@ -139,6 +140,7 @@ stop_node() {
     done
   fi
   stop_pid containerd
+  stop_pid registry
   # Shims outlive containerd by design; ours name our socket.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $sock" 2>/dev/null || true
   for ns in "${netns[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
@@ -197,7 +199,7 @@ pause_source=$(ls "$(cvm_cache_root)/kube-$CVM_KUBE_VERSION"/src/kubernetes-*/bu
 # Who holds the machine is decided under a lock.
 exec 9>"$holder.lock"
 flock 9
-if holds_machine && alive kubelet && alive containerd && [[ -f "$node/env" ]]; then
+if holds_machine && alive kubelet && alive containerd && alive registry && [[ -f "$node/env" ]]; then
   cvm_log "the real node of $dir already runs"
   exit 0
 fi
@@ -238,11 +240,25 @@ failed() {
   exit 1
 }
 
+# --- the registry: a stub on loopback that holds no image -------------------------------
+step "starting the stub registry"
+rm -f "$node/registry.port"
+setsid "$python" "$here/stub_registry.py" --port-file "$node/registry.port" \
+  >"$logs/registry.log" 2>&1 </dev/null &
+echo $! >"$node/pids/registry"
+deadline=$((SECONDS + 10))
+until [[ -s "$node/registry.port" ]]; do
+  cvm_pid_ours "$(cat "$node/pids/registry")" "$dir" || failed "the stub registry exited" "$logs/registry.log"
+  ((SECONDS < deadline)) || failed "the stub registry did not start in 10 s" "$logs/registry.log"
+  sleep 0.1
+done
+registry=127.0.0.1:$(cat "$node/registry.port")
+
 # --- containerd: private socket, root and state; runc for both handlers ---------------
 cat >"$node/certs.d/_default/hosts.toml" <<EOF
-# Every registry: loopback port 9, where nothing listens.
-server = "https://127.0.0.1:9"
-[host."https://127.0.0.1:9"]
+# Every registry: the stub registry on loopback, which has no image.
+server = "http://$registry"
+[host."http://$registry"]
   capabilities = ["pull", "resolve"]
 EOF
 cat >"$node/containerd.toml" <<EOF
@@ -287,7 +303,8 @@ cat >"$node/cni/net.d/10-cvm.conflist" <<EOF
                        "ranges": [[{"subnet": "$pod_subnet"}]]}}]}
 EOF
 step "starting containerd ($sock)"
-# Registry traffic that escapes hosts.toml still only reaches loopback.
+# Registry traffic that escapes hosts.toml still only reaches loopback (and
+# Go never proxies a request to loopback, so the stub is reached directly).
 HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY= \
   setsid containerd --config "$node/containerd.toml" >"$logs/containerd.log" 2>&1 </dev/null &
 echo $! >"$node/pids/containerd"
@@ -406,5 +423,6 @@ CVM_REAL_NODE_CONTAINERD_SOCKET=$sock
 CVM_REAL_NODE_KUBELET_PID=$(cat "$node/pids/kubelet")
 CVM_REAL_NODE_CONTAINERD_PID=$(cat "$node/pids/containerd")
 CVM_SYSTEMD_IMAGE=$(awk '$1 == "systemd" { print $3 }' "$node/images/list")
+CVM_REAL_NODE_REGISTRY=$registry
 EOF
 step "node $node_name Ready"
