@@ -61,5 +61,25 @@ resource "cvm_workspace" "main" {
     "com.coder.workspace.id"   = data.coder_workspace.me.id
     "com.coder.workspace.name" = data.coder_workspace.me.name
     "com.coder.user.username"  = data.coder_workspace_owner.me.name
+    "com.coder.user.id"        = data.coder_workspace_owner.me.id
+  }
+
+  # Spreads the owner's workspaces across nodes, as Coder's kubernetes
+  # template does: a node already running one of them is avoided when
+  # another has room (preferred, so a busy cluster still schedules).
+  affinity {
+    pod_anti_affinity {
+      preferred_during_scheduling_ignored_during_execution {
+        weight = 100
+        pod_affinity_term {
+          topology_key = "kubernetes.io/hostname"
+          label_selector {
+            match_labels = {
+              "com.coder.user.id" = data.coder_workspace_owner.me.id
+            }
+          }
+        }
+      }
+    }
   }
 }

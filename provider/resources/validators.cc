@@ -149,6 +149,19 @@ schema::Validator IsDnsSubdomain() {
   };
 }
 
+schema::Validator IsLabelKey() {
+  return [](const Value& v) -> absl::Status {
+    if (!v.IsKnown() || v.type() != Type::String()) return absl::OkStatus();
+    if (IsQualifiedName(v.AsString())) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        QuoteValue(v.AsString()),
+        " is not a valid Kubernetes label key: [prefix/]name, the name at "
+        "most 63 letters, digits, '-', '_' or '.' starting and ending with a "
+        "letter or digit, the prefix a DNS subdomain (e.g. "
+        "\"kubernetes.io/hostname\")"));
+  };
+}
+
 schema::Validator IsLabelMap() {
   return [](const Value& v) -> absl::Status {
     if (!v.IsKnown()) return absl::OkStatus();
@@ -172,23 +185,56 @@ schema::Validator IsLabelMap() {
   };
 }
 
+namespace {
+
+bool IsEnvNameText(absl::string_view key) {
+  return !key.empty() && !absl::ascii_isdigit(key[0]) &&
+         absl::c_all_of(key, [](char c) {
+           return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+         });
+}
+
+absl::Status InvalidEnvName(absl::string_view what, absl::string_view name) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, QuoteValue(name),
+      " is not a valid environment variable name: use letters, digits, "
+      "'_', '-' and '.', not starting with a digit (e.g. \"MY_VAR\")"));
+}
+
+}  // namespace
+
 schema::Validator IsEnvMap() {
   return [](const Value& v) -> absl::Status {
     if (!v.IsKnown()) return absl::OkStatus();
     for (const auto& [key, value] : v.Entries()) {
-      const bool valid =
-          !key.empty() && !absl::ascii_isdigit(key[0]) &&
-          absl::c_all_of(key, [](char c) {
-            return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
-          });
-      if (!valid) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "key ", QuoteValue(key),
-            " is not a valid environment variable name: use letters, digits, "
-            "'_', '-' and '.', not starting with a digit (e.g. \"MY_VAR\")"));
-      }
+      if (!IsEnvNameText(key)) return InvalidEnvName("key ", key);
     }
     return absl::OkStatus();
+  };
+}
+
+schema::Validator IsEnvName() {
+  return [](const Value& v) -> absl::Status {
+    if (!v.IsKnown() || v.type() != Type::String()) return absl::OkStatus();
+    if (IsEnvNameText(v.AsString())) return absl::OkStatus();
+    return InvalidEnvName("", v.AsString());
+  };
+}
+
+schema::Validator IsConfigKey() {
+  return [](const Value& v) -> absl::Status {
+    if (!v.IsKnown() || v.type() != Type::String()) return absl::OkStatus();
+    const std::string& s = v.AsString();
+    const bool valid =
+        !s.empty() && s.size() <= 253 && s != "." && s != ".." &&
+        absl::c_all_of(s, [](char c) {
+          return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+        });
+    if (valid) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        QuoteValue(s),
+        " is not a valid Secret or ConfigMap key: use at most 253 letters, "
+        "digits, '-', '_' or '.' (e.g. \"token\")"));
   };
 }
 

@@ -48,11 +48,19 @@ inline constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
 // names the offending key, as the framework only attaches the attribute's
 // path. Unknown values are skipped.
 schema::Validator IsLabelMap();
+// A label key (a Kubernetes qualified name: [prefix/]name), e.g. of a
+// selector requirement or an affinity's topology key.
+schema::Validator IsLabelKey();
 // An environment map: every key a Kubernetes environment variable name
 // (letters, digits, '_', '-' and '.', not starting with a digit), which
 // also keeps it out of the lists the pod joins names into (CODER_INNER_ENVS,
 // the sysbox hook's kept variables). Unknown values are skipped.
 schema::Validator IsEnvMap();
+// One environment variable name, by the rules of IsEnvMap's keys.
+schema::Validator IsEnvName();
+// A key of a Secret or ConfigMap: at most 253 letters, digits, '-', '_' or
+// '.', not "." or "..".
+schema::Validator IsConfigKey();
 // An annotation map: keys are valid Kubernetes qualified names and all keys
 // plus all known values take at most kTotalAnnotationSizeLimit -
 // `reserved_bytes` bytes (`reserved_bytes`: what the provider adds to the

@@ -11,6 +11,8 @@
 //   workspace_pods.cc      the pods of Render (workspace_model.h)
 //   workspace_pod_options.cc            the pod options: schema, rendering
 //   workspace_pod_options_validate.cc   and their plan-time rules
+//   workspace_affinity.cc               the affinity block
+//   workspace_env_from.cc               the env_value_from blocks
 //
 // The functions taking a CvmProvider borrow it for the call; they are
 // thread-safe as the provider is.
@@ -33,6 +35,7 @@
 #include "provider/resources/settings.h"
 #include "provider/resources/workspace_model.h"
 #include "provider/schema/schema.h"
+#include "provider/values/path.h"
 #include "provider/values/value.h"
 
 namespace cvm::resources::workspace_internal {
@@ -114,6 +117,10 @@ schema::NestedBlock DnsConfigBlock();
 // home.labels and home.annotations.
 std::vector<schema::Attribute> HomeMetadataAttributes();
 
+// Applies `element` to each known element of a list, naming the element's
+// index in the message.
+schema::Validator EachElement(schema::Validator element);
+
 // The PodOptions of a cvm_workspace object (config, plan or state):
 // unknown and null values are unset; a termination_grace_period that does
 // not parse is unset (validation reports it).
@@ -133,6 +140,57 @@ nlohmann::json ClaimLabels(const WorkspaceSpec& spec);
 // configuration under kConfigAnnotation (never a user's value of that key).
 nlohmann::json ClaimAnnotations(const WorkspaceSpec& spec,
                                 const std::string& config_annotation);
+
+// workspace_affinity.cc
+
+// The affinity block (node_affinity, pod_affinity, pod_anti_affinity), as
+// hashicorp/kubernetes' kubernetes_pod names it, with its attribute
+// validators (operators, label keys, weight 1 to 100).
+schema::NestedBlock AffinityBlock();
+
+// The pod's spec.affinity for the affinity block of `object` (config, plan
+// or state): Kubernetes' field names, empty parts left out; null when the
+// block is unset or empty. Unknown values are left out.
+nlohmann::json AffinityFromValue(const values::Value& object);
+
+// The plan-time rules of the affinity block of `config`: values per
+// operator (In/NotIn at least one, Exists/DoesNotExist none, Gt/Lt one
+// integer), a required node affinity with at least one term, terms and
+// preferences with at least one expression, a preferred rule with its
+// preference or pod_affinity_term. Skips unknown values.
+void ValidateAffinity(const values::Value& config,
+                      framework::Diagnostics* diags);
+
+// workspace_env_from.cc
+
+// The env_value_from block list: name, and secret_key_ref or
+// config_map_key_ref { name, key, optional }.
+schema::NestedBlock EnvValueFromBlock();
+
+// The env_value_from blocks of `object` (config, plan or state), in order;
+// a block with neither reference reads as a ConfigMap one (validation
+// reports it).
+std::vector<EnvValueFrom> EnvValueFromFromValue(const values::Value& object);
+
+// Appends spec.pod_options.env_value_from to a container's `env` as
+// valueFrom entries (secretKeyRef or configMapKeyRef).
+void AppendEnvValueFrom(const WorkspaceSpec& spec, nlohmann::json* env);
+
+// A variable name of the configuration, where it is set.
+struct EnvName {
+  std::string name;
+  values::Path path;      // env["NAME"] or env_value_from[i].name
+  const char* attribute;  // "env" or "env_value_from"
+};
+// Each variable name `config` sets (the keys of env, then the names of
+// env_value_from), for the rules on names.
+std::vector<EnvName> EnvNamesOf(const values::Value& config);
+
+// The plan-time rules of env_value_from that the attribute validators
+// cannot see: exactly one reference per block, and each name once across
+// env_value_from, env and env_passthrough. Skips unknown values.
+void ValidateEnvValueFrom(const values::Value& config,
+                          framework::Diagnostics* diags);
 
 // workspace_pod_options_validate.cc
 

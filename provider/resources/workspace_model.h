@@ -60,6 +60,14 @@ struct DnsConfig {
   std::vector<DnsOption> options;
 };
 
+// A workspace variable from a key of a Secret or a ConfigMap.
+struct EnvValueFrom {
+  std::string name;
+  bool secret = true;  // else a ConfigMap
+  std::string object, key;
+  std::optional<bool> optional;
+};
+
 // The pod-level Kubernetes settings a template sets directly (both modes
 // unless noted). Empty and unset fields are left out of the pod, so
 // Kubernetes' defaults apply.
@@ -74,6 +82,12 @@ struct PodOptions {
                            // with host_network)
   std::optional<DnsConfig> dns_config;
   std::vector<HostAlias> host_aliases;
+  // The pod's spec.affinity as rendered (null when unset): the affinity
+  // block maps field for field onto it, so it is kept as the JSON.
+  nlohmann::json affinity;
+  // Set on the container that runs the workspace (envbox: the outer one,
+  // which passes them on), after `env`.
+  std::vector<EnvValueFrom> env_value_from;
 };
 
 // Plain value. Unset optional attributes take the documented defaults.

@@ -30,21 +30,6 @@ using schema::NestedObject;
 using values::Type;
 using values::Value;
 
-// Applies `element` to each element of a list, naming the element.
-schema::Validator EachElement(schema::Validator element) {
-  return [element](const Value& list) -> absl::Status {
-    for (size_t i = 0; i < list.Elements().size(); ++i) {
-      const Value& v = list.Elements()[i];
-      if (!v.IsKnown() || v.IsNull()) continue;
-      if (absl::Status st = element(v); !st.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("element ", i, ": ", st.message()));
-      }
-    }
-    return absl::OkStatus();
-  };
-}
-
 Type HostAliasType() {
   return Type::Object(
       {{"ip", Type::String()}, {"hostnames", Type::List(Type::String())}});
@@ -139,6 +124,21 @@ std::vector<Attribute> NetworkAttributes() {
 
 }  // namespace
 
+schema::Validator EachElement(schema::Validator element) {
+  return [element](const Value& list) -> absl::Status {
+    if (!list.IsKnown() || list.IsNull()) return absl::OkStatus();
+    for (size_t i = 0; i < list.Elements().size(); ++i) {
+      const Value& v = list.Elements()[i];
+      if (!v.IsKnown() || v.IsNull()) continue;
+      if (absl::Status st = element(v); !st.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("element ", i, ": ", st.message()));
+      }
+    }
+    return absl::OkStatus();
+  };
+}
+
 std::vector<Attribute> PodOptionAttributes() {
   std::vector<Attribute> out;
   for (std::vector<Attribute> group :
@@ -225,6 +225,8 @@ PodOptions PodOptionsFromValue(const Value& o) {
     }
     p.dns_config = std::move(c);
   }
+  p.affinity = AffinityFromValue(o);
+  p.env_value_from = EnvValueFromFromValue(o);
   const Value& aliases = Attr(o, "host_aliases");
   if (aliases.IsKnown() && !aliases.IsNull()) {
     for (const Value& a : aliases.Elements()) {
@@ -300,6 +302,9 @@ void AddPodOptions(const WorkspaceSpec& spec, nlohmann::json* pod) {
     }
     s["hostAliases"] = std::move(aliases);
   }
+  // Beside any nodeSelector (node_selector, and in sysbox mode the one the
+  // RuntimeClass admission adds): the scheduler requires both.
+  if (!o.affinity.is_null()) s["affinity"] = o.affinity;
 }
 
 nlohmann::json ClaimLabels(const WorkspaceSpec& spec) {

@@ -161,6 +161,8 @@ void ValidatePodOptions(const Value& config, bool sysbox, Diagnostics* diags) {
   CheckDnsConfig(config, diags);
   CheckHostAliases(config, diags);
   CheckHomeAnnotations(config, diags);
+  ValidateAffinity(config, diags);
+  ValidateEnvValueFrom(config, diags);
 }
 
 }  // namespace cvm::resources::workspace_internal

@@ -139,6 +139,11 @@ nlohmann::json EnvboxEnv(const WorkspaceSpec& spec,
   env.push_back(EnvValue("CODER_MOUNTS", absl::StrJoin(coder_mounts, ",")));
   std::vector<std::string> inner_envs;
   for (const auto& [k, v] : spec.env) inner_envs.push_back(k);
+  // envbox copies them by name from its own environment (filterElements
+  // of cli/docker.go), where the kubelet resolved them.
+  for (const EnvValueFrom& v : spec.pod_options.env_value_from) {
+    inner_envs.push_back(v.name);
+  }
   for (const std::string& p : spec.env_passthrough) inner_envs.push_back(p);
   if (!inner_envs.empty()) {
     env.push_back(EnvValue("CODER_INNER_ENVS", absl::StrJoin(inner_envs, ",")));
@@ -165,6 +170,7 @@ nlohmann::json EnvboxEnv(const WorkspaceSpec& spec,
                        {"key", ".dockerconfigjson"}}}}}});
   }
   for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
+  AppendEnvValueFrom(spec, &env);
   return env;
 }
 
@@ -221,6 +227,9 @@ std::string SystemdBootstrapHook(const WorkspaceSpec& spec) {
   if (spec.has_agent_token) keep.push_back("CODER_AGENT_TOKEN");
   if (!spec.agent_url.empty()) keep.push_back("CODER_AGENT_URL");
   for (const auto& [name, value] : spec.env) keep.push_back(name);
+  for (const EnvValueFrom& v : spec.pod_options.env_value_from) {
+    keep.push_back(v.name);
+  }
   keep.push_back("CVM_BOOTSTRAP");
   const std::string user = absl::StrCat("'", spec.inner_username, "'");
   const std::string log = "/var/log/cvm-bootstrap.log";
@@ -271,6 +280,7 @@ nlohmann::json SysboxContainer(const WorkspaceSpec& spec,
   nlohmann::json env = nlohmann::json::array();
   AppendAgentEnv(spec, &env);
   for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
+  AppendEnvValueFrom(spec, &env);
   nlohmann::json container = {
       {"name", "dev"},
       {"image", spec.inner_image},

@@ -489,6 +489,8 @@ schema::Schema BuildSchema(bool manifest) {
   s.block.block_types.push_back(HomeBlock(manifest));
   s.block.block_types.push_back(GpuBlock());
   s.block.block_types.push_back(workspace_internal::DnsConfigBlock());
+  s.block.block_types.push_back(workspace_internal::AffinityBlock());
+  s.block.block_types.push_back(workspace_internal::EnvValueFromBlock());
   return s;
 }
 

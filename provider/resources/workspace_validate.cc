@@ -170,16 +170,18 @@ void CheckMountTargets(const Value& config, const Mode&, Diagnostics* diags) {
   }
 }
 
+// Names in env or env_value_from that the provider sets itself.
 void CheckReservedEnv(const Value& config, const Mode& mode,
                       Diagnostics* diags) {
-  const auto env = framework::StringMapAttr(config, "env");
-  if (!env) return;
+  const auto names = workspace_internal::EnvNamesOf(config);
   auto check = [&](const ReservedEnv& r) {
-    if (env->count(r.name) == 0) return;
-    diags->AddAttributeError(
-        Path::FromAttr("env").Key(r.name), "Reserved Environment Variable",
-        absl::StrCat(r.name, " is set by the provider; use ", r.argument,
-                     " instead and remove it from env."));
+    for (const workspace_internal::EnvName& n : names) {
+      if (n.name != r.name) continue;
+      diags->AddAttributeError(
+          n.path, "Reserved Environment Variable",
+          absl::StrCat(r.name, " is set by the provider; use ", r.argument,
+                       " instead and remove it from ", n.attribute, "."));
+    }
   };
   for (const ReservedEnv& r : kReservedEnvAlways) check(r);
   if (mode.envbox && mode.known) {
@@ -221,17 +223,16 @@ bool ChangesEnvbox(const std::string& name) {
 void CheckEnvChangesEnvbox(const Value& config, const Mode& mode,
                            Diagnostics* diags) {
   if (!(mode.envbox && mode.known)) return;
-  const auto env = framework::StringMapAttr(config, "env");
-  if (!env) return;
-  for (const auto& [name, value] : *env) {
-    if (!ChangesEnvbox(name)) continue;
+  for (const workspace_internal::EnvName& n :
+       workspace_internal::EnvNamesOf(config)) {
+    if (!ChangesEnvbox(n.name)) continue;
     diags->AddAttributeError(
-        Path::FromAttr("env").Key(name),
-        "Environment Variable Would Change envbox",
+        n.path, "Environment Variable Would Change envbox",
         absl::StrCat(
-            "In envbox mode env is set on the envbox container as well as "
+            "In envbox mode ", n.attribute,
+            " is set on the envbox container as well as "
             "passed into the workspace, so ",
-            name,
+            n.name,
             " would also change envbox (and the Docker daemon and Sysbox it "
             "runs). Set it for the workspace only: in the env of the "
             "template's coder_agent, or exported by bootstrap_script."));

@@ -12,7 +12,17 @@ What is checked, on the objects read back from the API server:
   * plan after apply is empty; a claim label edited by hand shows in the
     plan and is set back in place;
   * import by namespace/name restores them: the plan after it is empty;
-  * runtime_class_name in sysbox mode is a plan-time error naming it.
+  * runtime_class_name in sysbox mode is a plan-time error naming it;
+  * affinity (node affinity, pod affinity, pod anti-affinity) reaches the
+    pod in both modes as written, beside the nodeSelector the Sysbox
+    RuntimeClass adds in sysbox mode; a required anti-affinity per owner
+    puts two workspaces on two nodes; plan after apply is empty and import
+    restores it;
+  * env_value_from puts valueFrom references (Secret, ConfigMap) on the
+    workspace container in both modes, and in envbox mode the names into
+    CODER_INNER_ENVS; the Secret's value is never in the state; plan after
+    apply is empty and import restores them; a name also in env is a
+    plan-time error.
 """
 
 import unittest
@@ -23,11 +33,12 @@ from tfharness import (AGENT_TOKEN_VARIABLE, INNER_IMAGE, ClusterTestCase, flat,
 TOKEN = "cvm-e2e-pod-options-token-81c2e4"
 
 
-def workspace_hcl(name, namespace, extra):
+def workspace_hcl(name, namespace, extra, label="dev", namespace_expr=None):
+    """cvm_workspace.<label> in `namespace` (or the HCL `namespace_expr`)."""
     return f"""
-resource "cvm_workspace" "dev" {{
+resource "cvm_workspace" "{label}" {{
   name        = "{name}"
-  namespace   = {hcl(namespace)}
+  namespace   = {namespace_expr or hcl(namespace)}
   inner_image = "{INNER_IMAGE}"
   agent_token = var.agent_token
   cpu {{
@@ -66,6 +77,100 @@ def options_hcl(sa, priority, runtime):
     labels      = {{ "example.com/owner" = "alice" }}
     annotations = {{ "coder.com/owner" = "alice" }}
   }}
+"""
+
+
+AFFINITY_HCL = """
+  labels = {{ "example.com/owner" = "alice" }}
+  affinity {{
+    node_affinity {{
+      required_during_scheduling_ignored_during_execution {{
+        node_selector_term {{
+          match_expressions {{
+            key      = "kubernetes.io/os"
+            operator = "In"
+            values   = ["linux"]
+          }}
+          match_expressions {{
+            key      = "sysbox-runtime"
+            operator = "Exists"
+          }}
+        }}
+      }}
+      preferred_during_scheduling_ignored_during_execution {{
+        weight = 50
+        preference {{
+          match_expressions {{
+            key      = "kubernetes.io/arch"
+            operator = "In"
+            values   = ["amd64"]
+          }}
+        }}
+      }}
+    }}
+    pod_affinity {{
+      preferred_during_scheduling_ignored_during_execution {{
+        weight = 1
+        pod_affinity_term {{
+          topology_key = "topology.kubernetes.io/zone"
+          label_selector {{
+            match_expressions {{
+              key      = "example.com/cache"
+              operator = "Exists"
+            }}
+          }}
+        }}
+      }}
+    }}
+    pod_anti_affinity {{
+      required_during_scheduling_ignored_during_execution {{
+        topology_key = "kubernetes.io/hostname"
+        namespaces   = [{namespace}]
+        label_selector {{
+          match_labels = {{ "example.com/owner" = "alice" }}
+        }}
+      }}
+    }}
+  }}
+"""
+
+# The pod's spec.affinity for AFFINITY_HCL in `namespace`.
+def expected_affinity(namespace):
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [
+                    {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
+                    {"key": "sysbox-runtime", "operator": "Exists"}]}]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 50, "preference": {"matchExpressions": [
+                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]}}]},
+        "podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 1, "podAffinityTerm": {
+                "topologyKey": "topology.kubernetes.io/zone",
+                "labelSelector": {"matchExpressions": [
+                    {"key": "example.com/cache", "operator": "Exists"}]}}}]},
+        "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"topologyKey": "kubernetes.io/hostname", "namespaces": [namespace],
+             "labelSelector": {"matchLabels": {"example.com/owner": "alice"}}}]},
+    }
+
+
+def affinity_workspace_hcl(label, name, namespace_expr, namespace_hcl, extra=""):
+    return f"""
+resource "cvm_workspace" "{label}" {{
+  name        = "{name}"
+  namespace   = {namespace_expr}
+  inner_image = "{INNER_IMAGE}"
+  agent_token = var.agent_token
+  cpu {{
+    limit = "1"
+  }}
+  memory {{
+    limit = "2Gi"
+  }}
+{extra}{AFFINITY_HCL.format(namespace=namespace_hcl)}
+}}
 """
 
 
@@ -176,6 +281,199 @@ class WorkspacePodOptionsTest(ClusterTestCase):
         text = flat(plan.output)
         self.assertIn("Error: Not Supported in sysbox Mode", text)
         self.assertIn("runtime_class_name", text)
+
+    def test_affinity_in_both_modes_spreads_an_owners_workspaces(self):
+        ns = self.new_namespace("ws-affinity")
+        ns_sysbox = f"ws-affinity-sysbox-{suffix()}"
+        runtime_class = f"sysbox-affinity-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
+        self.addCleanup(self.cluster.delete,
+                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
+        main_tf = f"""
+resource "cvm_cluster_settings" "sysbox" {{
+  namespace        = "{ns_sysbox}"
+  manage_namespace = true
+  force_destroy    = true
+  runtime_class {{
+    name   = "{runtime_class}"
+    manage = true
+  }}
+}}
+""" + "".join(affinity_workspace_hcl(label, label, hcl(ns), hcl(ns))
+              for label in ("one", "two")) + affinity_workspace_hcl(
+                  "sysbox", "sysbox", "cvm_cluster_settings.sysbox.namespace",
+                  hcl(ns_sysbox),
+                  '  mode = "sysbox"\n'
+                  "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n")
+        d = self.tf(main_tf)
+        self.addCleanup(lambda: d.destroy(check=False))
+        self.assert_no_provider_bug(d.apply())
+
+        pods = {name: self.pod(ns, name) for name in ("one", "two")}
+        with self.subTest("envbox: the pods carry the affinity as written"):
+            for pod in pods.values():
+                self.assertEqual(pod["spec"]["affinity"], expected_affinity(ns))
+        with self.subTest("the required anti-affinity puts an owner's workspaces apart"):
+            self.assertNotEqual(pods["one"]["spec"]["nodeName"],
+                                pods["two"]["spec"]["nodeName"])
+        with self.subTest("sysbox: affinity beside the RuntimeClass's nodeSelector"):
+            spec = self.pod(ns_sysbox, "sysbox")["spec"]
+            self.assertEqual(spec["runtimeClassName"], runtime_class)
+            self.assertEqual(spec["nodeSelector"].get("sysbox-runtime"), "running")
+            self.assertEqual(spec["affinity"], expected_affinity(ns_sysbox))
+        with self.subTest("plan after apply is empty"):
+            self.assert_plan_empty(d)
+        with self.subTest("import restores the affinity"):
+            before = d.resource("cvm_workspace.one")
+            d.run("state", "rm", "cvm_workspace.one", check=True)
+            imported = d.run("import", "-no-color", "cvm_workspace.one", f"{ns}/one")
+            self.assertEqual(imported.code, 0, imported)
+            self.assert_plan_empty(d)
+            after = d.resource("cvm_workspace.one")
+            for key in ("affinity", "labels", "pod_spec_hash"):
+                self.assertEqual(after[key], before[key], key)
+
+    def test_affinity_errors_at_plan_time(self):
+        ns = self.new_namespace("ws-affinity-invalid")
+        d = self.tf(workspace_hcl("bad", ns, """
+  affinity {
+    node_affinity {
+      preferred_during_scheduling_ignored_during_execution {
+        weight = 0
+        preference {
+          match_expressions {
+            key      = "pool"
+            operator = "In"
+          }
+        }
+      }
+    }
+    pod_anti_affinity {
+      required_during_scheduling_ignored_during_execution {
+        topology_key = "kubernetes.io/hostname"
+        label_selector {
+          match_expressions {
+            key      = "app"
+            operator = "Gt"
+            values   = ["1"]
+          }
+        }
+      }
+    }
+  }
+"""))
+        plan = d.run("plan", "-no-color")
+        self.assertEqual(plan.code, 1, plan)
+        text = flat(plan.output)
+        self.assertIn("weight", text)
+        self.assertIn("must be a whole number from 1 to 100", text)
+        self.assertIn("Error: Invalid Match Expression", text)
+        self.assertIn("Operator In needs at least one value", text)
+        self.assertIn('"Gt"', text)
+
+
+ENV_FROM_HCL = """
+  env = { EDITOR = "vim" }
+  env_value_from {
+    name = "GH_TOKEN"
+    secret_key_ref {
+      name     = "gh"
+      key      = "token"
+      optional = true
+    }
+  }
+  env_value_from {
+    name = "REGISTRY"
+    config_map_key_ref {
+      name = "corp"
+      key  = "registry"
+    }
+  }
+"""
+
+SECRET_VALUE = "ghp-e2e-env-from-secret-5d1f"
+
+
+def env_of(pod):
+    return {e["name"]: e for e in pod["spec"]["containers"][0].get("env", [])}
+
+
+@needs_cluster
+class WorkspaceEnvFromTest(ClusterTestCase):
+    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
+    tf_env = {"TF_VAR_agent_token": TOKEN}
+
+    def test_env_value_from_in_both_modes(self):
+        ns = self.new_namespace("ws-envfrom")
+        self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/secrets", {
+            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "gh"},
+            "stringData": {"token": SECRET_VALUE}})
+        self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/configmaps", {
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "corp"},
+            "data": {"registry": "registry.corp.example.com"}})
+        ns_sysbox = f"ws-envfrom-sysbox-{suffix()}"
+        runtime_class = f"sysbox-envfrom-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
+        self.addCleanup(self.cluster.delete,
+                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
+        main_tf = f"""
+resource "cvm_cluster_settings" "sysbox" {{
+  namespace        = "{ns_sysbox}"
+  manage_namespace = true
+  force_destroy    = true
+  runtime_class {{
+    name   = "{runtime_class}"
+    manage = true
+  }}
+}}
+""" + workspace_hcl("envbox", ns, ENV_FROM_HCL, label="envbox") + workspace_hcl(
+            "sysbox", None, '  mode = "sysbox"\n'
+            "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n" + ENV_FROM_HCL,
+            label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
+        d = self.tf(main_tf)
+        self.addCleanup(lambda: d.destroy(check=False))
+        self.assert_no_provider_bug(d.apply())
+
+        secret_ref = {"secretKeyRef": {"name": "gh", "key": "token", "optional": True}}
+        map_ref = {"configMapKeyRef": {"name": "corp", "key": "registry"}}
+        for mode, pod_ns in (("envbox", ns), ("sysbox", ns_sysbox)):
+            with self.subTest(mode=mode):
+                env = env_of(self.cluster.get(f"/api/v1/namespaces/{pod_ns}/pods/{mode}"))
+                self.assertEqual(env["GH_TOKEN"]["valueFrom"], secret_ref)
+                self.assertEqual(env["REGISTRY"]["valueFrom"], map_ref)
+                self.assertNotIn("value", env["GH_TOKEN"])
+                if mode == "envbox":
+                    self.assertEqual(env["CODER_INNER_ENVS"]["value"],
+                                     "EDITOR,GH_TOKEN,REGISTRY")
+                else:
+                    self.assertNotIn("CODER_INNER_ENVS", env)
+        with self.subTest("the secret's value is not in the state"):
+            state = d.run("show", "-json", check=True).stdout
+            self.assertNotIn(SECRET_VALUE, state)
+            self.assertIn("GH_TOKEN", state)
+        with self.subTest("plan after apply is empty"):
+            self.assert_plan_empty(d)
+        with self.subTest("import restores env_value_from"):
+            before = d.resource("cvm_workspace.envbox")
+            d.run("state", "rm", "cvm_workspace.envbox", check=True)
+            imported = d.run("import", "-no-color", "cvm_workspace.envbox", f"{ns}/envbox")
+            self.assertEqual(imported.code, 0, imported)
+            self.assert_plan_empty(d)
+            after = d.resource("cvm_workspace.envbox")
+            for key in ("env_value_from", "env", "pod_spec_hash"):
+                self.assertEqual(after[key], before[key], key)
+
+    def test_a_name_in_env_and_env_value_from_is_an_error(self):
+        ns = self.new_namespace("ws-envfrom-invalid")
+        d = self.tf(workspace_hcl("bad", ns, ENV_FROM_HCL.replace(
+            '"GH_TOKEN"', '"EDITOR"').replace('"REGISTRY"', '"LD_PRELOAD"')))
+        plan = d.run("plan", "-no-color")
+        self.assertEqual(plan.code, 1, plan)
+        text = flat(plan.output)
+        self.assertIn("Error: Duplicate Environment Variable", text)
+        self.assertIn("EDITOR is already set by env", text)
+        self.assertIn("Error: Environment Variable Would Change envbox", text)
+        self.assertIn("In envbox mode env_value_from is set on the envbox container", text)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,30 @@ Value HostAliases(const std::string& ip, std::vector<std::string> names) {
       {Value::Object({{"ip", Str(ip)}, {"hostnames", StringList(names)}})});
 }
 
+// An affinity with a node rule, a preferred node rule and a pod
+// anti-affinity (tests/resources/workspace_affinity_test.cc has the rest).
+Value Affinity() {
+  const Value expression = Value::Object({{"key", Str("kubernetes.io/os")},
+                                          {"operator", Str("In")},
+                                          {"values", StringList({"linux"})}});
+  const Value term =
+      Value::Object({{"match_expressions", Value::Tuple({expression})}});
+  const Value pod_term = Value::Object(
+      {{"topology_key", Str("kubernetes.io/hostname")},
+       {"label_selector",
+        Value::Object({{"match_labels", StringMap({{"owner", "alice"}})}})}});
+  const Value weighted = Value::Object(
+      {{"weight", Value::Int(100)}, {"pod_affinity_term", pod_term}});
+  return Value::Object(
+      {{"node_affinity",
+        Value::Object(
+            {{"required_during_scheduling_ignored_during_execution",
+              Value::Object({{"node_selector_term", Value::Tuple({term})}})}})},
+       {"pod_anti_affinity",
+        Value::Object({{"preferred_during_scheduling_ignored_during_execution",
+                        Value::Tuple({weighted})}})}});
+}
+
 // Every pod option, for envbox mode (runtime_class_name) unless `sysbox`.
 std::map<std::string, Value> AllOptions(bool sysbox = false) {
   std::map<std::string, Value> o = {
@@ -79,6 +103,7 @@ std::map<std::string, Value> AllOptions(bool sysbox = false) {
       {"dns_policy", Str("None")},
       {"dns_config", DnsConfig({"10.0.0.10"})},
       {"host_aliases", HostAliases("10.1.2.3", {"git.corp", "registry.corp"})},
+      {"affinity", Affinity()},
       {"labels", StringMap({{"team", "a"}, {"tier", "dev"}})},
       {"home",
        Value::Object(
@@ -139,6 +164,10 @@ TEST(PodOptionsRenderTest, EnvboxPodCarriesEveryOption) {
       "options": [{"name": "ndots", "value": "2"}, {"name": "edns0"}]})"));
   EXPECT_EQ(spec["hostAliases"], json::parse(R"(
       [{"ip": "10.1.2.3", "hostnames": ["git.corp", "registry.corp"]}])"));
+  EXPECT_EQ(spec["affinity"]["podAntiAffinity"]
+                ["preferredDuringSchedulingIgnoredDuringExecution"][0]
+                ["podAffinityTerm"]["topologyKey"],
+            "kubernetes.io/hostname");
   // The envbox inner pull keeps using image_pull_secret only.
   for (const json& e : spec["containers"][0]["env"]) {
     EXPECT_NE(e["name"], "CODER_IMAGE_PULL_SECRET");
@@ -182,7 +211,7 @@ TEST(PodOptionsRenderTest, UnsetOptionsLeaveThePodAsBefore) {
        {"serviceAccountName", "automountServiceAccountToken",
         "imagePullSecrets", "priorityClassName", "runtimeClassName",
         "terminationGracePeriodSeconds", "dnsPolicy", "dnsConfig",
-        "hostAliases"}) {
+        "hostAliases", "affinity"}) {
     EXPECT_FALSE(r.pod["spec"].contains(field)) << field;
   }
   EXPECT_EQ(r.claim["metadata"]["annotations"].size(), 1u);
@@ -299,6 +328,8 @@ TEST_F(PodOptionsResourceTest, ApplyPlanEmptyDriftAndImport) {
   const json pod = *env_.api->Find(kPodPath);
   EXPECT_EQ(pod["spec"]["serviceAccountName"], "workspace-sa");
   EXPECT_EQ(pod["spec"]["runtimeClassName"], "nvidia");
+  EXPECT_EQ(pod["spec"]["affinity"],
+            RenderConfig(config).pod["spec"]["affinity"]);
   const json claim = *env_.api->Find(kClaimPath);
   EXPECT_EQ(claim["metadata"]["labels"]["owner"], "alice");
   EXPECT_EQ(claim["metadata"]["annotations"]["coder.com/owner"], "alice");
@@ -394,7 +425,7 @@ TEST_F(PodOptionsResourceTest, TheManifestRendersTheSamePod) {
        {"serviceAccountName", "automountServiceAccountToken",
         "imagePullSecrets", "priorityClassName", "runtimeClassName",
         "terminationGracePeriodSeconds", "dnsPolicy", "dnsConfig",
-        "hostAliases"}) {
+        "hostAliases", "affinity"}) {
     EXPECT_EQ(manifest_pod["spec"][field], live_pod["spec"][field]) << field;
   }
   const json manifest_claim = json::parse((*objects)[1]);
