@@ -13,6 +13,7 @@
 //   workspace_pod_options_validate.cc   and their plan-time rules
 //   workspace_affinity.cc               the affinity block
 //   workspace_env_from.cc               the env_value_from blocks
+//   workspace_volumes.cc                the volume blocks, the envbox block
 //
 // The functions taking a CvmProvider borrow it for the call; they are
 // thread-safe as the provider is.
@@ -24,6 +25,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -191,6 +193,58 @@ std::vector<EnvName> EnvNamesOf(const values::Value& config);
 // env_value_from, env and env_passthrough. Skips unknown values.
 void ValidateEnvValueFrom(const values::Value& config,
                           framework::Diagnostics* diags);
+
+// workspace_volumes.cc
+
+// The volume block list: name, target, read_only and one source block
+// (secret, config_map, persistent_volume_claim, nfs).
+schema::NestedBlock VolumeBlock();
+// The envbox block: extra_certs_volume/_file, docker_config_volume/_file,
+// disable_idmapped_mount, inner_work_dir, inner_usr_lib_dir.
+schema::NestedBlock EnvboxBlock();
+
+// The volume blocks of `object` (config, plan or state), in order; Secrets
+// and ConfigMaps read as read-only.
+std::vector<WorkspaceVolume> VolumesFromValue(const values::Value& object);
+// The envbox block of `object`; defaults when unset.
+EnvboxOptions EnvboxOptionsFromValue(const values::Value& object);
+
+// Where envbox mode mounts volume `name` on the envbox container: a direct
+// child of /home/, so that envbox gives the mount point to the workspace
+// user (its isHomeDir rule).
+std::string EnvboxVolumePath(const std::string& name);
+
+// envbox mode: appends each volume to the pod's `volumes` and its mount at
+// EnvboxVolumePath to the envbox container's `mounts`.
+void AddEnvboxVolumeMounts(const WorkspaceSpec& spec, nlohmann::json* volumes,
+                           nlohmann::json* mounts);
+// envbox mode: "<EnvboxVolumePath>:<target>[:ro]" of each volume with a
+// target, appended to `coder_mounts` (CODER_MOUNTS entries).
+void AppendVolumeCoderMounts(const WorkspaceSpec& spec,
+                             std::vector<std::string>* coder_mounts);
+// sysbox mode: appends each volume to the pod's `volumes` and its mount at
+// its target to the workspace container's `mounts`.
+void AddSysboxVolumeMounts(const WorkspaceSpec& spec, nlohmann::json* volumes,
+                           nlohmann::json* mounts);
+// sysbox mode: the writable claim volumes the home-owner init container
+// chowns: their targets appended to `command`, their mounts to `mounts`.
+void AddOwnedVolumes(const WorkspaceSpec& spec, nlohmann::json* command,
+                     nlohmann::json* mounts);
+// envbox mode: the CODER_* variables of spec.pod_options.envbox that are
+// set, appended to `env`.
+void AppendEnvboxOptionsEnv(const WorkspaceSpec& spec, nlohmann::json* env);
+
+// The known volume targets of `config`, with their paths, for the mount
+// target rules shared with `mounts`.
+std::vector<std::pair<values::Path, std::string>> VolumeTargetsOf(
+    const values::Value& config);
+
+// The plan-time rules of the volume and envbox blocks: one source per
+// volume, Secrets and ConfigMaps not writable, unique names, a target in
+// sysbox mode; the envbox block in envbox mode only, naming existing
+// volumes, a file only with its volume. Skips unknown values.
+void ValidateVolumes(const values::Value& config, bool sysbox,
+                     framework::Diagnostics* diags);
 
 // workspace_pod_options_validate.cc
 

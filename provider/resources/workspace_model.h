@@ -68,6 +68,30 @@ struct EnvValueFrom {
   std::optional<bool> optional;
 };
 
+// A Kubernetes volume mounted into the workspace at `target` (envbox mode:
+// through CODER_MOUNTS; sysbox mode: on the workspace container).
+struct WorkspaceVolume {
+  enum class Kind { kSecret, kConfigMap, kClaim, kNfs };
+  std::string name;    // unique among the volumes; the pod volume's suffix
+  std::string target;  // absolute path in the workspace; empty: envbox only
+  bool read_only = false;  // always true for Secrets and ConfigMaps
+  Kind kind = Kind::kSecret;
+  std::string source;  // the Secret, ConfigMap or claim; NFS: the export path
+  std::string server;  // NFS only
+  std::optional<bool> optional;  // Secret and ConfigMap only
+};
+
+// envbox's own settings beyond the CODER_* contract the provider renders
+// (envbox mode only). A file setting names one of the workspace's volumes.
+struct EnvboxOptions {
+  std::string extra_certs_volume, extra_certs_file;  // CODER_EXTRA_CERTS_PATH
+  std::string docker_config_volume,
+      docker_config_file = ".dockerconfigjson";  // CODER_DOCKER_CONFIG
+  bool disable_idmapped_mount = false;  // CODER_DISABLE_IDMAPPED_MOUNT
+  std::string inner_work_dir;           // CODER_INNER_WORK_DIR
+  std::string inner_usr_lib_dir;        // CODER_INNER_USR_LIB_DIR
+};
+
 // The pod-level Kubernetes settings a template sets directly (both modes
 // unless noted). Empty and unset fields are left out of the pod, so
 // Kubernetes' defaults apply.
@@ -88,6 +112,8 @@ struct PodOptions {
   // Set on the container that runs the workspace (envbox: the outer one,
   // which passes them on), after `env`.
   std::vector<EnvValueFrom> env_value_from;
+  std::vector<WorkspaceVolume> volumes;
+  EnvboxOptions envbox;
 };
 
 // Plain value. Unset optional attributes take the documented defaults.

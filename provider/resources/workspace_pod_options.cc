@@ -227,6 +227,8 @@ PodOptions PodOptionsFromValue(const Value& o) {
   }
   p.affinity = AffinityFromValue(o);
   p.env_value_from = EnvValueFromFromValue(o);
+  p.volumes = VolumesFromValue(o);
+  p.envbox = EnvboxOptionsFromValue(o);
   const Value& aliases = Attr(o, "host_aliases");
   if (aliases.IsKnown() && !aliases.IsNull()) {
     for (const Value& a : aliases.Elements()) {

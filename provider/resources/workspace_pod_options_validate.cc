@@ -163,6 +163,7 @@ void ValidatePodOptions(const Value& config, bool sysbox, Diagnostics* diags) {
   CheckHomeAnnotations(config, diags);
   ValidateAffinity(config, diags);
   ValidateEnvValueFrom(config, diags);
+  ValidateVolumes(config, sysbox, diags);
 }
 
 }  // namespace cvm::resources::workspace_internal

@@ -136,6 +136,7 @@ nlohmann::json EnvboxEnv(const WorkspaceSpec& spec,
     coder_mounts.push_back(absl::StrCat(EnvboxMountSource(i), ":", m.target,
                                         m.read_only ? ":ro" : ""));
   }
+  AppendVolumeCoderMounts(spec, &coder_mounts);
   env.push_back(EnvValue("CODER_MOUNTS", absl::StrJoin(coder_mounts, ",")));
   std::vector<std::string> inner_envs;
   for (const auto& [k, v] : spec.env) inner_envs.push_back(k);
@@ -169,6 +170,7 @@ nlohmann::json EnvboxEnv(const WorkspaceSpec& spec,
                       {{"name", spec.image_pull_secret},
                        {"key", ".dockerconfigjson"}}}}}});
   }
+  AppendEnvboxOptionsEnv(spec, &env);
   for (const auto& [k, v] : spec.env) env.push_back(EnvValue(k, v));
   AppendEnvValueFrom(spec, &env);
   return env;
@@ -200,6 +202,7 @@ void AddEnvboxVolumes(const WorkspaceSpec& spec,
        {"persistentVolumeClaim", {{"claimName", spec.ClaimName()}}}},
       {{"name", "sysbox"}, {"emptyDir", nlohmann::json::object()}},
   });
+  AddEnvboxVolumeMounts(spec, volumes, mounts);
   *host_paths = settings.HostPaths();
   if (gpu) {
     // The host's driver libraries; envbox bind-mounts the NVIDIA ones into
@@ -259,6 +262,7 @@ nlohmann::json HomeOwnerContainer(const WorkspaceSpec& spec,
     command.push_back(m.target);
     mounts.push_back(HomeMount(m.target, absl::StrCat("mounts/", m.source)));
   }
+  AddOwnedVolumes(spec, &command, &mounts);
   nlohmann::json c = {
       {"name", "home-owner"},
       {"image", spec.inner_image},
@@ -384,6 +388,10 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
                                absl::StrCat("mounts/", spec.mounts[i].source),
                                spec.mounts[i].read_only));
   }
+  nlohmann::json volumes = nlohmann::json::array(
+      {{{"name", "home"},
+        {"persistentVolumeClaim", {{"claimName", spec.ClaimName()}}}}});
+  AddSysboxVolumeMounts(spec, &volumes, &mounts);
   nlohmann::json container = SysboxContainer(spec, mounts);
   nlohmann::json resources = Resources(spec, false);
   if (!resources.empty()) container["resources"] = resources;
@@ -396,9 +404,7 @@ nlohmann::json SysboxPod(const WorkspaceSpec& spec,
       {"securityContext", {{"runAsUser", 0}}},
       {"initContainers", {HomeOwnerContainer(spec, mounts[0], resources)}},
       {"containers", {container}},
-      {"volumes",
-       {{{"name", "home"},
-         {"persistentVolumeClaim", {{"claimName", spec.ClaimName()}}}}}},
+      {"volumes", std::move(volumes)},
   };
   if (spec.user_namespace == "host_users") {
     pod_spec["hostUsers"] = false;

@@ -491,6 +491,8 @@ schema::Schema BuildSchema(bool manifest) {
   s.block.block_types.push_back(workspace_internal::DnsConfigBlock());
   s.block.block_types.push_back(workspace_internal::AffinityBlock());
   s.block.block_types.push_back(workspace_internal::EnvValueFromBlock());
+  s.block.block_types.push_back(workspace_internal::VolumeBlock());
+  s.block.block_types.push_back(workspace_internal::EnvboxBlock());
   return s;
 }
 

@@ -75,6 +75,11 @@ constexpr ReservedEnv kReservedEnvEnvbox[] = {
     {"CODER_CPUS", "cpu.limit"},
     {"CODER_MEMORY", "memory.limit"},
     {"CODER_IMAGE_PULL_SECRET", "image_pull_secret"},
+    {"CODER_EXTRA_CERTS_PATH", "envbox.extra_certs_volume"},
+    {"CODER_DOCKER_CONFIG", "envbox.docker_config_volume"},
+    {"CODER_DISABLE_IDMAPPED_MOUNT", "envbox.disable_idmapped_mount"},
+    {"CODER_INNER_WORK_DIR", "envbox.inner_work_dir"},
+    {"CODER_INNER_USR_LIB_DIR", "envbox.inner_usr_lib_dir"},
 };
 constexpr ReservedEnv kReservedEnvSysbox[] = {
     {"CVM_BOOTSTRAP", "bootstrap_script"},
@@ -157,16 +162,19 @@ void CheckMountTarget(const Path& path, const std::string& target,
 
 void CheckMountTargets(const Value& config, const Mode&, Diagnostics* diags) {
   const Value& mounts = Attr(config, "mounts");
-  if (!mounts.IsKnown()) return;
   const std::optional<std::string> home = HomeDirectory(config);
   std::set<std::string> seen;
-  for (size_t i = 0; i < mounts.Elements().size(); ++i) {
+  for (size_t i = 0; mounts.IsKnown() && i < mounts.Elements().size(); ++i) {
     const std::optional<std::string> target =
         StringAttr(mounts.Elements()[i], "target");
     if (!target) continue;
     const Path path =
         Path::FromAttr("mounts").Index(static_cast<int64_t>(i)).Attr("target");
     CheckMountTarget(path, *target, home, &seen, diags);
+  }
+  for (const auto& [path, target] :
+       workspace_internal::VolumeTargetsOf(config)) {
+    CheckMountTarget(path, target, home, &seen, diags);
   }
 }
 
