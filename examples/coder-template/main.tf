@@ -64,6 +64,22 @@ resource "cvm_workspace" "main" {
     "com.coder.user.id"        = data.coder_workspace_owner.me.id
   }
 
+  # The corporate CA, from a Secret the platform team keeps in the
+  # namespace (key ca.crt): envbox trusts it when it pulls inner_image and
+  # talks to Coder, and the workspace user can read it in
+  # /usr/local/share/ca-certificates/corp (`sudo update-ca-certificates`).
+  volume {
+    name   = "corp-ca"
+    target = "/usr/local/share/ca-certificates/corp"
+    secret {
+      name = "corp-ca"
+    }
+  }
+  envbox {
+    extra_certs_volume = "corp-ca"
+    extra_certs_file   = "ca.crt"
+  }
+
   # Spreads the owner's workspaces across nodes, as Coder's kubernetes
   # template does: a node already running one of them is avoided when
   # another has room (preferred, so a busy cluster still schedules).

@@ -23,6 +23,9 @@ What is checked:
     are the kubelet's downward-API values;
   * envbox mode: a `mounts` entry is writable by the workspace user, a
     read_only one is not;
+  * both modes: a Secret `volume` is readable by the workspace user (the
+    files hold the Secret's value), and an `env_value_from` variable holds
+    the Secret's value, resolved by the kubelet;
   * sysbox mode: the agent starts as the workspace user once systemd runs,
     with the token, the URL and `env`; the user owns and can write its home
     and its mounts; no process command line or world-readable file shows
@@ -119,6 +122,25 @@ resource "cvm_workspace" "{label}" {{
 """
 
 
+# The workspace's own agent Secret (it exists once the workspace applies),
+# as a volume and as a variable: the kubelet resolves both.
+SECRET_VOLUME_HCL = """
+  volume {{
+    name   = "agent-secret"
+    target = "/etc/agent-secret"
+    secret {{
+      name = "{workspace}-agent"
+    }}
+  }}
+  env_value_from {{
+    name = "CVM_FROM_SECRET"
+    secret_key_ref {{
+      name = "{workspace}-agent"
+      key  = "token"
+    }}
+  }}
+"""
+
 TOKEN_VARIABLE = """
 variable "agent_token" {
   type      = string
@@ -148,7 +170,8 @@ class RealNodeTest(unittest.TestCase):
         for row, ns in cls.ns.items():
             hcl += settings_hcl(row, ns)
             hcl += workspace_hcl(f"envbox-{row}", row, "  running = var.running" if row == "off"
-                                 else "")
+                                 else SECRET_VOLUME_HCL.format(workspace=f"envbox-{row}")
+                                 if row == "cached" else "")
         # envbox: one read-write and one read-only entry of `mounts`.
         hcl = hcl.replace('  running = var.running', '''  running = var.running
   mounts = [
@@ -157,8 +180,9 @@ class RealNodeTest(unittest.TestCase):
   ]''')
         hcl += workspace_hcl("sysbox", "cached", """
   mode             = "sysbox"
-  bootstrap_script = "exec cvm-agent-double /home/coder /data"
-  mounts           = [{ source = "data", target = "/data" }]""",
+  bootstrap_script = "exec cvm-agent-double /home/coder /data read:/etc/agent-secret"
+  mounts           = [{ source = "data", target = "/data" }]""" + SECRET_VOLUME_HCL.format(
+            workspace="sysbox"),
                              inner_image=cls.systemd_image)
         hcl += workspace_hcl("missing-image", "off", """
   image          = "ghcr.io/coder/envbox:0.0.0-missing"
@@ -301,6 +325,21 @@ class RealNodeTest(unittest.TestCase):
         self.assertTrue(by_target["/reference"]["read_only"])
         self.assertFalse(by_target["/reference"]["inner_user_writable"], by_target["/reference"])
         self.assertFalse(by_target["/reference"]["inner_root_writable"])
+
+    def test_envbox_user_reads_a_secret_volume_and_gets_env_from_a_secret(self):
+        report = self.report(self.ns["cached"], "envbox-cached")
+        by_target = {m["target"]: m for m in report["mounts"]}
+        secret = by_target["/etc/agent-secret"]
+        self.assertEqual(secret["source"], "/home/.cvm-volume-agent-secret")
+        self.assertTrue(secret["read_only"])
+        self.assertEqual(secret["inner_user_reads"], {"token": f"sha256:{TOKEN_SHA}"})
+        self.assertFalse(secret["inner_user_writable"])
+        self.assertEqual(report["inner_env"]["CVM_FROM_SECRET"], f"sha256:{TOKEN_SHA}")
+
+    def test_sysbox_user_reads_a_secret_volume_and_gets_env_from_a_secret(self):
+        report = self.agent_report(self.ns["cached"], "sysbox")
+        self.assertEqual(report["reads"], {"/etc/agent-secret": {"token": f"sha256:{TOKEN_SHA}"}})
+        self.assertEqual(report["env"].get("CVM_FROM_SECRET"), f"sha256:{TOKEN_SHA}")
 
     def test_sysbox_agent_starts_as_the_user_with_token_url_and_env(self):
         ns = self.ns["cached"]

@@ -22,7 +22,14 @@ What is checked, on the objects read back from the API server:
     workspace container in both modes, and in envbox mode the names into
     CODER_INNER_ENVS; the Secret's value is never in the state; plan after
     apply is empty and import restores them; a name also in env is a
-    plan-time error.
+    plan-time error;
+  * volume blocks (Secret, ConfigMap, NFS) and the envbox block: in envbox
+    mode mounted under /home/.cvm-volume-<name> and passed in by
+    CODER_MOUNTS, with envbox's CODER_EXTRA_CERTS_PATH and
+    CODER_DISABLE_IDMAPPED_MOUNT; in sysbox mode mounted at the target;
+    plan after apply is empty and import restores them; a sysbox volume
+    without a target and an envbox block naming no volume are plan-time
+    errors.
 """
 
 import unittest
@@ -474,6 +481,133 @@ resource "cvm_cluster_settings" "sysbox" {{
         self.assertIn("EDITOR is already set by env", text)
         self.assertIn("Error: Environment Variable Would Change envbox", text)
         self.assertIn("In envbox mode env_value_from is set on the envbox container", text)
+
+
+VOLUMES_HCL = """
+  volume {
+    name = "corp-ca"
+    secret {
+      name = "corp-ca"
+    }
+  }
+  volume {
+    name   = "app"
+    target = "/etc/app"
+    config_map {
+      name     = "app"
+      optional = true
+    }
+  }
+  volume {
+    name      = "tools"
+    target    = "/opt/tools"
+    read_only = true
+    nfs {
+      server = "192.0.2.10"
+      path   = "/exports/tools"
+    }
+  }
+"""
+
+ENVBOX_HCL = """
+  envbox {
+    extra_certs_volume     = "corp-ca"
+    extra_certs_file       = "ca.crt"
+    disable_idmapped_mount = true
+  }
+"""
+
+
+@needs_cluster
+class WorkspaceVolumesTest(ClusterTestCase):
+    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
+    tf_env = {"TF_VAR_agent_token": TOKEN}
+
+    def test_volumes_and_envbox_settings_in_both_modes(self):
+        ns = self.new_namespace("ws-volumes")
+        self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/secrets", {
+            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "corp-ca"},
+            "stringData": {"ca.crt": "-----BEGIN CERTIFICATE-----"}})
+        ns_sysbox = f"ws-volumes-sysbox-{suffix()}"
+        runtime_class = f"sysbox-volumes-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
+        self.addCleanup(self.cluster.delete,
+                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
+        sysbox_volumes = VOLUMES_HCL.replace(
+            'name = "corp-ca"\n    secret', 'name   = "corp-ca"\n    target = "/etc/corp-ca"\n    secret')
+        main_tf = f"""
+resource "cvm_cluster_settings" "sysbox" {{
+  namespace        = "{ns_sysbox}"
+  manage_namespace = true
+  force_destroy    = true
+  runtime_class {{
+    name   = "{runtime_class}"
+    manage = true
+  }}
+}}
+""" + workspace_hcl("envbox", ns, VOLUMES_HCL + ENVBOX_HCL, label="envbox") + workspace_hcl(
+            "sysbox", None, '  mode = "sysbox"\n'
+            "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n" + sysbox_volumes,
+            label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
+        d = self.tf(main_tf)
+        self.addCleanup(lambda: d.destroy(check=False))
+        self.assert_no_provider_bug(d.apply())
+
+        volumes = {
+            "vol-corp-ca": {"secret": {"secretName": "corp-ca"}},
+            "vol-app": {"configMap": {"name": "app", "optional": True}},
+            "vol-tools": {"nfs": {"server": "192.0.2.10", "path": "/exports/tools",
+                                  "readOnly": True}},
+        }
+        for mode, pod_ns in (("envbox", ns), ("sysbox", ns_sysbox)):
+            with self.subTest(mode=mode):
+                pod = self.cluster.get(f"/api/v1/namespaces/{pod_ns}/pods/{mode}")
+                by_name = {v["name"]: v for v in pod["spec"]["volumes"]}
+                for name, source in volumes.items():
+                    got = {k: v for k, v in by_name[name].items() if k != "name"}
+                    # The API server adds the Secret's and ConfigMap's defaultMode.
+                    for kind in ("secret", "configMap"):
+                        got.get(kind, {}).pop("defaultMode", None)
+                    self.assertEqual(got, source, name)
+                mounts = {m["name"]: m for m in pod["spec"]["containers"][0]["volumeMounts"]}
+                env = env_of(pod)
+                if mode == "envbox":
+                    self.assertEqual(mounts["vol-app"]["mountPath"], "/home/.cvm-volume-app")
+                    self.assertEqual(
+                        env["CODER_MOUNTS"]["value"],
+                        "/home/coder:/home/coder,/home/.cvm-volume-app:/etc/app:ro,"
+                        "/home/.cvm-volume-tools:/opt/tools:ro")
+                    self.assertEqual(env["CODER_EXTRA_CERTS_PATH"]["value"],
+                                     "/home/.cvm-volume-corp-ca/ca.crt")
+                    self.assertEqual(env["CODER_DISABLE_IDMAPPED_MOUNT"]["value"], "true")
+                else:
+                    self.assertEqual(mounts["vol-corp-ca"]["mountPath"], "/etc/corp-ca")
+                    self.assertEqual(mounts["vol-tools"],
+                                     {"name": "vol-tools", "mountPath": "/opt/tools",
+                                      "readOnly": True})
+        with self.subTest("plan after apply is empty"):
+            self.assert_plan_empty(d)
+        with self.subTest("import restores volume and envbox"):
+            before = d.resource("cvm_workspace.envbox")
+            d.run("state", "rm", "cvm_workspace.envbox", check=True)
+            imported = d.run("import", "-no-color", "cvm_workspace.envbox", f"{ns}/envbox")
+            self.assertEqual(imported.code, 0, imported)
+            self.assert_plan_empty(d)
+            after = d.resource("cvm_workspace.envbox")
+            for key in ("volume", "envbox", "pod_spec_hash"):
+                self.assertEqual(after[key], before[key], key)
+
+    def test_a_sysbox_volume_needs_a_target_and_envbox_names_a_volume(self):
+        ns = self.new_namespace("ws-volumes-invalid")
+        d = self.tf(workspace_hcl("bad", ns, '  mode = "sysbox"\n' + VOLUMES_HCL + ENVBOX_HCL)
+                    + workspace_hcl("bad2", ns, ENVBOX_HCL, label="bad2"))
+        plan = d.run("plan", "-no-color")
+        self.assertEqual(plan.code, 1, plan)
+        text = flat(plan.output)
+        self.assertIn("Error: Missing Volume Target", text)
+        self.assertIn("Error: envbox Settings Need envbox Mode", text)
+        self.assertIn("Error: Unknown Volume", text)
+        self.assertIn('No volume block is named "corp-ca"', text)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 // pod's log); the agent also writes /tmp/cvm-agent-double.json (mode 0600).
 // Secrets (the agent token, the pull secret) appear only as SHA-256 hashes.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -86,8 +87,10 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
+// Variables whose values a report shows only as hashes.
 bool IsSecretName(std::string_view name) {
-  return name == "CODER_AGENT_TOKEN" || name == "CODER_IMAGE_PULL_SECRET";
+  return name.find("TOKEN") != std::string_view::npos ||
+         name.find("SECRET") != std::string_view::npos;
 }
 
 // "NAME=value" entries as a JSON object, secrets hashed.
@@ -149,6 +152,53 @@ int TryWrite(const std::string& dir) {
   ::close(named);
   ::unlink(probe.c_str());
   return 0;
+}
+
+// The files of `dir` (not its dot entries, which a Secret volume's
+// ..data links are; symlinks followed) as this process reads them: name ->
+// "sha256:<hex>", or "unreadable: <error>". A directory that cannot be
+// listed is {"": "unreadable: <error>"}.
+json ReadFiles(const std::string& dir) {
+  json out = json::object();
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return {{"", "unreadable: " + Errno(errno)}};
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.empty() || name[0] == '.') continue;
+    std::ifstream in(dir + "/" + name, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    out[name] = in.good() || in.eof() ? "sha256:" + Sha256Hex(text.str())
+                                      : "unreadable: " + Errno(errno);
+  }
+  ::closedir(d);
+  return out;
+}
+
+// ReadFiles as uid:gid (no supplementary groups), in a child process.
+json ReadFilesAs(const std::string& dir, uid_t uid, gid_t gid) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {{"", "unreadable: " + Errno(errno)}};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    const std::string text =
+        ::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0
+            ? json({{"", "unreadable: setuid failed"}}).dump()
+            : ReadFiles(dir).dump();
+    const bool ok = ::write(fds[1], text.data(), text.size()) ==
+                    static_cast<ssize_t>(text.size());
+    ::_exit(ok ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) text.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  if (pid > 0) ::waitpid(pid, &status, 0);
+  json out = json::parse(text, nullptr, false);
+  return out.is_discarded() ? json({{"", "unreadable: no answer"}}) : out;
 }
 
 // TryWrite as uid:gid (no supplementary groups), in a child process.
@@ -483,6 +533,11 @@ class EnvboxDouble {
         j["inner_root_writable"] =
             TryWriteAs(inner, envbox::kUserNamespaceOffset,
                        envbox::kUserNamespaceOffset) == 0;
+        if (m.target != user.home) {
+          j["inner_user_reads"] =
+              ReadFilesAs(inner, user.uid + envbox::kUserNamespaceOffset,
+                          user.gid + envbox::kUserNamespaceOffset);
+        }
       }
       if (m.target == user.home && err == 0) RecordBoot(inner, user, report);
       out.push_back(j);
@@ -595,9 +650,18 @@ int Agent(int argc, char** argv) {
     report["home_owner"] = {{"uid", st.st_uid}, {"gid", st.st_gid}};
   }
   report["home_writable"] = !home.empty() && TryWrite(home) == 0;
-  json paths = json::object();
-  for (int i = 1; i < argc; ++i) paths[argv[i]] = TryWrite(argv[i]) == 0;
+  // Arguments: directories to write to, and "read:<dir>" ones to read.
+  json paths = json::object(), reads = json::object();
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("read:", 0) == 0) {
+      reads[arg.substr(5)] = ReadFiles(arg.substr(5));
+    } else {
+      paths[arg] = TryWrite(arg) == 0;
+    }
+  }
   report["writable"] = paths;
+  report["reads"] = reads;
   PrintReport(report);
   // In /tmp, which any user can write: the report exists even when the
   // home is not writable (that is one of the things it reports).
