@@ -16,6 +16,7 @@
 #include "provider/resources/json_access.h"
 #include "provider/resources/pod_status.h"
 #include "provider/resources/workspace_internal.h"
+#include "provider/values/path.h"
 #include "provider/resources/workspace_schema.h"
 #include "provider/values/json.h"
 
@@ -25,6 +26,7 @@ namespace {
 using framework::Attr;
 using framework::Diagnostics;
 using framework::StringAttr;
+using values::Path;
 using values::Value;
 
 // The error detail of a failed wait for the pod to become Ready: what
@@ -139,6 +141,12 @@ class ApplyRun {
             .WithAttr("fuse", DeviceValue("fuse", settings_.fuse));
     rendered_ =
         Render(spec_, loaded->settings, token_text, ConfigAnnotation(recorded));
+    if (!rendered_.overrides_status.ok()) {
+      diags_->AddAttributeError(
+          Path::FromAttr("pod_overrides"), "Invalid Pod Overrides",
+          std::string(rendered_.overrides_status.message()));
+      return false;
+    }
     const Value planned_mounts = Attr(planned_, "host_path_mounts");
     pod_hash_ = PodHash(rendered_, planned_);
     if ((planned_mounts.IsWhollyKnown() &&

@@ -14,6 +14,7 @@
 //   workspace_affinity.cc               the affinity block
 //   workspace_env_from.cc               the env_value_from blocks
 //   workspace_volumes.cc                the volume blocks, the envbox block
+//   workspace_overrides.cc              pod_overrides, the escape hatch
 //
 // The functions taking a CvmProvider borrow it for the call; they are
 // thread-safe as the provider is.
@@ -28,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "provider/framework/diagnostics.h"
 #include "provider/framework/resource.h"
@@ -245,6 +248,28 @@ std::vector<std::pair<values::Path, std::string>> VolumeTargetsOf(
 // volumes, a file only with its volume. Skips unknown values.
 void ValidateVolumes(const values::Value& config, bool sysbox,
                      framework::Diagnostics* diags);
+
+// workspace_overrides.cc
+
+// The pod_overrides attribute: a JSON string, checked by CheckPodOverrides.
+schema::Attribute PodOverridesAttribute();
+
+// The rules pod_overrides must follow whatever the pod: an object of
+// metadata (labels, annotations) and spec; no hostPath anywhere; no env or
+// envFrom on container dev; no CODER_AGENT_TOKEN value. Returns
+// kInvalidArgument with the reason.
+absl::Status CheckPodOverrides(const nlohmann::json& overrides);
+
+// Merges `overrides` into `pod` (a pod of EnvboxPod or SysboxPod): objects
+// key by key, lists of objects by their merge key (name; mountPath for
+// volumeMounts; containerPort for ports; ip for hostAliases), elements
+// without it appended. Returns the paths it added, in order. Errors
+// (kInvalidArgument, naming the field): CheckPodOverrides', a value of
+// `pod` changed or nulled, and in `sysbox` mode a privileged container or
+// spec.hostNetwork/hostPID/hostIPC/hostUsers. On error `pod` may be
+// partly merged.
+absl::StatusOr<std::vector<std::string>> ApplyPodOverrides(
+    const nlohmann::json& overrides, bool sysbox, nlohmann::json* pod);
 
 // workspace_pod_options_validate.cc
 

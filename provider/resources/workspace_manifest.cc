@@ -106,6 +106,12 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
       return;
     }
     RenderedWorkspace rendered = Render(spec, settings, std::nullopt, "");
+    if (!rendered.overrides_status.ok()) {
+      response->diagnostics.AddAttributeError(
+          Path::FromAttr("pod_overrides"), "Invalid Pod Overrides",
+          std::string(rendered.overrides_status.message()));
+      return;
+    }
     if (rendered.pod.is_object()) {
       rendered.pod["metadata"]["annotations"][kSpecHashAnnotation] =
           rendered.pod_spec_hash;

@@ -55,6 +55,16 @@ RenderedWorkspace Render(const WorkspaceSpec& spec,
       spec.mode == "sysbox"
           ? workspace_internal::SysboxPod(spec, settings)
           : workspace_internal::EnvboxPod(spec, settings, &out.host_paths);
+  if (!spec.pod_options.overrides.is_null()) {
+    absl::StatusOr<std::vector<std::string>> added =
+        workspace_internal::ApplyPodOverrides(spec.pod_options.overrides,
+                                              spec.mode == "sysbox", &pod);
+    if (added.ok()) {
+      out.overrides_added = *std::move(added);
+    } else {
+      out.overrides_status = added.status();
+    }
+  }
   out.pod_spec_hash = PodSpecHash(pod);
   pod["metadata"]["annotations"][kSpecHashAnnotation] = out.pod_spec_hash;
   if (spec.running) out.pod = std::move(pod);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 #include "provider/resources/host_paths.h"
 #include "provider/resources/settings.h"
@@ -114,6 +115,9 @@ struct PodOptions {
   std::vector<EnvValueFrom> env_value_from;
   std::vector<WorkspaceVolume> volumes;
   EnvboxOptions envbox;
+  // pod_overrides, parsed; null when unset (or not JSON: validation
+  // reports it).
+  nlohmann::json overrides;
 };
 
 // Plain value. Unset optional attributes take the documented defaults.
@@ -168,6 +172,11 @@ struct RenderedWorkspace {
   nlohmann::json secret;      // null without an agent token
   std::string pod_spec_hash;  // of what Kubernetes cannot change in place
   std::vector<HostPathMount> host_paths;  // what the pod mounts from the node
+  // pod_overrides: what it added to the pod (paths such as
+  // "spec.initContainers[name=setup]"), or why it could not be merged (the
+  // pod is then not to be applied).
+  std::vector<std::string> overrides_added;
+  absl::Status overrides_status;
 };
 
 // Renders the objects. `agent_token` fills the Secret (nullopt: the Secret

@@ -288,6 +288,58 @@ void CheckAgainstSettings(const CvmProvider& provider,
   CheckSysboxNamespace(conn, opts, spec, loaded.settings, level, diags);
 }
 
+// pod_overrides at plan time: merged into the pod as rendered now (an
+// error on the attribute when it cannot be), a warning with what it adds
+// when it is new or changed, and a server-side dry run of the result under
+// another name (so that an existing pod's immutable fields do not count).
+// Only a rejection of the pod (400/422) is an error: the namespace, a
+// ServiceAccount or the connection missing is for apply to report.
+void PlanPodOverrides(const CvmProvider& provider, const Value& config,
+                      const Value& prior, const Value& planned,
+                      const std::optional<LoadedSettings>& live,
+                      Diagnostics* diags) {
+  const WorkspaceSpec spec = SpecFromValue(planned);
+  ClusterSettings settings;
+  if (live) settings = live->settings;
+  settings.namespace_name = spec.namespace_name;
+  const RenderedWorkspace rendered =
+      Render(spec, settings, std::nullopt, "");
+  const Path path = Path::FromAttr("pod_overrides");
+  if (!rendered.overrides_status.ok()) {
+    diags->AddAttributeError(path, "Invalid Pod Overrides",
+                             std::string(rendered.overrides_status.message()));
+    return;
+  }
+  if (!Attr(prior, "pod_overrides")
+           .EqualIgnoringRefinements(Attr(config, "pod_overrides")) &&
+      !rendered.overrides_added.empty()) {
+    diags->AddAttributeWarning(
+        path, "Pod Overrides Add to the Pod",
+        absl::StrCat("pod_overrides adds to pod ", spec.Id(), ": ",
+                     absl::StrJoin(rendered.overrides_added, ", "), "."));
+  }
+  Connection conn;
+  if (!spec.running || !live || !provider.HasConnection()) return;
+  Diagnostics ignored;
+  if (!provider.GetConnection("", &conn, &ignored)) return;
+  nlohmann::json pod = rendered.pod;
+  pod["metadata"]["name"] = spec.PodName() + "-cvm-dry-run";
+  kube::ApplyOptions apply;
+  apply.field_manager = conn.field_manager;
+  apply.force = true;
+  apply.dry_run = true;
+  absl::StatusOr<nlohmann::json> checked = conn.client->Apply(
+      pod, apply,
+      {provider.clock()->Now() + absl::Minutes(1), conn.cancel.get()});
+  if (absl::IsInvalidArgument(checked.status())) {
+    diags->AddAttributeError(
+        path, "Pod Overrides Rejected",
+        absl::StrCat("The API server rejects pod ", spec.Id(),
+                     " with pod_overrides merged (server-side dry run): ",
+                     checked.status().message()));
+  }
+}
+
 // `planned` with what the namespace's settings decide: the devices left
 // to them, the host paths and the pod hash; unknown while the settings or
 // the values they combine with are.
@@ -399,6 +451,10 @@ void PlanWorkspace(const CvmProvider& provider,
   planned = PlanFromSettings(config, recorded, planned);
   if (live && config.IsWhollyKnown()) {
     CheckAgainstSettings(provider, spec, *live, diags);
+  }
+  if (names_known && config.IsWhollyKnown() &&
+      !Attr(config, "pod_overrides").IsNull()) {
+    PlanPodOverrides(provider, config, prior, planned, live, diags);
   }
   planned = PlanLiveAttributes(prior, planned);
   WarnAboutPodRecreation(config, prior, planned, spec, diags);

@@ -146,6 +146,7 @@ std::vector<Attribute> PodOptionAttributes() {
         NetworkAttributes()}) {
     for (Attribute& a : group) out.push_back(std::move(a));
   }
+  out.push_back(PodOverridesAttribute());
   return out;
 }
 
@@ -228,6 +229,10 @@ PodOptions PodOptionsFromValue(const Value& o) {
   p.affinity = AffinityFromValue(o);
   p.env_value_from = EnvValueFromFromValue(o);
   p.volumes = VolumesFromValue(o);
+  if (auto text = StringAttr(o, "pod_overrides")) {
+    p.overrides = nlohmann::json::parse(*text, nullptr, false);
+    if (p.overrides.is_discarded()) p.overrides = nullptr;
+  }
   p.envbox = EnvboxOptionsFromValue(o);
   const Value& aliases = Attr(o, "host_aliases");
   if (aliases.IsKnown() && !aliases.IsNull()) {

@@ -4,7 +4,7 @@
 // server, for unit tests of code that reads and writes objects: it keeps
 // objects in memory and answers GET, LIST (label selectors of the form
 // k=v[,k=v]), server-side apply (PATCH, creates or replaces the applied
-// fields), POST, DELETE and watches of one object, with resourceVersions,
+// fields; with dryRun, stores nothing), POST, DELETE and watches of one object, with resourceVersions,
 // uids and 404/409 Status bodies as the API server writes them. Pods are
 // given a status by a policy (Ready at once by default, like the node
 // simulator). One-off replies (errors) can be queued in front of it.
@@ -334,7 +334,8 @@ class FakeApiServer : public std::enable_shared_from_this<FakeApiServer> {
         ApplyPodPolicy(object);
       }
       Stamp(object, it == objects_.end() ? nullptr : &it->second);
-      objects_[path] = object;
+      // dryRun=All: answered as applied, never stored.
+      if (!query.count("dryRun")) objects_[path] = object;
       return JsonResponse(it == objects_.end() ? 201 : 200, object);
     }
     if (request.method == "POST") {
