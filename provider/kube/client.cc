@@ -226,7 +226,8 @@ absl::StatusOr<HttpResponse> Client::Execute(const Call& call,
     absl::Status status = ApiStatus(call, *response, retry_after);
     bool server_error = code >= 500 && code != 501;
     bool retryable = code == 429 || (server_error && retry_after.has_value()) ||
-                     (server_error && call.idempotent);
+                     (server_error && call.idempotent &&
+                      !absl::IsInvalidArgument(status));
     if (!retryable || !more) return status;
     absl::Duration wait = retry_after.has_value() ? absl::Seconds(*retry_after)
                                                   : Backoff(attempt);

@@ -15,7 +15,8 @@
 //  * 429 Too Many Requests: every verb (the server did not process it);
 //    waits Retry-After seconds (at most 120) when given, else the back-off.
 //  * 5xx with a Retry-After header: every verb (as client-go does).
-//  * other 5xx (except 501) and dropped connections: GET/LIST/WATCH, apply
+//  * other 5xx (except 501 and those errors.h maps to kInvalidArgument)
+//    and dropped connections: GET/LIST/WATCH, apply
 //    (PATCH application/apply-patch+yaml: applying the same manifest twice
 //    gives the same result) and DELETE (a retried DELETE whose first try
 //    succeeded reports kNotFound, which callers treat as "gone"). Never POST.

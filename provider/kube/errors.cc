@@ -214,7 +214,14 @@ absl::Status ToStatus(const ApiError& error) {
   if (error.retry_after_seconds.has_value()) {
     absl::StrAppend(&text, " (retry after ", *error.retry_after_seconds, "s)");
   }
-  absl::Status status(CodeForHttpStatus(error.http_status, error.reason), text);
+  absl::StatusCode code = CodeForHttpStatus(error.http_status, error.reason);
+  // A server-side apply of a field its schema lacks: Kubernetes before 1.25
+  // answers 500, but the request is at fault and a retry fails the same way.
+  if (error.http_status == 500 &&
+      absl::StrContains(error.message, "field not declared in schema")) {
+    code = absl::StatusCode::kInvalidArgument;
+  }
+  absl::Status status(code, text);
   status.SetPayload(kApiErrorUrl, absl::Cord(ToJson(error).dump()));
   return status;
 }

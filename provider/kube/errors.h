@@ -11,8 +11,9 @@
 //   401 kUnauthenticated         kAborted (Conflict and anything else)
 //   403 kPermissionDenied    400, 422 kInvalidArgument
 //   429 kResourceExhausted   5xx kUnavailable (504/ServerTimeout/Timeout:
-//   410 kOutOfRange (Gone:       kDeadlineExceeded)
-//       expired resourceVersion)
+//   410 kOutOfRange (Gone:       kDeadlineExceeded; a 500 "field not
+//       expired resourceVersion)  declared in schema" of a server-side
+//                                 apply: kInvalidArgument)
 //
 // Messages never contain request bodies, tokens or keys: only what the
 // server said about the request, which for Kubernetes never echoes Secret

@@ -271,6 +271,13 @@ absl::Status CheckPodOverrides(const nlohmann::json& overrides);
 absl::StatusOr<std::vector<std::string>> ApplyPodOverrides(
     const nlohmann::json& overrides, bool sysbox, nlohmann::json* pod);
 
+// The fields of `overrides` that `returned` (the pod as the API server
+// answered a dry run) does not have: fields the server does not know and
+// dropped, e.g. a misspelt name. Keys only (the server may normalise
+// values); list elements matched by their merge key.
+std::vector<std::string> DroppedOverrideFields(const nlohmann::json& overrides,
+                                               const nlohmann::json& returned);
+
 // workspace_pod_options_validate.cc
 
 // The plan-time rules of the pod options and home.labels/annotations

@@ -144,7 +144,47 @@ std::vector<const json*> ContainersOf(const json& pod_part) {
   return out;
 }
 
+void CollectDropped(const json& over, const json& returned,
+                    const std::string& path, const std::string& field,
+                    std::vector<std::string>* dropped) {
+  if (over.is_object()) {
+    for (const auto& [key, value] : over.items()) {
+      const std::string at = path.empty() ? key : absl::StrCat(path, ".", key);
+      if (!returned.is_object() || !returned.contains(key)) {
+        dropped->push_back(at);
+      } else {
+        CollectDropped(value, returned[key], at, key, dropped);
+      }
+    }
+    return;
+  }
+  if (!over.is_array() || !returned.is_array()) return;
+  const char* key = MergeKey(field);
+  for (const json& element : over) {
+    if (!element.is_object() || !element.contains(key)) continue;
+    const std::string at = ElementPath(path, key, element[key]);
+    const json* match = nullptr;
+    for (const json& r : returned) {
+      if (r.is_object() && r.contains(key) && r[key] == element[key]) {
+        match = &r;
+      }
+    }
+    if (match == nullptr) {
+      dropped->push_back(at);
+    } else {
+      CollectDropped(element, *match, at, field, dropped);
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> DroppedOverrideFields(const json& overrides,
+                                               const json& returned) {
+  std::vector<std::string> dropped;
+  CollectDropped(overrides, returned, "", "", &dropped);
+  return dropped;
+}
 
 schema::Attribute PodOverridesAttribute() {
   return schema::Attribute("pod_overrides", values::Type::String())
@@ -172,7 +212,8 @@ schema::Attribute PodOverridesAttribute() {
           "`CODER_AGENT_TOKEN` value, and in sysbox mode privileged "
           "containers and host namespaces. The plan warns with the fields "
           "it adds, and checks the result with a server-side dry run when "
-          "the namespace exists. Prefer a typed argument where one exists, "
+          "the namespace exists: a pod the API server rejects, or a field "
+          "it drops as unknown (a misspelt name), is a plan-time error. Prefer a typed argument where one exists, "
           "and ask for one for what you set here often.");
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -331,12 +332,30 @@ void PlanPodOverrides(const CvmProvider& provider, const Value& config,
   absl::StatusOr<nlohmann::json> checked = conn.client->Apply(
       pod, apply,
       {provider.clock()->Now() + absl::Minutes(1), conn.cancel.get()});
-  if (absl::IsInvalidArgument(checked.status())) {
+  // A field unknown to the schema: servers before 1.25 answer a
+  // server-side apply with 500 "field not declared in schema".
+  if (absl::IsInvalidArgument(checked.status()) ||
+      absl::StrContains(checked.status().message(),
+                        "field not declared in schema")) {
     diags->AddAttributeError(
         path, "Pod Overrides Rejected",
         absl::StrCat("The API server rejects pod ", spec.Id(),
                      " with pod_overrides merged (server-side dry run): ",
                      checked.status().message()));
+    return;
+  }
+  if (!checked.ok()) return;
+  // Other servers may drop unknown fields without a word.
+  const std::vector<std::string> dropped =
+      DroppedOverrideFields(spec.pod_options.overrides, *checked);
+  if (!dropped.empty()) {
+    diags->AddAttributeError(
+        path, "Pod Overrides Rejected",
+        absl::StrCat("The API server dropped ", absl::StrJoin(dropped, ", "),
+                     " of pod_overrides (server-side dry run of pod ",
+                     spec.Id(),
+                     "): not a field of a Pod there. Check the spelling "
+                     "against the Kubernetes API of the cluster."));
   }
 }
 

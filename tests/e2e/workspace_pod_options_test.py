@@ -29,7 +29,14 @@ What is checked, on the objects read back from the API server:
     CODER_DISABLE_IDMAPPED_MOUNT; in sysbox mode mounted at the target;
     plan after apply is empty and import restores them; a sysbox volume
     without a target and an envbox block naming no volume are plan-time
-    errors.
+    errors;
+  * pod_overrides adds an init container, a sidecar, a port on dev and a
+    label in both modes; the plan warns with what it adds; the dry run
+    stores nothing; plan after apply is empty and import restores it; a
+    pod the API server rejects (a container without an image, a field
+    unknown to the schema) fails the plan with the server's words; a
+    change of a rendered value or a hostPath volume fails the plan naming
+    the field.
 """
 
 import unittest
@@ -608,6 +615,109 @@ resource "cvm_cluster_settings" "sysbox" {{
         self.assertIn("Error: envbox Settings Need envbox Mode", text)
         self.assertIn("Error: Unknown Volume", text)
         self.assertIn('No volume block is named "corp-ca"', text)
+
+
+OVERRIDES_HCL = """
+  pod_overrides = jsonencode({
+    metadata = { labels = { team = "infra" } }
+    spec = {
+      initContainers = [{ name = "setup", image = "busybox:1.36", command = ["true"] }]
+      containers = [
+        { name = "dev", ports = [{ containerPort = 8080, name = "http" }] },
+        { name = "proxy", image = "envoyproxy/envoy:v1.31.0" },
+      ]
+    }
+  })
+"""
+
+
+@needs_cluster
+class WorkspacePodOverridesTest(ClusterTestCase):
+    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
+    tf_env = {"TF_VAR_agent_token": TOKEN}
+
+    def test_overrides_add_to_the_pod_in_both_modes(self):
+        ns = self.new_namespace("ws-overrides")
+        ns_sysbox = f"ws-overrides-sysbox-{suffix()}"
+        runtime_class = f"sysbox-overrides-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
+        self.addCleanup(self.cluster.delete,
+                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
+        main_tf = f"""
+resource "cvm_cluster_settings" "sysbox" {{
+  namespace        = "{ns_sysbox}"
+  manage_namespace = true
+  force_destroy    = true
+  runtime_class {{
+    name   = "{runtime_class}"
+    manage = true
+  }}
+}}
+""" + workspace_hcl("envbox", ns, OVERRIDES_HCL, label="envbox") + workspace_hcl(
+            "sysbox", None, '  mode = "sysbox"\n'
+            "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n" + OVERRIDES_HCL,
+            label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
+        d = self.tf(main_tf)
+        self.addCleanup(lambda: d.destroy(check=False))
+        plan = d.plan()
+        self.assertEqual(plan.code, 0, plan)
+        text = flat(plan.output)
+        self.assertIn("Warning: Pod Overrides Add to the Pod", text)
+        self.assertIn("spec.containers[name=proxy]", text)
+        self.assertIsNone(self.cluster.get(f"/api/v1/namespaces/{ns}/pods/envbox-cvm-dry-run"))
+        self.assert_no_provider_bug(d.apply())
+
+        for mode, pod_ns in (("envbox", ns), ("sysbox", ns_sysbox)):
+            with self.subTest(mode=mode):
+                pod = self.cluster.get(f"/api/v1/namespaces/{pod_ns}/pods/{mode}")
+                containers = {c["name"]: c for c in pod["spec"]["containers"]}
+                inits = {c["name"]: c for c in pod["spec"].get("initContainers", [])}
+                self.assertEqual(containers["proxy"]["image"], "envoyproxy/envoy:v1.31.0")
+                self.assertEqual(inits["setup"]["command"], ["true"])
+                self.assertEqual(containers["dev"]["ports"][0]["containerPort"], 8080)
+                self.assertEqual(pod["metadata"]["labels"]["team"], "infra")
+                self.assertEqual(pod["metadata"]["labels"]["cvm.coder.com/workspace"], mode)
+                if mode == "envbox":
+                    self.assertTrue(containers["dev"]["securityContext"]["privileged"])
+                else:
+                    self.assertIn("home-owner", inits)
+        with self.subTest("plan after apply is empty"):
+            self.assert_plan_empty(d)
+        with self.subTest("import restores pod_overrides"):
+            before = d.resource("cvm_workspace.envbox")
+            d.run("state", "rm", "cvm_workspace.envbox", check=True)
+            imported = d.run("import", "-no-color", "cvm_workspace.envbox", f"{ns}/envbox")
+            self.assertEqual(imported.code, 0, imported)
+            self.assert_plan_empty(d)
+            after = d.resource("cvm_workspace.envbox")
+            for key in ("pod_overrides", "pod_spec_hash"):
+                self.assertEqual(after[key], before[key], key)
+
+    def test_overrides_the_server_rejects_or_that_change_the_pod_fail_the_plan(self):
+        ns = self.new_namespace("ws-overrides-invalid")
+        cases = {
+            "no-image": ('{ spec = { containers = [{ name = "proxy" }] } }',
+                         ["Error: Pod Overrides Rejected", "image: Required value"]),
+            "unknown-field": ('{ spec = { containers = [{ name = "proxy", image = "x", '
+                              'imagePulPolicy = "Always" }] } }',
+                              ["Error: Pod Overrides Rejected", "imagePulPolicy"]),
+            "changes": ('{ spec = { restartPolicy = "Always" } }',
+                        ["Error: Invalid Pod Overrides",
+                         'would change spec.restartPolicy from "Never" to "Always"']),
+            "host-path": ('{ spec = { volumes = [{ name = "h", hostPath = { path = "/" } }] } }',
+                          ["cannot add hostPath volumes"]),
+        }
+        for name, (overrides, expected) in cases.items():
+            with self.subTest(name):
+                d = self.tf(workspace_hcl(name, ns, f"  pod_overrides = jsonencode({overrides})\n"))
+                plan = d.plan()
+                self.assertEqual(plan.code, 1, plan)
+                text = flat(plan.output)
+                for e in expected:
+                    self.assertIn(e, text)
+                self.assertIn("pod_overrides", text)
+                self.assert_no_provider_bug(plan)
+                self.assertEqual(self.cluster.names(f"/api/v1/namespaces/{ns}/pods"), [])
 
 
 if __name__ == "__main__":

@@ -417,6 +417,21 @@ TEST(ClientTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(h.transport->requests().size(), 5u);
 }
 
+// Kubernetes before 1.25 answers a server-side apply of an unknown field
+// with 500; the request is at fault, so it is not retried.
+TEST(ClientTest, ApplyOfAFieldNotInTheSchemaIsInvalidAndNotRetried) {
+  Harness h;
+  h.transport->SetDefault(
+      "PATCH", kPodPath,
+      Reply::Status(500, "",
+                    "failed to create typed patch object: "
+                    ".spec.foo: field not declared in schema"));
+  EXPECT_THAT(h.client->Apply(Pod("")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(".spec.foo: field not declared in schema")));
+  EXPECT_EQ(h.transport->requests().size(), 1u);
+}
+
 TEST(ClientTest, RetryNeverOutlivesTheDeadline) {
   Harness h;
   Reply throttled = Reply::Status(429, "TooManyRequests", "slow down");

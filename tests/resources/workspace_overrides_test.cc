@@ -6,6 +6,7 @@
 // framework::Server.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,7 +15,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "provider/resources/workspace_internal.h"
+#include "provider/framework/value_access.h"
 #include "provider/resources/workspace_model.h"
+#include "provider/resources/workspace_schema.h"
 #include "tests/resources/workspace_test_env.h"
 
 namespace cvm::resources {
@@ -207,6 +210,60 @@ TEST_F(PodOverridesResourceTest, APodTheServerRejectsFailsThePlan) {
   EXPECT_THAT(error->detail, HasSubstr("spec.containers[1].image: Required"));
 }
 
+TEST_F(PodOverridesResourceTest, AFieldTheServerDropsFailsThePlan) {
+  testing::Reply dropped;
+  dropped.body = json::parse(R"({"apiVersion": "v1", "kind": "Pod",
+      "metadata": {"name": "dev-cvm-dry-run", "namespace": "coder"},
+      "spec": {"containers": [{"name": "dev"},
+                              {"name": "proxy", "image": "x"}]}})")
+                     .dump();
+  env_.api->PushReply("PATCH", "/api/v1/namespaces/coder/pods/dev-cvm-dry-run",
+                      dropped);
+  const framework::Server::PlanResult plan =
+      PlanCreate(Config(json::parse(R"({"spec": {"containers": [
+          {"name": "proxy", "image": "x", "imagePulPolicy": "Always"}]}})")));
+  const framework::Diagnostic* error =
+      FindDiagnostic(plan.diagnostics, "Pod Overrides Rejected");
+  ASSERT_NE(error, nullptr) << Describe(plan.diagnostics);
+  EXPECT_THAT(error->detail,
+              HasSubstr("dropped spec.containers[name=proxy].imagePulPolicy"));
+}
+
+// Kubernetes 1.20's answer to a server-side apply with an unknown field.
+TEST_F(PodOverridesResourceTest, AFieldNotInTheSchemaFailsThePlan) {
+  testing::Reply undeclared;
+  undeclared.status = 500;
+  undeclared.body = json({{"kind", "Status"},
+                          {"apiVersion", "v1"},
+                          {"status", "Failure"},
+                          {"code", 500},
+                          {"message",
+                           "failed to create typed patch object: "
+                           ".spec.containers[name=\"proxy\"].imagePulPolicy: "
+                           "field not declared in schema"}})
+                        .dump();
+  env_.api->PushReply("PATCH", "/api/v1/namespaces/coder/pods/dev-cvm-dry-run",
+                      undeclared);
+  const framework::Server::PlanResult plan =
+      PlanCreate(Config(json::parse(R"({"spec": {"containers": [
+          {"name": "proxy", "image": "x", "imagePulPolicy": "Always"}]}})")));
+  const framework::Diagnostic* error =
+      FindDiagnostic(plan.diagnostics, "Pod Overrides Rejected");
+  ASSERT_NE(error, nullptr) << Describe(plan.diagnostics);
+  EXPECT_THAT(error->detail, HasSubstr("imagePulPolicy: field not declared"));
+}
+
+TEST(PodOverridesDroppedTest, KeysOnlyMatchedByMergeKey) {
+  const json over = json::parse(R"({"metadata": {"labels": {"a": "1"}},
+      "spec": {"containers": [{"name": "x", "resources": {"limits":
+        {"cpu": "1000m"}}, "typo": 1}], "tolerations": [{"key": "k"}]}})");
+  const json returned = json::parse(R"({"metadata": {"labels": {"a": "1"}},
+      "spec": {"containers": [{"name": "y"}, {"name": "x", "resources":
+        {"limits": {"cpu": "1"}}}], "tolerations": []}})");
+  EXPECT_THAT(workspace_internal::DroppedOverrideFields(over, returned),
+              ElementsAre("spec.containers[name=x].typo"));
+}
+
 TEST_F(PodOverridesResourceTest, AConflictFailsThePlanNamingTheField) {
   const framework::Server::PlanResult plan = PlanCreate(
       Config(json::parse(R"({"spec": {"restartPolicy": "Always"}})")));
@@ -237,6 +294,46 @@ TEST_F(PodOverridesResourceTest, ApplyPlanEmptyAndImport) {
   EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state))
       << read.new_state.DebugString() << "\n"
       << state.DebugString();
+}
+
+// The manifest data source renders pod_overrides and volumes as the
+// resource applies them: the same containers, init containers, volumes
+// and labels.
+TEST_F(PodOverridesResourceTest, TheManifestRendersWhatApplyApplies) {
+  const json volume_override = json::parse(
+      R"({"spec": {"containers": [{"name": "proxy", "image": "envoy:1"}]}})");
+  const Value volumes = Value::Tuple({Value::Object(
+      {{"name", Str("ca")},
+       {"target", Str("/etc/ca")},
+       {"secret", Value::Object({{"name", Str("corp-ca")}})}})});
+  Create(Config(volume_override, {{"volume", volumes}}));
+  const json applied = *env_.api->Find(kPodPath);
+
+  std::map<std::string, Value> attrs = {
+      {"name", Str("dev")},
+      {"namespace", Str("coder")},
+      {"inner_image", Str("docker.io/codercom/enterprise-base:ubuntu")},
+      {"cpu", Value::Object({{"limit", Str("2")}})},
+      {"memory", Value::Object({{"limit", Str("4Gi")}})},
+      {"pod_overrides", Str(volume_override.dump())},
+      {"volume", volumes}};
+  const framework::Server::DataResult manifest = env_.server.ReadDataSource(
+      "cvm_workspace_manifest",
+      schema::Conform(WorkspaceManifestSchema().block,
+                      Value::Object(std::move(attrs))));
+  ASSERT_FALSE(manifest.diagnostics.HasError())
+      << Describe(manifest.diagnostics);
+  const std::optional<std::vector<std::string>> objects =
+      framework::StringListAttr(manifest.state, "objects");
+  ASSERT_TRUE(objects && !objects->empty());
+  const json rendered = json::parse((*objects)[0]);
+  for (const char* field : {"containers", "initContainers", "volumes"}) {
+    EXPECT_EQ(rendered["spec"].value(field, json()),
+              applied["spec"].value(field, json()))
+        << field;
+  }
+  EXPECT_EQ(rendered["metadata"]["labels"], applied["metadata"]["labels"]);
+  EXPECT_FALSE(Named(rendered["spec"]["containers"], "proxy").is_null());
 }
 
 }  // namespace
