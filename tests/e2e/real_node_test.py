@@ -26,6 +26,8 @@ What is checked:
   * both modes: a Secret `volume` is readable by the workspace user (the
     files hold the Secret's value), and an `env_value_from` variable holds
     the Secret's value, resolved by the kubelet;
+  * an init container added by pod_overrides runs to completion before
+    envbox starts;
   * sysbox mode: the agent starts as the workspace user once systemd runs,
     with the token, the URL and `env`; the user owns and can write its home
     and its mounts; no process command line or world-readable file shows
@@ -141,6 +143,20 @@ SECRET_VOLUME_HCL = """
   }}
 """
 
+# An init container added by pod_overrides, which the kubelet must run to
+# completion before envbox starts.
+OVERRIDES_HCL = """
+  pod_overrides = jsonencode({{
+    spec = {{
+      initContainers = [{{
+        name    = "overrides-check"
+        image   = "{image}"
+        command = ["sh", "-c", "test -d /proc/self"]
+      }}]
+    }}
+  }})
+"""
+
 TOKEN_VARIABLE = """
 variable "agent_token" {
   type      = string
@@ -169,9 +185,10 @@ class RealNodeTest(unittest.TestCase):
         hcl = REQUIRED_PROVIDERS + cls.cluster.provider_block() + TOKEN_VARIABLE
         for row, ns in cls.ns.items():
             hcl += settings_hcl(row, ns)
-            hcl += workspace_hcl(f"envbox-{row}", row, "  running = var.running" if row == "off"
-                                 else SECRET_VOLUME_HCL.format(workspace=f"envbox-{row}")
-                                 if row == "cached" else "")
+            extra = {"off": "  running = var.running",
+                     "cached": SECRET_VOLUME_HCL.format(workspace=f"envbox-{row}"),
+                     "shiftfs": OVERRIDES_HCL.format(image=cls.systemd_image)}[row]
+            hcl += workspace_hcl(f"envbox-{row}", row, extra)
         # envbox: one read-write and one read-only entry of `mounts`.
         hcl = hcl.replace('  running = var.running', '''  running = var.running
   mounts = [
@@ -335,6 +352,14 @@ class RealNodeTest(unittest.TestCase):
         self.assertEqual(secret["inner_user_reads"], {"token": f"sha256:{TOKEN_SHA}"})
         self.assertFalse(secret["inner_user_writable"])
         self.assertEqual(report["inner_env"]["CVM_FROM_SECRET"], f"sha256:{TOKEN_SHA}")
+
+    def test_an_init_container_of_pod_overrides_runs_before_envbox(self):
+        ns = self.ns["shiftfs"]
+        self.report(ns, "envbox-shiftfs")  # envbox ran, so the init container finished
+        statuses = self.pod(ns, "envbox-shiftfs")["status"]["initContainerStatuses"]
+        self.assertEqual([s["name"] for s in statuses], ["overrides-check"])
+        terminated = statuses[0]["state"]["terminated"]
+        self.assertEqual((terminated["exitCode"], terminated["reason"]), (0, "Completed"))
 
     def test_sysbox_user_reads_a_secret_volume_and_gets_env_from_a_secret(self):
         report = self.agent_report(self.ns["cached"], "sysbox")

@@ -520,7 +520,10 @@ ENVBOX_HCL = """
   envbox {
     extra_certs_volume     = "corp-ca"
     extra_certs_file       = "ca.crt"
+    docker_config_volume   = "app"
     disable_idmapped_mount = true
+    inner_work_dir         = "/home/coder/src"
+    inner_usr_lib_dir      = "/usr/lib64"
   }
 """
 
@@ -587,6 +590,10 @@ resource "cvm_cluster_settings" "sysbox" {{
                     self.assertEqual(env["CODER_EXTRA_CERTS_PATH"]["value"],
                                      "/home/.cvm-volume-corp-ca/ca.crt")
                     self.assertEqual(env["CODER_DISABLE_IDMAPPED_MOUNT"]["value"], "true")
+                    self.assertEqual(env["CODER_DOCKER_CONFIG"]["value"],
+                                     "/home/.cvm-volume-app/.dockerconfigjson")
+                    self.assertEqual(env["CODER_INNER_WORK_DIR"]["value"], "/home/coder/src")
+                    self.assertEqual(env["CODER_INNER_USR_LIB_DIR"]["value"], "/usr/lib64")
                 else:
                     self.assertEqual(mounts["vol-corp-ca"]["mountPath"], "/etc/corp-ca")
                     self.assertEqual(mounts["vol-tools"],
