@@ -41,6 +41,17 @@ std::optional<double> NumberAttr(const Value& object, std::string_view name) {
   return v.AsNumber().ToDouble();
 }
 
+const std::vector<Value>& ElementsOf(const Value& list) {
+  static const std::vector<Value>* const kNone = new std::vector<Value>();
+  if (!list.IsKnown() || list.IsNull()) return *kNone;
+  const Type::Kind k = list.type().kind();
+  if (k != Type::Kind::kList && k != Type::Kind::kSet &&
+      k != Type::Kind::kTuple) {
+    return *kNone;
+  }
+  return list.Elements();
+}
+
 std::optional<std::vector<std::string>> StringListAttr(const Value& object,
                                                        std::string_view name) {
   const Value& v = Attr(object, name);

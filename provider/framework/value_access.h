@@ -31,6 +31,10 @@ std::optional<int64_t> IntAttr(const values::Value& object,
                                std::string_view name);
 std::optional<double> NumberAttr(const values::Value& object,
                                  std::string_view name);
+// Every element of `list` (null and unknown ones included) when it is a
+// known list, set or tuple; empty when it is null, unknown or of another
+// type. Valid as long as `list`.
+const std::vector<values::Value>& ElementsOf(const values::Value& list);
 // A known list or set of known strings (null/unknown elements skipped).
 std::optional<std::vector<std::string>> StringListAttr(
     const values::Value& object, std::string_view name);

@@ -22,6 +22,7 @@ namespace cvm::resources::workspace_internal {
 namespace {
 
 using framework::Attr;
+using framework::ElementsOf;
 using framework::Diagnostics;
 using framework::IntAttr;
 using framework::StringAttr;
@@ -36,12 +37,6 @@ constexpr char kRequired[] =
     "required_during_scheduling_ignored_during_execution";
 constexpr char kPreferred[] =
     "preferred_during_scheduling_ignored_during_execution";
-
-// The elements of list `v`; none when it is null or unknown.
-const std::vector<Value>& Items(const Value& v) {
-  static const std::vector<Value> kNone;
-  return v.IsKnown() && !v.IsNull() ? v.Elements() : kNone;
-}
 
 bool IsSet(const Value& v) { return v.IsKnown() && !v.IsNull(); }
 
@@ -173,7 +168,7 @@ NestedBlock PodAffinityBlock(const char* name, const char* field,
 
 nlohmann::json MatchExpressionsJson(const Value& list) {
   nlohmann::json out = nlohmann::json::array();
-  for (const Value& e : Items(list)) {
+  for (const Value& e : ElementsOf(list)) {
     nlohmann::json r = {{"key", StringAttr(e, "key").value_or("")},
                         {"operator", StringAttr(e, "operator").value_or("")}};
     const auto values = StringListAttr(e, "values");
@@ -195,14 +190,14 @@ nlohmann::json NodeAffinityJson(const Value& node) {
   const Value& required = Attr(node, kRequired);
   if (IsSet(required)) {
     nlohmann::json terms = nlohmann::json::array();
-    for (const Value& t : Items(Attr(required, "node_selector_term"))) {
+    for (const Value& t : ElementsOf(Attr(required, "node_selector_term"))) {
       terms.push_back(NodeSelectorTermJson(t));
     }
     j["requiredDuringSchedulingIgnoredDuringExecution"] = {
         {"nodeSelectorTerms", std::move(terms)}};
   }
   nlohmann::json preferred = nlohmann::json::array();
-  for (const Value& p : Items(Attr(node, kPreferred))) {
+  for (const Value& p : ElementsOf(Attr(node, kPreferred))) {
     preferred.push_back(
         {{"weight", IntAttr(p, "weight").value_or(0)},
          {"preference", NodeSelectorTermJson(Attr(p, "preference"))}});
@@ -237,14 +232,14 @@ nlohmann::json PodAffinityTermJson(const Value& term) {
 nlohmann::json PodAffinityJson(const Value& pod) {
   nlohmann::json j = nlohmann::json::object();
   nlohmann::json required = nlohmann::json::array();
-  for (const Value& t : Items(Attr(pod, kRequired))) {
+  for (const Value& t : ElementsOf(Attr(pod, kRequired))) {
     required.push_back(PodAffinityTermJson(t));
   }
   if (!required.empty()) {
     j["requiredDuringSchedulingIgnoredDuringExecution"] = std::move(required);
   }
   nlohmann::json preferred = nlohmann::json::array();
-  for (const Value& p : Items(Attr(pod, kPreferred))) {
+  for (const Value& p : ElementsOf(Attr(pod, kPreferred))) {
     preferred.push_back({{"weight", IntAttr(p, "weight").value_or(0)},
                          {"podAffinityTerm",
                           PodAffinityTermJson(Attr(p, "pod_affinity_term"))}});
@@ -286,15 +281,15 @@ void CheckExpressions(const Value& parent, const Path& path,
                       const char* if_empty, Diagnostics* diags) {
   const Value& list = Attr(parent, "match_expressions");
   if (list.IsUnknown()) return;
-  if (if_empty != nullptr && Items(list).empty()) {
+  if (if_empty != nullptr && ElementsOf(list).empty()) {
     diags->AddAttributeError(
         path, if_empty,
         "Give it at least one match_expressions block: an empty node "
         "selector term matches no node.");
   }
-  for (size_t i = 0; i < Items(list).size(); ++i) {
+  for (size_t i = 0; i < ElementsOf(list).size(); ++i) {
     CheckRequirement(
-        Items(list)[i],
+        ElementsOf(list)[i],
         path.Attr("match_expressions").Index(static_cast<int64_t>(i)), diags);
   }
 }
@@ -305,23 +300,23 @@ void CheckNodeAffinity(const Value& node, const Path& path,
   if (IsSet(required)) {
     const Value& terms = Attr(required, "node_selector_term");
     const Path at = path.Attr(kRequired);
-    if (!terms.IsUnknown() && Items(terms).empty()) {
+    if (!terms.IsUnknown() && ElementsOf(terms).empty()) {
       diags->AddAttributeError(
           at, "No Node Selector Term",
           "Give at least one node_selector_term block: without one, no "
           "node matches and the pod is never scheduled.");
     }
-    for (size_t i = 0; i < Items(terms).size(); ++i) {
+    for (size_t i = 0; i < ElementsOf(terms).size(); ++i) {
       CheckExpressions(
-          Items(terms)[i],
+          ElementsOf(terms)[i],
           at.Attr("node_selector_term").Index(static_cast<int64_t>(i)),
           "Empty Node Selector Term", diags);
     }
   }
   const Value& preferred = Attr(node, kPreferred);
-  for (size_t i = 0; i < Items(preferred).size(); ++i) {
+  for (size_t i = 0; i < ElementsOf(preferred).size(); ++i) {
     const Path at = path.Attr(kPreferred).Index(static_cast<int64_t>(i));
-    const Value& preference = Attr(Items(preferred)[i], "preference");
+    const Value& preference = Attr(ElementsOf(preferred)[i], "preference");
     if (preference.IsNull()) {
       diags->AddAttributeError(at, "Missing Preference",
                                "Give the rule a preference block: the node "
@@ -342,15 +337,15 @@ void CheckPodAffinityTerm(const Value& term, const Path& path,
 
 void CheckPodAffinity(const Value& pod, const Path& path, Diagnostics* diags) {
   const Value& required = Attr(pod, kRequired);
-  for (size_t i = 0; i < Items(required).size(); ++i) {
-    CheckPodAffinityTerm(Items(required)[i],
+  for (size_t i = 0; i < ElementsOf(required).size(); ++i) {
+    CheckPodAffinityTerm(ElementsOf(required)[i],
                          path.Attr(kRequired).Index(static_cast<int64_t>(i)),
                          diags);
   }
   const Value& preferred = Attr(pod, kPreferred);
-  for (size_t i = 0; i < Items(preferred).size(); ++i) {
+  for (size_t i = 0; i < ElementsOf(preferred).size(); ++i) {
     const Path at = path.Attr(kPreferred).Index(static_cast<int64_t>(i));
-    const Value& term = Attr(Items(preferred)[i], "pod_affinity_term");
+    const Value& term = Attr(ElementsOf(preferred)[i], "pod_affinity_term");
     if (term.IsNull()) {
       diags->AddAttributeError(at, "Missing Pod Affinity Term",
                                "Give the rule a pod_affinity_term block: "

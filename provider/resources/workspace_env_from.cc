@@ -23,6 +23,7 @@ namespace cvm::resources::workspace_internal {
 namespace {
 
 using framework::Attr;
+using framework::ElementsOf;
 using framework::BoolAttr;
 using framework::Diagnostics;
 using framework::StringAttr;
@@ -31,11 +32,6 @@ using schema::NestedBlock;
 using values::Path;
 using values::Type;
 using values::Value;
-
-const std::vector<Value>& Items(const Value& v) {
-  static const std::vector<Value> kNone;
-  return v.IsKnown() && !v.IsNull() ? v.Elements() : kNone;
-}
 
 NestedBlock KeyRefBlock(const char* name, const char* kind) {
   NestedBlock b;
@@ -87,7 +83,7 @@ NestedBlock EnvValueFromBlock() {
 
 std::vector<EnvValueFrom> EnvValueFromFromValue(const Value& object) {
   std::vector<EnvValueFrom> out;
-  for (const Value& e : Items(Attr(object, "env_value_from"))) {
+  for (const Value& e : ElementsOf(Attr(object, "env_value_from"))) {
     EnvValueFrom v;
     v.name = StringAttr(e, "name").value_or("");
     const Value& secret = Attr(e, "secret_key_ref");
@@ -121,7 +117,7 @@ std::vector<EnvName> EnvNamesOf(const Value& config) {
       out.push_back({name, Path::FromAttr("env").Key(name), "env"});
     }
   }
-  const std::vector<Value>& from = Items(Attr(config, "env_value_from"));
+  const std::vector<Value>& from = ElementsOf(Attr(config, "env_value_from"));
   for (size_t i = 0; i < from.size(); ++i) {
     if (auto name = StringAttr(from[i], "name")) {
       out.push_back({*name,
@@ -135,7 +131,7 @@ std::vector<EnvName> EnvNamesOf(const Value& config) {
 }
 
 void ValidateEnvValueFrom(const Value& config, Diagnostics* diags) {
-  const std::vector<Value>& from = Items(Attr(config, "env_value_from"));
+  const std::vector<Value>& from = ElementsOf(Attr(config, "env_value_from"));
   const auto env = framework::StringMapAttr(config, "env");
   const auto passthrough = framework::StringListAttr(config, "env_passthrough")
                                .value_or(std::vector<std::string>{});

@@ -24,6 +24,7 @@ namespace cvm::resources::workspace_internal {
 namespace {
 
 using framework::Attr;
+using framework::ElementsOf;
 using framework::BoolAttr;
 using framework::Diagnostics;
 using framework::StringAttr;
@@ -46,11 +47,6 @@ constexpr SourceKind kSources[] = {
     {"persistent_volume_claim", WorkspaceVolume::Kind::kClaim},
     {"nfs", WorkspaceVolume::Kind::kNfs},
 };
-
-const std::vector<Value>& Items(const Value& v) {
-  static const std::vector<Value> kNone;
-  return v.IsKnown() && !v.IsNull() ? v.Elements() : kNone;
-}
 
 bool IsSet(const Value& v) { return !v.IsUnknown() && !v.IsNull(); }
 
@@ -294,7 +290,7 @@ NestedBlock EnvboxBlock() {
 
 std::vector<WorkspaceVolume> VolumesFromValue(const Value& object) {
   std::vector<WorkspaceVolume> out;
-  for (const Value& e : Items(Attr(object, "volume"))) {
+  for (const Value& e : ElementsOf(Attr(object, "volume"))) {
     WorkspaceVolume v;
     v.name = StringAttr(e, "name").value_or("");
     v.target = StringAttr(e, "target").value_or("");
@@ -400,7 +396,7 @@ void AppendEnvboxOptionsEnv(const WorkspaceSpec& spec, nlohmann::json* env) {
 
 std::vector<std::pair<Path, std::string>> VolumeTargetsOf(const Value& config) {
   std::vector<std::pair<Path, std::string>> out;
-  const std::vector<Value>& volumes = Items(Attr(config, "volume"));
+  const std::vector<Value>& volumes = ElementsOf(Attr(config, "volume"));
   for (size_t i = 0; i < volumes.size(); ++i) {
     if (auto target = StringAttr(volumes[i], "target")) {
       out.emplace_back(Path::FromAttr("volume")
@@ -413,7 +409,7 @@ std::vector<std::pair<Path, std::string>> VolumeTargetsOf(const Value& config) {
 }
 
 void ValidateVolumes(const Value& config, bool sysbox, Diagnostics* diags) {
-  const std::vector<Value>& volumes = Items(Attr(config, "volume"));
+  const std::vector<Value>& volumes = ElementsOf(Attr(config, "volume"));
   ValidateVolumeSources(volumes, diags);
   std::set<std::string> names;
   for (size_t i = 0; i < volumes.size(); ++i) {

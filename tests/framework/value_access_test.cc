@@ -91,6 +91,18 @@ TEST(ValueAccessTest, StringListAndMap) {
   EXPECT_EQ(StringMapAttr(v, "missing"), std::nullopt);
 }
 
+TEST(ValueAccessTest, ElementsOf) {
+  const Value v = Sample();
+  // Every element, null and unknown ones included.
+  EXPECT_EQ(ElementsOf(Attr(v, "list")).size(), 4u);
+  EXPECT_EQ(ElementsOf(Attr(v, "set")).size(), 2u);
+  EXPECT_EQ(ElementsOf(Attr(v, "tuple")).size(), 2u);
+  EXPECT_TRUE(ElementsOf(Attr(v, "map")).empty());
+  EXPECT_TRUE(ElementsOf(Attr(v, "missing")).empty());
+  EXPECT_TRUE(ElementsOf(Value::Null(Type::List(Type::String()))).empty());
+  EXPECT_TRUE(ElementsOf(Value::Unknown(Type::List(Type::String()))).empty());
+}
+
 TEST(ValueAccessTest, Builders) {
   EXPECT_EQ(StringList({"a", "b"}),
             Value::List(Type::String(), {S("a"), S("b")}));

@@ -204,20 +204,7 @@ TEST_F(EnvFromResourceTest, ApplyPlanEmptyAndImport) {
   EXPECT_EQ(EnvEntry(pod, "GH_TOKEN"), kSecretEntry);
   EXPECT_EQ(EnvEntry(pod, "REGISTRY"), kConfigMapEntry);
 
-  framework::Server::ReadResult read = Read(state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  const framework::Server::PlanResult plan = PlanUpdate(read.new_state, config);
-  EXPECT_THAT(plan.diagnostics.items(), IsEmpty())
-      << Describe(plan.diagnostics);
-  EXPECT_TRUE(plan.planned_state.EqualIgnoringRefinements(read.new_state));
-
-  const framework::Server::ImportResult imported =
-      env_.server.ImportResourceState(kWorkspaceType, "coder/dev");
-  read = Read(imported.state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state))
-      << read.new_state.DebugString() << "\n"
-      << state.DebugString();
+  ExpectStableAndImportable(state, config);
 }
 
 }  // namespace

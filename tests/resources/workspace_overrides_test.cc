@@ -280,20 +280,7 @@ TEST_F(PodOverridesResourceTest, ApplyPlanEmptyAndImport) {
   EXPECT_FALSE(Named(pod["spec"]["containers"], "proxy").is_null());
   EXPECT_EQ(pod["metadata"]["labels"]["team"], "infra");
 
-  framework::Server::ReadResult read = Read(state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  const framework::Server::PlanResult plan = PlanUpdate(read.new_state, config);
-  EXPECT_THAT(plan.diagnostics.items(), ::testing::IsEmpty())
-      << Describe(plan.diagnostics);
-  EXPECT_TRUE(plan.planned_state.EqualIgnoringRefinements(read.new_state));
-
-  const framework::Server::ImportResult imported =
-      env_.server.ImportResourceState(kWorkspaceType, "coder/dev");
-  read = Read(imported.state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state))
-      << read.new_state.DebugString() << "\n"
-      << state.DebugString();
+  ExpectStableAndImportable(state, config);
 }
 
 // The manifest data source renders pod_overrides and volumes as the

@@ -334,29 +334,14 @@ TEST_F(PodOptionsResourceTest, ApplyPlanEmptyDriftAndImport) {
   EXPECT_EQ(claim["metadata"]["labels"]["owner"], "alice");
   EXPECT_EQ(claim["metadata"]["annotations"]["coder.com/owner"], "alice");
 
-  // Refresh and plan: nothing to do.
-  framework::Server::ReadResult read = Read(state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state));
-  framework::Server::PlanResult plan = PlanUpdate(read.new_state, config);
-  EXPECT_THAT(plan.diagnostics.items(), IsEmpty())
-      << Describe(plan.diagnostics);
-  EXPECT_TRUE(plan.planned_state.EqualIgnoringRefinements(read.new_state));
-
-  // Import restores every option.
-  const framework::Server::ImportResult imported =
-      env_.server.ImportResourceState(kWorkspaceType, "coder/dev");
-  read = Read(imported.state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state))
-      << read.new_state.DebugString() << "\n"
-      << state.DebugString();
+  // Refresh and plan: nothing to do; import restores every option.
+  ExpectStableAndImportable(state, config);
 
   // A claim label edited by hand shows as drift of home.labels.
   json edited = claim;
   edited["metadata"]["labels"]["owner"] = "bob";
   env_.api->Put(edited);
-  read = Read(state);
+  framework::Server::ReadResult read = Read(state);
   EXPECT_EQ(
       framework::StringMapAttr(Attr(read.new_state, "home"), "labels"),
       (std::map<std::string, std::string>{{"owner", "bob"}, {"tier", "home"}}));

@@ -161,6 +161,29 @@ class WorkspaceTest : public ::testing::Test {
     return Apply(state, plan.planned_state, NullWorkspace());
   }
 
+  // `state` (as applied from `config`) holds: a refresh reads it back, a
+  // plan of `config` then changes nothing and warns of nothing, and an
+  // import of "coder/dev" reads back the same state.
+  void ExpectStableAndImportable(const values::Value& state,
+                                 const values::Value& config) {
+    framework::Server::ReadResult read = Read(state);
+    ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+    EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state));
+    const framework::Server::PlanResult plan =
+        PlanUpdate(read.new_state, config);
+    EXPECT_TRUE(plan.diagnostics.items().empty())
+        << Describe(plan.diagnostics);
+    EXPECT_TRUE(plan.planned_state.EqualIgnoringRefinements(read.new_state));
+
+    const framework::Server::ImportResult imported =
+        env_.server.ImportResourceState(kWorkspaceType, "coder/dev");
+    read = Read(imported.state);
+    ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
+    EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state))
+        << read.new_state.DebugString() << "\n"
+        << state.DebugString();
+  }
+
   // The requests made since the last call ("METHOD path?query").
   std::vector<std::string> NewRequests() {
     std::vector<std::string> log = env_.api->log();

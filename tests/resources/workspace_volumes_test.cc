@@ -294,20 +294,7 @@ TEST_F(VolumeResourceTest, ApplyPlanEmptyAndImport) {
   EXPECT_FALSE(Entry(pod["spec"]["volumes"], "vol-nfs").is_null());
   EXPECT_EQ(EnvValue(pod, "CODER_EXTRA_CERTS_PATH"), "/home/.cvm-volume-ca");
 
-  framework::Server::ReadResult read = Read(state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  const framework::Server::PlanResult plan = PlanUpdate(read.new_state, config);
-  EXPECT_THAT(plan.diagnostics.items(), IsEmpty())
-      << Describe(plan.diagnostics);
-  EXPECT_TRUE(plan.planned_state.EqualIgnoringRefinements(read.new_state));
-
-  const framework::Server::ImportResult imported =
-      env_.server.ImportResourceState(kWorkspaceType, "coder/dev");
-  read = Read(imported.state);
-  ASSERT_FALSE(read.diagnostics.HasError()) << Describe(read.diagnostics);
-  EXPECT_TRUE(read.new_state.EqualIgnoringRefinements(state))
-      << read.new_state.DebugString() << "\n"
-      << state.DebugString();
+  ExpectStableAndImportable(state, config);
 }
 
 }  // namespace
