@@ -189,10 +189,61 @@ resource "cvm_workspace" "{label}" {{
 
 
 @needs_cluster
-class WorkspacePodOptionsTest(ClusterTestCase):
+class PodOptionsTestCase(ClusterTestCase):
+    """What the tests of this file share: a Terraform directory with the
+    agent token, a sysbox-mode namespace, both modes in one apply, and the
+    import check."""
     tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
     tf_env = {"TF_VAR_agent_token": TOKEN}
 
+    def sysbox_settings(self, prefix):
+        """(namespace, RuntimeClass, HCL) of a cvm_cluster_settings "sysbox"
+        that makes both for this test; both are deleted at its end."""
+        ns, runtime_class = f"{prefix}-sysbox-{suffix()}", f"sysbox-{prefix}-{suffix()}"
+        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns}")
+        self.addCleanup(self.cluster.delete,
+                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
+        return ns, runtime_class, f"""
+resource "cvm_cluster_settings" "sysbox" {{
+  namespace        = "{ns}"
+  manage_namespace = true
+  force_destroy    = true
+  runtime_class {{
+    name   = "{runtime_class}"
+    manage = true
+  }}
+}}
+"""
+
+    def both_modes(self, ns, prefix, envbox_extra, sysbox_extra=None):
+        """A Terraform directory with workspaces "envbox" in `ns` and
+        "sysbox" in a namespace of its own, with the given arguments
+        (sysbox: `envbox_extra` unless given); returns it and the sysbox
+        namespace. Destroyed at the test's end."""
+        ns_sysbox, _, settings = self.sysbox_settings(prefix)
+        main_tf = settings + workspace_hcl("envbox", ns, envbox_extra, label="envbox") + \
+            workspace_hcl("sysbox", None, '  mode = "sysbox"\n'
+                          "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n"
+                          + (envbox_extra if sysbox_extra is None else sysbox_extra),
+                          label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
+        d = self.tf(main_tf)
+        self.addCleanup(lambda: d.destroy(check=False))
+        return d, ns_sysbox
+
+    def assert_import_restores(self, d, address, import_id, keys):
+        """After `terraform state rm` and `terraform import` of `address`, the
+        plan is empty and each of `keys` is as before."""
+        before = d.resource(address)
+        d.run("state", "rm", address, check=True)
+        imported = d.run("import", "-no-color", address, import_id)
+        self.assertEqual(imported.code, 0, imported)
+        self.assert_plan_empty(d)
+        after = d.resource(address)
+        for key in keys:
+            self.assertEqual(after[key], before[key], key)
+
+
+class WorkspacePodOptionsTest(PodOptionsTestCase):
     def create(self, path, body, cleanup_path=None):
         self.cluster.api.request("POST", path, body)
         name = body["metadata"]["name"]
@@ -274,17 +325,12 @@ class WorkspacePodOptionsTest(ClusterTestCase):
             self.assert_plan_empty(d)
 
         with self.subTest("import restores every option"):
-            before = d.resource("cvm_workspace.dev")
-            d.run("state", "rm", "cvm_workspace.dev", check=True)
-            imported = d.run("import", "-no-color", "cvm_workspace.dev", f"{ns}/{name}")
-            self.assertEqual(imported.code, 0, imported)
-            self.assert_plan_empty(d)
-            after = d.resource("cvm_workspace.dev")
-            for key in ("service_account_name", "automount_service_account_token",
-                        "image_pull_secrets", "priority_class_name", "runtime_class_name",
-                        "termination_grace_period", "dns_policy", "dns_config",
-                        "host_aliases", "home", "pod_spec_hash"):
-                self.assertEqual(after[key], before[key], key)
+            self.assert_import_restores(
+                d, "cvm_workspace.dev", f"{ns}/{name}",
+                ("service_account_name", "automount_service_account_token",
+                 "image_pull_secrets", "priority_class_name", "runtime_class_name",
+                 "termination_grace_period", "dns_policy", "dns_config",
+                 "host_aliases", "home", "pod_spec_hash"))
 
     def test_runtime_class_name_is_an_error_in_sysbox_mode(self):
         ns = self.new_namespace("ws-podopt-sysbox")
@@ -298,27 +344,14 @@ class WorkspacePodOptionsTest(ClusterTestCase):
 
     def test_affinity_in_both_modes_spreads_an_owners_workspaces(self):
         ns = self.new_namespace("ws-affinity")
-        ns_sysbox = f"ws-affinity-sysbox-{suffix()}"
-        runtime_class = f"sysbox-affinity-{suffix()}"
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
-        self.addCleanup(self.cluster.delete,
-                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
-        main_tf = f"""
-resource "cvm_cluster_settings" "sysbox" {{
-  namespace        = "{ns_sysbox}"
-  manage_namespace = true
-  force_destroy    = true
-  runtime_class {{
-    name   = "{runtime_class}"
-    manage = true
-  }}
-}}
-""" + "".join(affinity_workspace_hcl(label, label, hcl(ns), hcl(ns))
-              for label in ("one", "two")) + affinity_workspace_hcl(
-                  "sysbox", "sysbox", "cvm_cluster_settings.sysbox.namespace",
-                  hcl(ns_sysbox),
-                  '  mode = "sysbox"\n'
-                  "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n")
+        ns_sysbox, runtime_class, settings = self.sysbox_settings("ws-affinity")
+        main_tf = settings + "".join(
+            affinity_workspace_hcl(label, label, hcl(ns), hcl(ns))
+            for label in ("one", "two")) + affinity_workspace_hcl(
+                "sysbox", "sysbox", "cvm_cluster_settings.sysbox.namespace",
+                hcl(ns_sysbox),
+                '  mode = "sysbox"\n'
+                "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n")
         d = self.tf(main_tf)
         self.addCleanup(lambda: d.destroy(check=False))
         self.assert_no_provider_bug(d.apply())
@@ -338,14 +371,8 @@ resource "cvm_cluster_settings" "sysbox" {{
         with self.subTest("plan after apply is empty"):
             self.assert_plan_empty(d)
         with self.subTest("import restores the affinity"):
-            before = d.resource("cvm_workspace.one")
-            d.run("state", "rm", "cvm_workspace.one", check=True)
-            imported = d.run("import", "-no-color", "cvm_workspace.one", f"{ns}/one")
-            self.assertEqual(imported.code, 0, imported)
-            self.assert_plan_empty(d)
-            after = d.resource("cvm_workspace.one")
-            for key in ("affinity", "labels", "pod_spec_hash"):
-                self.assertEqual(after[key], before[key], key)
+            self.assert_import_restores(d, "cvm_workspace.one", f"{ns}/one",
+                                        ("affinity", "labels", "pod_spec_hash"))
 
     def test_affinity_errors_at_plan_time(self):
         ns = self.new_namespace("ws-affinity-invalid")
@@ -412,11 +439,7 @@ def env_of(pod):
     return {e["name"]: e for e in pod["spec"]["containers"][0].get("env", [])}
 
 
-@needs_cluster
-class WorkspaceEnvFromTest(ClusterTestCase):
-    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
-    tf_env = {"TF_VAR_agent_token": TOKEN}
-
+class WorkspaceEnvFromTest(PodOptionsTestCase):
     def test_env_value_from_in_both_modes(self):
         ns = self.new_namespace("ws-envfrom")
         self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/secrets", {
@@ -425,27 +448,7 @@ class WorkspaceEnvFromTest(ClusterTestCase):
         self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/configmaps", {
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "corp"},
             "data": {"registry": "registry.corp.example.com"}})
-        ns_sysbox = f"ws-envfrom-sysbox-{suffix()}"
-        runtime_class = f"sysbox-envfrom-{suffix()}"
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
-        self.addCleanup(self.cluster.delete,
-                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
-        main_tf = f"""
-resource "cvm_cluster_settings" "sysbox" {{
-  namespace        = "{ns_sysbox}"
-  manage_namespace = true
-  force_destroy    = true
-  runtime_class {{
-    name   = "{runtime_class}"
-    manage = true
-  }}
-}}
-""" + workspace_hcl("envbox", ns, ENV_FROM_HCL, label="envbox") + workspace_hcl(
-            "sysbox", None, '  mode = "sysbox"\n'
-            "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n" + ENV_FROM_HCL,
-            label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
-        d = self.tf(main_tf)
-        self.addCleanup(lambda: d.destroy(check=False))
+        d, ns_sysbox = self.both_modes(ns, "ws-envfrom", ENV_FROM_HCL)
         self.assert_no_provider_bug(d.apply())
 
         secret_ref = {"secretKeyRef": {"name": "gh", "key": "token", "optional": True}}
@@ -468,14 +471,8 @@ resource "cvm_cluster_settings" "sysbox" {{
         with self.subTest("plan after apply is empty"):
             self.assert_plan_empty(d)
         with self.subTest("import restores env_value_from"):
-            before = d.resource("cvm_workspace.envbox")
-            d.run("state", "rm", "cvm_workspace.envbox", check=True)
-            imported = d.run("import", "-no-color", "cvm_workspace.envbox", f"{ns}/envbox")
-            self.assertEqual(imported.code, 0, imported)
-            self.assert_plan_empty(d)
-            after = d.resource("cvm_workspace.envbox")
-            for key in ("env_value_from", "env", "pod_spec_hash"):
-                self.assertEqual(after[key], before[key], key)
+            self.assert_import_restores(d, "cvm_workspace.envbox", f"{ns}/envbox",
+                                        ("env_value_from", "env", "pod_spec_hash"))
 
     def test_a_name_in_env_and_env_value_from_is_an_error(self):
         ns = self.new_namespace("ws-envfrom-invalid")
@@ -528,39 +525,15 @@ ENVBOX_HCL = """
 """
 
 
-@needs_cluster
-class WorkspaceVolumesTest(ClusterTestCase):
-    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
-    tf_env = {"TF_VAR_agent_token": TOKEN}
-
+class WorkspaceVolumesTest(PodOptionsTestCase):
     def test_volumes_and_envbox_settings_in_both_modes(self):
         ns = self.new_namespace("ws-volumes")
         self.cluster.api.request("POST", f"/api/v1/namespaces/{ns}/secrets", {
             "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "corp-ca"},
             "stringData": {"ca.crt": "-----BEGIN CERTIFICATE-----"}})
-        ns_sysbox = f"ws-volumes-sysbox-{suffix()}"
-        runtime_class = f"sysbox-volumes-{suffix()}"
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
-        self.addCleanup(self.cluster.delete,
-                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
         sysbox_volumes = VOLUMES_HCL.replace(
             'name = "corp-ca"\n    secret', 'name   = "corp-ca"\n    target = "/etc/corp-ca"\n    secret')
-        main_tf = f"""
-resource "cvm_cluster_settings" "sysbox" {{
-  namespace        = "{ns_sysbox}"
-  manage_namespace = true
-  force_destroy    = true
-  runtime_class {{
-    name   = "{runtime_class}"
-    manage = true
-  }}
-}}
-""" + workspace_hcl("envbox", ns, VOLUMES_HCL + ENVBOX_HCL, label="envbox") + workspace_hcl(
-            "sysbox", None, '  mode = "sysbox"\n'
-            "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n" + sysbox_volumes,
-            label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
-        d = self.tf(main_tf)
-        self.addCleanup(lambda: d.destroy(check=False))
+        d, ns_sysbox = self.both_modes(ns, "ws-volumes", VOLUMES_HCL + ENVBOX_HCL, sysbox_volumes)
         self.assert_no_provider_bug(d.apply())
 
         volumes = {
@@ -602,14 +575,8 @@ resource "cvm_cluster_settings" "sysbox" {{
         with self.subTest("plan after apply is empty"):
             self.assert_plan_empty(d)
         with self.subTest("import restores volume and envbox"):
-            before = d.resource("cvm_workspace.envbox")
-            d.run("state", "rm", "cvm_workspace.envbox", check=True)
-            imported = d.run("import", "-no-color", "cvm_workspace.envbox", f"{ns}/envbox")
-            self.assertEqual(imported.code, 0, imported)
-            self.assert_plan_empty(d)
-            after = d.resource("cvm_workspace.envbox")
-            for key in ("volume", "envbox", "pod_spec_hash"):
-                self.assertEqual(after[key], before[key], key)
+            self.assert_import_restores(d, "cvm_workspace.envbox", f"{ns}/envbox",
+                                        ("volume", "envbox", "pod_spec_hash"))
 
     def test_a_sysbox_volume_needs_a_target_and_envbox_names_a_volume(self):
         ns = self.new_namespace("ws-volumes-invalid")
@@ -638,34 +605,10 @@ OVERRIDES_HCL = """
 """
 
 
-@needs_cluster
-class WorkspacePodOverridesTest(ClusterTestCase):
-    tf_files = {"variables.tf": AGENT_TOKEN_VARIABLE}
-    tf_env = {"TF_VAR_agent_token": TOKEN}
-
+class WorkspacePodOverridesTest(PodOptionsTestCase):
     def test_overrides_add_to_the_pod_in_both_modes(self):
         ns = self.new_namespace("ws-overrides")
-        ns_sysbox = f"ws-overrides-sysbox-{suffix()}"
-        runtime_class = f"sysbox-overrides-{suffix()}"
-        self.addCleanup(self.cluster.delete, f"/api/v1/namespaces/{ns_sysbox}")
-        self.addCleanup(self.cluster.delete,
-                        f"/apis/node.k8s.io/v1/runtimeclasses/{runtime_class}")
-        main_tf = f"""
-resource "cvm_cluster_settings" "sysbox" {{
-  namespace        = "{ns_sysbox}"
-  manage_namespace = true
-  force_destroy    = true
-  runtime_class {{
-    name   = "{runtime_class}"
-    manage = true
-  }}
-}}
-""" + workspace_hcl("envbox", ns, OVERRIDES_HCL, label="envbox") + workspace_hcl(
-            "sysbox", None, '  mode = "sysbox"\n'
-            "  cluster_settings_id = cvm_cluster_settings.sysbox.id\n" + OVERRIDES_HCL,
-            label="sysbox", namespace_expr="cvm_cluster_settings.sysbox.namespace")
-        d = self.tf(main_tf)
-        self.addCleanup(lambda: d.destroy(check=False))
+        d, ns_sysbox = self.both_modes(ns, "ws-overrides", OVERRIDES_HCL)
         plan = d.plan()
         self.assertEqual(plan.code, 0, plan)
         text = flat(plan.output)
@@ -691,14 +634,8 @@ resource "cvm_cluster_settings" "sysbox" {{
         with self.subTest("plan after apply is empty"):
             self.assert_plan_empty(d)
         with self.subTest("import restores pod_overrides"):
-            before = d.resource("cvm_workspace.envbox")
-            d.run("state", "rm", "cvm_workspace.envbox", check=True)
-            imported = d.run("import", "-no-color", "cvm_workspace.envbox", f"{ns}/envbox")
-            self.assertEqual(imported.code, 0, imported)
-            self.assert_plan_empty(d)
-            after = d.resource("cvm_workspace.envbox")
-            for key in ("pod_overrides", "pod_spec_hash"):
-                self.assertEqual(after[key], before[key], key)
+            self.assert_import_restores(d, "cvm_workspace.envbox", f"{ns}/envbox",
+                                        ("pod_overrides", "pod_spec_hash"))
 
     def test_overrides_the_server_rejects_or_that_change_the_pod_fail_the_plan(self):
         ns = self.new_namespace("ws-overrides-invalid")
