@@ -10,7 +10,8 @@
 # control plane with the node simulator (tests/cluster/start.sh, own state
 # dir, stopped at the end), and runs bench/scale.py: for N = 10, 100, 300
 # envbox workspaces `terraform apply` (wait for Ready), `terraform plan` (no
-# changes), `terraform destroy`, and the same objects with
+# changes), `terraform destroy` (for N >= 100 also apply and destroy with
+# `-parallelism=50`), and the same objects with
 # `kubectl apply --server-side` + `kubectl wait`, `kubectl get` and
 # `kubectl delete --wait`. Prints one Markdown table with every target marked
 # met or not, including issue 16's ratios: start-up and idle RSS ours/Go
