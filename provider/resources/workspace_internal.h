@@ -278,6 +278,19 @@ absl::StatusOr<std::vector<std::string>> ApplyPodOverrides(
 std::vector<std::string> DroppedOverrideFields(const nlohmann::json& overrides,
                                                const nlohmann::json& returned);
 
+// The plan-time check of pod_overrides (config and names known): the merge
+// into the pod as rendered now, against the `live` settings when read (an
+// error on pod_overrides when it cannot be merged), a warning with what it
+// adds when it differs from `prior`'s, and a server-side dry run of the
+// merged pod under "<name>-cvm-dry-run" when the workspace runs and there
+// is a connection. Only the server's rejection is an error (400/422, or a
+// field not in its schema, or dropped by it); a missing namespace or
+// ServiceAccount, or no connection, is left to apply. One API request.
+void PlanPodOverrides(const CvmProvider& provider, const values::Value& config,
+                      const values::Value& prior, const values::Value& planned,
+                      const std::optional<LoadedSettings>& live,
+                      framework::Diagnostics* diags);
+
 // workspace_pod_options_validate.cc
 
 // The plan-time rules of the pod options and home.labels/annotations

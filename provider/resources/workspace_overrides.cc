@@ -6,19 +6,26 @@
 // a value the provider renders is never changed or removed, so the
 // invariants (the privileged envbox container, the host paths of the
 // settings table, the token by reference, the provider's labels) hold.
-// Pure functions.
+// Pure functions, except PlanPodOverrides (a dry run against the cluster).
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
-#include "provider/schema/schema.h"
-#include "provider/values/value.h"
+#include "provider/framework/value_access.h"
+#include "provider/kube/client.h"
 #include "provider/resources/workspace_internal.h"
+#include "provider/schema/schema.h"
+#include "provider/values/path.h"
+#include "provider/values/value.h"
 
 namespace cvm::resources::workspace_internal {
 namespace {
@@ -310,6 +317,73 @@ absl::StatusOr<std::vector<std::string>> ApplyPodOverrides(
     }
   }
   return added;
+}
+
+// The dry run uses another name than the pod's, so that an existing pod's
+// immutable fields do not count.
+void PlanPodOverrides(const CvmProvider& provider, const values::Value& config,
+                      const values::Value& prior, const values::Value& planned,
+                      const std::optional<LoadedSettings>& live,
+                      framework::Diagnostics* diags) {
+  const WorkspaceSpec spec = SpecFromValue(planned);
+  ClusterSettings settings;
+  if (live) settings = live->settings;
+  settings.namespace_name = spec.namespace_name;
+  const RenderedWorkspace rendered =
+      Render(spec, settings, std::nullopt, "");
+  const values::Path path = values::Path::FromAttr("pod_overrides");
+  if (!rendered.overrides_status.ok()) {
+    diags->AddAttributeError(path, "Invalid Pod Overrides",
+                             std::string(rendered.overrides_status.message()));
+    return;
+  }
+  if (!framework::Attr(prior, "pod_overrides")
+           .EqualIgnoringRefinements(
+               framework::Attr(config, "pod_overrides")) &&
+      !rendered.overrides_added.empty()) {
+    diags->AddAttributeWarning(
+        path, "Pod Overrides Add to the Pod",
+        absl::StrCat("pod_overrides adds to pod ", spec.Id(), ": ",
+                     absl::StrJoin(rendered.overrides_added, ", "), "."));
+  }
+  Connection conn;
+  if (!spec.running || !live || !provider.HasConnection()) return;
+  framework::Diagnostics ignored;
+  if (!provider.GetConnection("", &conn, &ignored)) return;
+  nlohmann::json pod = rendered.pod;
+  pod["metadata"]["name"] = spec.PodName() + "-cvm-dry-run";
+  kube::ApplyOptions apply;
+  apply.field_manager = conn.field_manager;
+  apply.force = true;
+  apply.dry_run = true;
+  absl::StatusOr<nlohmann::json> checked = conn.client->Apply(
+      pod, apply,
+      {provider.clock()->Now() + absl::Minutes(1), conn.cancel.get()});
+  // A field unknown to the schema: servers before 1.25 answer a
+  // server-side apply with 500 "field not declared in schema".
+  if (absl::IsInvalidArgument(checked.status()) ||
+      absl::StrContains(checked.status().message(),
+                        "field not declared in schema")) {
+    diags->AddAttributeError(
+        path, "Pod Overrides Rejected",
+        absl::StrCat("The API server rejects pod ", spec.Id(),
+                     " with pod_overrides merged (server-side dry run): ",
+                     checked.status().message()));
+    return;
+  }
+  if (!checked.ok()) return;
+  // Other servers may drop unknown fields without a word.
+  const std::vector<std::string> dropped =
+      DroppedOverrideFields(spec.pod_options.overrides, *checked);
+  if (!dropped.empty()) {
+    diags->AddAttributeError(
+        path, "Pod Overrides Rejected",
+        absl::StrCat("The API server dropped ", absl::StrJoin(dropped, ", "),
+                     " of pod_overrides (server-side dry run of pod ",
+                     spec.Id(),
+                     "): not a field of a Pod there. Check the spelling "
+                     "against the Kubernetes API of the cluster."));
+  }
 }
 
 }  // namespace cvm::resources::workspace_internal

@@ -8,7 +8,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -287,76 +286,6 @@ void CheckAgainstSettings(const CvmProvider& provider,
     return;
   }
   CheckSysboxNamespace(conn, opts, spec, loaded.settings, level, diags);
-}
-
-// pod_overrides at plan time: merged into the pod as rendered now (an
-// error on the attribute when it cannot be), a warning with what it adds
-// when it is new or changed, and a server-side dry run of the result under
-// another name (so that an existing pod's immutable fields do not count).
-// Only a rejection of the pod (400/422) is an error: the namespace, a
-// ServiceAccount or the connection missing is for apply to report.
-void PlanPodOverrides(const CvmProvider& provider, const Value& config,
-                      const Value& prior, const Value& planned,
-                      const std::optional<LoadedSettings>& live,
-                      Diagnostics* diags) {
-  const WorkspaceSpec spec = SpecFromValue(planned);
-  ClusterSettings settings;
-  if (live) settings = live->settings;
-  settings.namespace_name = spec.namespace_name;
-  const RenderedWorkspace rendered =
-      Render(spec, settings, std::nullopt, "");
-  const Path path = Path::FromAttr("pod_overrides");
-  if (!rendered.overrides_status.ok()) {
-    diags->AddAttributeError(path, "Invalid Pod Overrides",
-                             std::string(rendered.overrides_status.message()));
-    return;
-  }
-  if (!Attr(prior, "pod_overrides")
-           .EqualIgnoringRefinements(Attr(config, "pod_overrides")) &&
-      !rendered.overrides_added.empty()) {
-    diags->AddAttributeWarning(
-        path, "Pod Overrides Add to the Pod",
-        absl::StrCat("pod_overrides adds to pod ", spec.Id(), ": ",
-                     absl::StrJoin(rendered.overrides_added, ", "), "."));
-  }
-  Connection conn;
-  if (!spec.running || !live || !provider.HasConnection()) return;
-  Diagnostics ignored;
-  if (!provider.GetConnection("", &conn, &ignored)) return;
-  nlohmann::json pod = rendered.pod;
-  pod["metadata"]["name"] = spec.PodName() + "-cvm-dry-run";
-  kube::ApplyOptions apply;
-  apply.field_manager = conn.field_manager;
-  apply.force = true;
-  apply.dry_run = true;
-  absl::StatusOr<nlohmann::json> checked = conn.client->Apply(
-      pod, apply,
-      {provider.clock()->Now() + absl::Minutes(1), conn.cancel.get()});
-  // A field unknown to the schema: servers before 1.25 answer a
-  // server-side apply with 500 "field not declared in schema".
-  if (absl::IsInvalidArgument(checked.status()) ||
-      absl::StrContains(checked.status().message(),
-                        "field not declared in schema")) {
-    diags->AddAttributeError(
-        path, "Pod Overrides Rejected",
-        absl::StrCat("The API server rejects pod ", spec.Id(),
-                     " with pod_overrides merged (server-side dry run): ",
-                     checked.status().message()));
-    return;
-  }
-  if (!checked.ok()) return;
-  // Other servers may drop unknown fields without a word.
-  const std::vector<std::string> dropped =
-      DroppedOverrideFields(spec.pod_options.overrides, *checked);
-  if (!dropped.empty()) {
-    diags->AddAttributeError(
-        path, "Pod Overrides Rejected",
-        absl::StrCat("The API server dropped ", absl::StrJoin(dropped, ", "),
-                     " of pod_overrides (server-side dry run of pod ",
-                     spec.Id(),
-                     "): not a field of a Pod there. Check the spelling "
-                     "against the Kubernetes API of the cluster."));
-  }
 }
 
 // `planned` with what the namespace's settings decide: the devices left
