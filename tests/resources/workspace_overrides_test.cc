@@ -158,7 +158,22 @@ TEST(PodOverridesMergeTest, KeepsTheInvariants) {
             "");
 }
 
-class PodOverridesResourceTest : public WorkspaceTest {};
+class PodOverridesResourceTest : public WorkspaceTest {
+ protected:
+  // The detail of "Pod Overrides Rejected" when the dry run of a sidecar
+  // with a misspelt field (imagePulPolicy) gets `reply`; "" without one.
+  std::string RejectionOfMisspeltField(testing::Reply reply) {
+    env_.api->PushReply("PATCH",
+                        "/api/v1/namespaces/coder/pods/dev-cvm-dry-run",
+                        std::move(reply));
+    const framework::Server::PlanResult plan =
+        PlanCreate(Config(json::parse(R"({"spec": {"containers": [
+            {"name": "proxy", "image": "x", "imagePulPolicy": "Always"}]}})")));
+    const framework::Diagnostic* error =
+        FindDiagnostic(plan.diagnostics, "Pod Overrides Rejected");
+    return error == nullptr ? "" : error->detail;
+  }
+};
 
 TEST_F(PodOverridesResourceTest, ValidateNamesTheAttribute) {
   for (const std::string& text :
@@ -217,40 +232,18 @@ TEST_F(PodOverridesResourceTest, AFieldTheServerDropsFailsThePlan) {
       "spec": {"containers": [{"name": "dev"},
                               {"name": "proxy", "image": "x"}]}})")
                      .dump();
-  env_.api->PushReply("PATCH", "/api/v1/namespaces/coder/pods/dev-cvm-dry-run",
-                      dropped);
-  const framework::Server::PlanResult plan =
-      PlanCreate(Config(json::parse(R"({"spec": {"containers": [
-          {"name": "proxy", "image": "x", "imagePulPolicy": "Always"}]}})")));
-  const framework::Diagnostic* error =
-      FindDiagnostic(plan.diagnostics, "Pod Overrides Rejected");
-  ASSERT_NE(error, nullptr) << Describe(plan.diagnostics);
-  EXPECT_THAT(error->detail,
+  EXPECT_THAT(RejectionOfMisspeltField(dropped),
               HasSubstr("dropped spec.containers[name=proxy].imagePulPolicy"));
 }
 
 // Kubernetes 1.20's answer to a server-side apply with an unknown field.
 TEST_F(PodOverridesResourceTest, AFieldNotInTheSchemaFailsThePlan) {
-  testing::Reply undeclared;
-  undeclared.status = 500;
-  undeclared.body = json({{"kind", "Status"},
-                          {"apiVersion", "v1"},
-                          {"status", "Failure"},
-                          {"code", 500},
-                          {"message",
-                           "failed to create typed patch object: "
-                           ".spec.containers[name=\"proxy\"].imagePulPolicy: "
-                           "field not declared in schema"}})
-                        .dump();
-  env_.api->PushReply("PATCH", "/api/v1/namespaces/coder/pods/dev-cvm-dry-run",
-                      undeclared);
-  const framework::Server::PlanResult plan =
-      PlanCreate(Config(json::parse(R"({"spec": {"containers": [
-          {"name": "proxy", "image": "x", "imagePulPolicy": "Always"}]}})")));
-  const framework::Diagnostic* error =
-      FindDiagnostic(plan.diagnostics, "Pod Overrides Rejected");
-  ASSERT_NE(error, nullptr) << Describe(plan.diagnostics);
-  EXPECT_THAT(error->detail, HasSubstr("imagePulPolicy: field not declared"));
+  EXPECT_THAT(RejectionOfMisspeltField(testing::Reply::Status(
+                  500, "",
+                  "failed to create typed patch object: "
+                  ".spec.containers[name=\"proxy\"].imagePulPolicy: "
+                  "field not declared in schema")),
+              HasSubstr("imagePulPolicy: field not declared"));
 }
 
 TEST(PodOverridesDroppedTest, KeysOnlyMatchedByMergeKey) {
