@@ -193,7 +193,11 @@ NestedBlock VolumeBlock() {
       "gives the mount point to the workspace user; in sysbox mode it is "
       "mounted on the workspace container (a writable claim's root is "
       "given to the workspace user before it starts; an NFS export keeps "
-      "the server's owners).";
+      "the server's owners). envbox remounts each of its mounts "
+      "read-write and changes the owner of its root (cli/docker.go), so in "
+      "envbox mode the storage underneath must allow that: an NFS export "
+      "with root_squash, a read-only export or a claim whose volume is "
+      "read-only keeps envbox from starting.";
   b.block.attributes = {
       Attribute("name", Type::String())
           .Required()
