@@ -522,7 +522,7 @@ resource "cvm_workspace" "missing_wait" {{
         ns = self.ns["off"]
         # Stop and start go through saved plans, and the node changes between
         # plan and apply (it loses its sysbox-runtime label, then gains a
-        # label): the plans hold (issue 14's rule, on a real kubelet).
+        # label): the plans hold on a real kubelet.
         self.assertEqual(self.report(ns, "envbox-off")["home_boots"], 1)
         self.apply_saved_plan_across_node_change(
             "running=false", {"sysbox-runtime": None, "cvm.test/moved": "1"})

@@ -52,27 +52,20 @@ RenderedWorkspace RenderConfig(const Value& config) {
   return Render(SpecFromValue(config), settings, std::nullopt, "{}");
 }
 
-json Named(const json& list, const std::string& name) {
-  for (const json& e : list) {
-    if (e.value("name", "") == name) return e;
-  }
-  return nullptr;
-}
-
 TEST(PodOverridesMergeTest, AddsContainersFieldsAndListElements) {
   const RenderedWorkspace plain = RenderConfig(WorkspaceConfig());
   const RenderedWorkspace r = RenderConfig(Config(kSidecar));
   ASSERT_TRUE(r.overrides_status.ok()) << r.overrides_status;
   const json& spec = r.pod["spec"];
-  EXPECT_EQ(Named(spec["initContainers"], "setup")["image"], "busybox:1.36");
-  EXPECT_EQ(Named(spec["containers"], "proxy")["image"],
+  EXPECT_EQ(NamedEntry(spec["initContainers"], "setup")["image"], "busybox:1.36");
+  EXPECT_EQ(NamedEntry(spec["containers"], "proxy")["image"],
             "envoyproxy/envoy:v1.31.0");
-  const json dev = Named(spec["containers"], "dev");
+  const json dev = NamedEntry(spec["containers"], "dev");
   EXPECT_EQ(dev["ports"], json::parse(R"([{"containerPort": 8080}])"));
   // What the provider rendered is all still there.
   json without_ports = dev;
   without_ports.erase("ports");
-  EXPECT_EQ(without_ports, Named(plain.pod["spec"]["containers"], "dev"));
+  EXPECT_EQ(without_ports, NamedEntry(plain.pod["spec"]["containers"], "dev"));
   EXPECT_EQ(spec["tolerations"].size(), 1u);
   EXPECT_EQ(r.pod["metadata"]["labels"]["team"], "infra");
   EXPECT_EQ(r.pod["metadata"]["labels"]["cvm.coder.com/workspace"], "dev");
@@ -270,7 +263,7 @@ TEST_F(PodOverridesResourceTest, ApplyPlanEmptyAndImport) {
   const Value config = Config(kSidecar);
   const Value state = Create(config);
   const json pod = *env_.api->Find(kPodPath);
-  EXPECT_FALSE(Named(pod["spec"]["containers"], "proxy").is_null());
+  EXPECT_FALSE(NamedEntry(pod["spec"]["containers"], "proxy").is_null());
   EXPECT_EQ(pod["metadata"]["labels"]["team"], "infra");
 
   ExpectStableAndImportable(state, config);
@@ -313,7 +306,7 @@ TEST_F(PodOverridesResourceTest, TheManifestRendersWhatApplyApplies) {
         << field;
   }
   EXPECT_EQ(rendered["metadata"]["labels"], applied["metadata"]["labels"]);
-  EXPECT_FALSE(Named(rendered["spec"]["containers"], "proxy").is_null());
+  EXPECT_FALSE(NamedEntry(rendered["spec"]["containers"], "proxy").is_null());
 }
 
 }  // namespace

@@ -61,6 +61,15 @@ inline values::Value WorkspaceConfig(
                          values::Value::Object(std::move(attrs)));
 }
 
+// The element of JSON list `list` whose "name" is `name`; null when none.
+inline nlohmann::json NamedEntry(const nlohmann::json& list,
+                                 const std::string& name) {
+  for (const nlohmann::json& e : list) {
+    if (e.value("name", "") == name) return e;
+  }
+  return nullptr;
+}
+
 inline values::Value NullWorkspace() {
   return values::Value::Null(WorkspaceResourceSchema().ImpliedType());
 }

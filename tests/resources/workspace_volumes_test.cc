@@ -82,15 +82,8 @@ RenderedWorkspace RenderConfig(const Value& config) {
   return Render(SpecFromValue(config), settings, std::nullopt, "{}");
 }
 
-json Entry(const json& list, const std::string& name) {
-  for (const json& e : list) {
-    if (e.value("name", "") == name) return e;
-  }
-  return nullptr;
-}
-
 json EnvValue(const json& pod, const std::string& name) {
-  const json e = Entry(pod["spec"]["containers"][0]["env"], name);
+  const json e = NamedEntry(pod["spec"]["containers"][0]["env"], name);
   return e.is_null() ? json(nullptr) : e["value"];
 }
 
@@ -108,24 +101,24 @@ std::vector<Error> Validate(const Value& config) {
 TEST(VolumeRenderTest, EnvboxMountsUnderHomeAndPassesTargetsByCoderMounts) {
   const RenderedWorkspace r = RenderConfig(Config(FourVolumes()));
   const json& spec = r.pod["spec"];
-  EXPECT_EQ(Entry(spec["volumes"], "vol-ca"),
+  EXPECT_EQ(NamedEntry(spec["volumes"], "vol-ca"),
             json::parse(R"({"name": "vol-ca",
                             "secret": {"secretName": "corp-ca"}})"));
-  EXPECT_EQ(Entry(spec["volumes"], "vol-cfg"),
+  EXPECT_EQ(NamedEntry(spec["volumes"], "vol-cfg"),
             json::parse(R"({"name": "vol-cfg",
                  "configMap": {"name": "app", "optional": true}})"));
-  EXPECT_EQ(Entry(spec["volumes"], "vol-data"),
+  EXPECT_EQ(NamedEntry(spec["volumes"], "vol-data"),
             json::parse(R"({"name": "vol-data",
                  "persistentVolumeClaim": {"claimName": "shared-data"}})"));
-  EXPECT_EQ(Entry(spec["volumes"], "vol-nfs"),
+  EXPECT_EQ(NamedEntry(spec["volumes"], "vol-nfs"),
             json::parse(R"({"name": "vol-nfs", "nfs": {
                  "server": "nfs.corp.internal", "path": "/exports/tools",
                  "readOnly": true}})"));
   const json& mounts = spec["containers"][0]["volumeMounts"];
-  EXPECT_EQ(Entry(mounts, "vol-ca"),
+  EXPECT_EQ(NamedEntry(mounts, "vol-ca"),
             json::parse(R"({"name": "vol-ca", "readOnly": true,
                             "mountPath": "/home/.cvm-volume-ca"})"));
-  EXPECT_EQ(Entry(mounts, "vol-data"),
+  EXPECT_EQ(NamedEntry(mounts, "vol-data"),
             json::parse(R"({"name": "vol-data",
                             "mountPath": "/home/.cvm-volume-data"})"));
   // The volume without a target stays envbox's.
@@ -145,16 +138,16 @@ TEST(VolumeRenderTest, SysboxMountsAtTheTargetAndChownsWritableClaims) {
   const json& spec = r.pod["spec"];
   EXPECT_EQ(spec["volumes"].size(), 4u);
   const json& mounts = spec["containers"][0]["volumeMounts"];
-  EXPECT_EQ(Entry(mounts, "vol-cfg"),
+  EXPECT_EQ(NamedEntry(mounts, "vol-cfg"),
             json::parse(R"({"name": "vol-cfg", "readOnly": true,
                             "mountPath": "/etc/app"})"));
-  EXPECT_EQ(Entry(mounts, "vol-data"),
+  EXPECT_EQ(NamedEntry(mounts, "vol-data"),
             json::parse(R"({"name": "vol-data", "mountPath": "/data"})"));
   const json& init = spec["initContainers"][0];
   EXPECT_EQ(init["command"], json::parse(R"(["chown", "coder:",
                                              "/home/coder", "/data"])"));
-  EXPECT_FALSE(Entry(init["volumeMounts"], "vol-data").is_null());
-  EXPECT_TRUE(Entry(init["volumeMounts"], "vol-ro").is_null());
+  EXPECT_FALSE(NamedEntry(init["volumeMounts"], "vol-data").is_null());
+  EXPECT_TRUE(NamedEntry(init["volumeMounts"], "vol-ro").is_null());
 }
 
 TEST(VolumeRenderTest, EnvboxSettingsBecomeItsVariables) {
@@ -291,7 +284,7 @@ TEST_F(VolumeResourceTest, ApplyPlanEmptyAndImport) {
                                {"disable_idmapped_mount", Value::Bool(true)}})}});
   const Value state = Create(config);
   const json pod = *env_.api->Find(kPodPath);
-  EXPECT_FALSE(Entry(pod["spec"]["volumes"], "vol-nfs").is_null());
+  EXPECT_FALSE(NamedEntry(pod["spec"]["volumes"], "vol-nfs").is_null());
   EXPECT_EQ(EnvValue(pod, "CODER_EXTRA_CERTS_PATH"), "/home/.cvm-volume-ca");
 
   ExpectStableAndImportable(state, config);
