@@ -233,7 +233,15 @@ namespace curl_transport_internal {
 
 absl::Status LoadLibraryForTest(const char* soname) {
   internal::CurlApi api;
-  return internal::LoadCurlApi(soname, &api);
+  return internal::LoadCurlApi(soname, &api, internal::CurlOpenSsl::kChoose);
+}
+
+bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared) {
+  return internal::CurlMayUseExportedOpenSsl(exported, shared);
+}
+
+void KeepCurlOnItsOwnOpenSslForTest() {
+  internal::SetCurlOpenSsl(internal::CurlOpenSsl::kItsOwn);
 }
 
 }  // namespace curl_transport_internal

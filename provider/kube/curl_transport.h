@@ -150,6 +150,16 @@ namespace curl_transport_internal {
 // as CurlTransport::Create's.
 absl::Status LoadLibraryForTest(const char* soname);
 
+// internal::CurlMayUseExportedOpenSsl, for its unit test: whether libcurl
+// may call the OpenSSL the provider binary exports (version `exported`)
+// when the shared one is version `shared` (OpenSSL_version_num values).
+bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared);
+
+// Makes the process's libcurl, when first loaded, keep its own OpenSSL
+// (what happens when the shared one is newer than the provider's). Call
+// before the first CurlTransport::Create; afterwards it has no effect.
+void KeepCurlOnItsOwnOpenSslForTest();
+
 }  // namespace curl_transport_internal
 }  // namespace cvm::kube
 

@@ -327,6 +327,18 @@ TEST(CurlTransportTest, LibraryWithoutCurlFunctionsIsAClearError) {
                              HasSubstr("libcurl 7.77 or later"))));
 }
 
+TEST(CurlTransportTest, CurlUsesTheProvidersOpenSslOnlyWhenNoNewer) {
+  using curl_transport_internal::CurlMayUseExportedOpenSsl;
+  constexpr unsigned long k3_0_19 = 0x30000130UL;  // OPENSSL_VERSION_NUMBER
+  EXPECT_TRUE(CurlMayUseExportedOpenSsl(k3_0_19, k3_0_19));
+  EXPECT_TRUE(CurlMayUseExportedOpenSsl(k3_0_19, 0x30000020UL));  // 3.0.2
+  // A newer patch may define functions the provider's copy lacks.
+  EXPECT_FALSE(CurlMayUseExportedOpenSsl(k3_0_19, 0x30000140UL));
+  EXPECT_FALSE(CurlMayUseExportedOpenSsl(k3_0_19, 0x30200000UL));  // 3.2.0
+  EXPECT_FALSE(CurlMayUseExportedOpenSsl(0x30200000UL, k3_0_19));
+  EXPECT_FALSE(CurlMayUseExportedOpenSsl(k3_0_19, 0));  // unknown
+}
+
 TEST(CurlTransportTest, ProxyUrlIsUsed) {
   LocalHttpServer proxy(Echo);
   ASSERT_TRUE(proxy.ok());

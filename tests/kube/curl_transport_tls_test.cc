@@ -161,6 +161,33 @@ TEST_F(TlsFixture, VerifiesWithTheConfiguredCaAndServerName) {
   EXPECT_EQ(echo["client_cn"], "");
 }
 
+// The fallback when the shared OpenSSL is newer than the provider's: libcurl
+// and its TLS libraries loaded RTLD_DEEPBIND still verify the server and
+// present a client certificate. In a fresh process (the threadsafe death
+// test style re-executes this test), where libcurl is not loaded yet.
+TEST_F(TlsFixture, CurlOnItsOwnOpenSslVerifiesAndPresentsClientCertificate) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        curl_transport_internal::KeepCurlOnItsOwnOpenSslForTest();
+        CurlTransportOptions o = Verified();
+        o.client_certificate_pem = Pem("client.crt");
+        o.client_key_pem = Pem("client.key");
+        absl::StatusOr<std::unique_ptr<CurlTransport>> t =
+            CurlTransport::Create(o);
+        absl::StatusOr<json> echo =
+            t.ok() ? Fetch(**t, "/x") : absl::StatusOr<json>(t.status());
+        if (!echo.ok()) {
+          std::fprintf(stderr, "%s\n", echo.status().ToString().c_str());
+          std::_Exit(1);
+        }
+        std::fprintf(stderr, "client_cn=%s\n",
+                     (*echo)["client_cn"].get<std::string>().c_str());
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "client_cn=tester");
+}
+
 TEST_F(TlsFixture, HundredSequentialGetsOverTlsUseOneConnection) {
   CVM_ASSERT_OK_AND_ASSIGN(auto t, CurlTransport::Create(Verified()));
   int before = Connections(*t);

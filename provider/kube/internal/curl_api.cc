@@ -4,6 +4,8 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+
 #include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
 
@@ -23,11 +25,55 @@ bool Resolve(void* library, const char* name, Fn* fn) {
 
 // The process-wide table, filled by LoadCurl.
 CurlApi g_api;
+std::atomic<CurlOpenSsl> g_openssl{CurlOpenSsl::kChoose};
+
+using VersionFn = unsigned long (*)();
+
+// OpenSSL_version_num of `library`'s own copy (dlsym on a handle searches
+// that object and its dependencies), or 0.
+unsigned long VersionOf(void* library) {
+  auto fn = reinterpret_cast<VersionFn>(::dlsym(library, "OpenSSL_version_num"));
+  return fn != nullptr ? fn() : 0;
+}
+
+// libcurl's TLS libraries, in dependency order; libssh2 uses OpenSSL too.
+constexpr const char* kOpenSslUsers[] = {"libcrypto.so.3", "libssl.so.3",
+                                         "libssh2.so.1"};
+
+// Whether libcurl must be kept on its own OpenSSL: loaded RTLD_DEEPBIND,
+// its TLS libraries first, so each binds to its own dependencies before the
+// provider's exported copy. Loads libcrypto.so.3 (local) to ask its version.
+bool CurlNeedsItsOwnOpenSsl() {
+  void* shared = ::dlopen(kOpenSslUsers[0], RTLD_LAZY | RTLD_LOCAL);
+  if (shared == nullptr) return false;  // libcurl's own load reports it
+  auto exported =
+      reinterpret_cast<VersionFn>(::dlsym(RTLD_DEFAULT, "OpenSSL_version_num"));
+  auto theirs =
+      reinterpret_cast<VersionFn>(::dlsym(shared, "OpenSSL_version_num"));
+  // The same function: the provider links the shared library itself.
+  if (exported == nullptr || exported == theirs) return false;
+  return !CurlMayUseExportedOpenSsl(exported(), VersionOf(shared));
+}
 
 }  // namespace
 
-absl::Status LoadCurlApi(const char* soname, CurlApi* api) {
-  void* library = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared) {
+  constexpr int kPatchBits = 20;  // 0xMNN00PP0: major 4 bits, minor 8 bits
+  return shared != 0 && exported >> kPatchBits == shared >> kPatchBits &&
+         shared <= exported;
+}
+
+absl::Status LoadCurlApi(const char* soname, CurlApi* api,
+                         CurlOpenSsl openssl) {
+  int flags = RTLD_NOW | RTLD_LOCAL;
+  if (openssl == CurlOpenSsl::kItsOwn ||
+      (openssl == CurlOpenSsl::kChoose && CurlNeedsItsOwnOpenSsl())) {
+    flags |= RTLD_DEEPBIND;
+    for (const char* library : kOpenSslUsers) {
+      ::dlopen(library, flags);  // a missing one is libcurl's load's error
+    }
+  }
+  void* library = ::dlopen(soname, flags);
   if (library == nullptr) {
     const char* error = ::dlerror();
     return absl::FailedPreconditionError(absl::StrCat(
@@ -86,7 +132,8 @@ absl::Status LoadCurl() {
   static absl::Status* status = nullptr;  // Never freed: lives as long as
                                           // the library it describes.
   absl::call_once(once, [] {
-    status = new absl::Status(LoadCurlApi(kCurlLibrary, &g_api));
+    status = new absl::Status(
+        LoadCurlApi(kCurlLibrary, &g_api, g_openssl.load()));
     if (!status->ok()) return;
     CURLcode result = g_api.global_init(CURL_GLOBAL_DEFAULT);
     if (result != CURLE_OK) {
@@ -96,6 +143,8 @@ absl::Status LoadCurl() {
   });
   return *status;
 }
+
+void SetCurlOpenSsl(CurlOpenSsl openssl) { g_openssl.store(openssl); }
 
 curl_blob Blob(const std::string& data) {
   curl_blob blob;

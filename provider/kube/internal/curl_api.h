@@ -56,15 +56,36 @@ struct CurlApi {
   decltype(&::curl_free) free;
 };
 
+// Which OpenSSL libcurl's calls go to. The release provider links OpenSSL
+// statically and exports it (provider/CMakeLists.txt), so by default
+// libcurl's OpenSSL calls bind to the provider's copy, already initialised
+// by gRPC, and libcrypto.so.3's code is never run: one OpenSSL in memory.
+enum class CurlOpenSsl {
+  kChoose,  // the provider's copy if CurlMayUseExportedOpenSsl, else kItsOwn
+  kItsOwn,  // libcurl's libssl.so.3 and libcrypto.so.3 (RTLD_DEEPBIND)
+};
+
+// Whether libraries built against the shared OpenSSL of version `shared`
+// (OpenSSL_version_num; 0 if unknown) may call the provider's exported copy
+// of version `exported`: same major and minor release (one ABI) and the
+// shared one no newer, so every function they may import is in the
+// provider's copy. Otherwise a newer function would bind to the shared
+// library while the rest went to the provider's, mixing two OpenSSLs' state.
+bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared);
+
 // Loads `soname` and fills `*api`. The library is never unloaded: handles
 // and callbacks may outlive any one transport. Errors: kFailedPrecondition
 // naming the library and what is wrong (dlerror's text).
-absl::Status LoadCurlApi(const char* soname, CurlApi* api);
+absl::Status LoadCurlApi(const char* soname, CurlApi* api,
+                         CurlOpenSsl openssl);
 
 // Loads libcurl.so.4 into the process-wide table and runs
 // curl_global_init, once per process; later calls return the first call's
 // result. Thread-safe.
 absl::Status LoadCurl();
+
+// The CurlOpenSsl the first LoadCurl uses (default kChoose); for tests.
+void SetCurlOpenSsl(CurlOpenSsl openssl);
 
 // The process-wide table. REQUIRES: LoadCurl() returned OK (every
 // CurlTransport method but Create runs only after that).
