@@ -94,9 +94,10 @@ Value DefaultsInAttrs(const std::vector<Attribute>& attrs, const Value& planned,
   for (const Attribute& a : attrs) {
     const Value& c = Attr(config, a.name);
     if (a.default_value && c.IsNull()) {
-      out = out.WithAttr(a.name, *a.default_value);
+      out = std::move(out).WithAttr(a.name, *a.default_value);
     } else if (a.nested && c.IsKnown()) {
-      out = out.WithAttr(a.name, DefaultsInNested(a, Attr(out, a.name), c));
+      out = std::move(out).WithAttr(a.name,
+                                    DefaultsInNested(a, Attr(out, a.name), c));
     }
   }
   return out;
@@ -113,7 +114,8 @@ Value DefaultsInBlock(const Block& block, const Value& planned,
     switch (nb.nesting) {
       case NestedBlock::Nesting::kSingle:
       case NestedBlock::Nesting::kGroup:
-        out = out.WithAttr(nb.type_name, DefaultsInBlock(nb.block, p, c));
+        out = std::move(out).WithAttr(nb.type_name,
+                                      DefaultsInBlock(nb.block, p, c));
         break;
       case NestedBlock::Nesting::kList: {
         std::vector<Value> elems;
@@ -139,7 +141,8 @@ Value DefaultsInBlock(const Block& block, const Value& planned,
         for (const auto& [k, e] : p.Entries()) {
           elems.emplace(k, DefaultsInBlock(nb.block, e, Entry(c, k)));
         }
-        out = out.WithAttr(nb.type_name, RebuildMap(p, std::move(elems)));
+        out = std::move(out).WithAttr(nb.type_name,
+                                      RebuildMap(p, std::move(elems)));
         break;
       }
     }
@@ -196,7 +199,7 @@ Value ComputedInAttrs(const std::vector<Attribute>& attrs, const Value& planned,
   if (!planned.IsKnown()) return planned;
   Value out = planned;
   for (const Attribute& a : attrs) {
-    out = out.WithAttr(
+    out = std::move(out).WithAttr(
         a.name, ComputedValue(a, Attr(planned, a.name), Attr(prior, a.name),
                               Attr(config, a.name), create));
   }
@@ -215,8 +218,8 @@ Value ComputedInBlock(const Block& block, const Value& planned,
     switch (nb.nesting) {
       case NestedBlock::Nesting::kSingle:
       case NestedBlock::Nesting::kGroup:
-        out = out.WithAttr(nb.type_name,
-                           ComputedInBlock(nb.block, p, pr, c, create));
+        out = std::move(out).WithAttr(
+            nb.type_name, ComputedInBlock(nb.block, p, pr, c, create));
         break;
       case NestedBlock::Nesting::kList: {
         std::vector<Value> elems;
@@ -243,7 +246,8 @@ Value ComputedInBlock(const Block& block, const Value& planned,
           elems.emplace(k, ComputedInBlock(nb.block, e, Entry(pr, k),
                                            Entry(c, k), create));
         }
-        out = out.WithAttr(nb.type_name, RebuildMap(p, std::move(elems)));
+        out = std::move(out).WithAttr(nb.type_name,
+                                      RebuildMap(p, std::move(elems)));
         break;
       }
     }
@@ -299,7 +303,7 @@ Value NullWriteOnlyAttrs(const std::vector<Attribute>& attrs, const Value& v) {
   Value out = v;
   for (const Attribute& a : attrs) {
     if (a.write_only) {
-      out = out.WithAttr(a.name, Value::Null(a.ValueType()));
+      out = std::move(out).WithAttr(a.name, Value::Null(a.ValueType()));
       continue;
     }
     if (!a.nested || !AttrsHaveWriteOnly(a.nested->attributes)) continue;
@@ -405,9 +409,9 @@ Value PlanLiveAttributes(const Block& block, const Value& prior,
   if (!planned.IsKnown() || planned.IsNull()) return planned;
   for (const Attribute& a : block.attributes) {
     if (!a.live) continue;
-    planned = planned.WithAttr(a.name, prior.IsNull()
-                                           ? Value::Unknown(a.ValueType())
-                                           : Attr(prior, a.name));
+    planned = std::move(planned).WithAttr(
+        a.name,
+        prior.IsNull() ? Value::Unknown(a.ValueType()) : Attr(prior, a.name));
   }
   return planned;
 }
@@ -417,7 +421,7 @@ Value KeepPlannedLiveAttributes(const Block& block, const Value& planned,
   if (!actual.IsKnown() || actual.IsNull()) return actual;
   for (const Attribute& a : block.attributes) {
     if (a.live && Attr(planned, a.name).IsWhollyKnown()) {
-      actual = actual.WithAttr(a.name, Attr(planned, a.name));
+      actual = std::move(actual).WithAttr(a.name, Attr(planned, a.name));
     }
   }
   return actual;
@@ -431,13 +435,13 @@ Value NullWriteOnly(const Block& block, const Value& v) {
     const Value& b = Attr(out, nb.type_name);
     if (!b.IsKnown()) continue;
     const Block& inner = nb.block;
-    out = out.WithAttr(nb.type_name,
-                       nb.nesting == NestedBlock::Nesting::kSingle ||
-                               nb.nesting == NestedBlock::Nesting::kGroup
-                           ? NullWriteOnly(inner, b)
-                           : MapElements(b, [&inner](const Value& e) {
-                               return NullWriteOnly(inner, e);
-                             }));
+    out = std::move(out).WithAttr(
+        nb.type_name, nb.nesting == NestedBlock::Nesting::kSingle ||
+                              nb.nesting == NestedBlock::Nesting::kGroup
+                          ? NullWriteOnly(inner, b)
+                          : MapElements(b, [&inner](const Value& e) {
+                              return NullWriteOnly(inner, e);
+                            }));
   }
   return out;
 }

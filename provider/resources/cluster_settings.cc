@@ -103,7 +103,8 @@ class ClusterSettingsResource final : public framework::Resource {
       // Workspaces that reference the id (cluster_settings_id) then plan
       // from the reference and pick the new settings up in the same apply,
       // instead of planning against the ConfigMap that is about to change.
-      planned = planned.WithAttr("id", Value::Unknown(Type::String()));
+      planned =
+          std::move(planned).WithAttr("id", Value::Unknown(Type::String()));
     }
     response->planned_state = planned;
     // The facts (kubernetes_version, sysbox_ready_nodes, ...) are live

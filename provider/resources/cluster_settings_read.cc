@@ -5,6 +5,7 @@
 // show up in the next plan.
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -63,16 +64,16 @@ bool ReadRuntimeClass(const Connection& conn, const std::string& name,
   Value block = Attr(*state, "runtime_class");
   if (absl::IsNotFound(rc.status())) {
     // Deleted by hand: the plan shows the handler being set again.
-    block = block.WithAttr("handler", Value::Null(Type::String()));
+    block = std::move(block).WithAttr("handler", Value::Null(Type::String()));
   } else if (!rc.ok()) {
     diags->AddStatus(kReadSummary, rc.status());
     return false;
   } else {
     block =
         block.WithAttr("handler", Value::String(StringAt(*rc, {"handler"})));
-    block = block.WithAttr("node_selector",
-                           framework::StringMap(StringEntries(ObjectAt(
-                               ObjectAt(*rc, "scheduling"), "nodeSelector"))));
+    block = std::move(block).WithAttr(
+        "node_selector", framework::StringMap(StringEntries(ObjectAt(
+                             ObjectAt(*rc, "scheduling"), "nodeSelector"))));
   }
   *state = state->WithAttr("runtime_class", block);
   return true;
@@ -105,10 +106,10 @@ void ReadSettings(const CvmProvider& provider,
   }
   if (!ReadConfigMap(conn, ns, opts, &state, diags)) return;
   const ClusterSettings s = SettingsFromValue(state);
-  state = state.WithAttr("id", Value::String(ns));
-  state = state.WithAttr("namespace", Value::String(ns));
+  state = std::move(state).WithAttr("id", Value::String(ns));
+  state = std::move(state).WithAttr("namespace", Value::String(ns));
   if (s.manage_namespace) {
-    state = state.WithAttr(
+    state = std::move(state).WithAttr(
         "pod_security",
         PodSecurityFromLabels(
             ObjectAt(ObjectAt(*namespace_object, "metadata"), "labels"),

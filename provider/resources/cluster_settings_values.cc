@@ -5,6 +5,7 @@
 // probed from the cluster.
 
 #include <string>
+#include <utility>
 
 #include "provider/framework/value_access.h"
 #include "provider/resources/cluster_settings.h"
@@ -29,11 +30,12 @@ bool RuntimeClassIsDefault(const ClusterSettings& s) {
 }  // namespace
 
 Value FactsValue(const ClusterFacts& facts, Value object) {
-  object = object.WithAttr("kubernetes_version",
-                           Value::String(facts.kubernetes_version));
-  object = object.WithAttr("sysbox_ready_nodes",
-                           Value::Int(facts.sysbox_ready_nodes));
-  object = object.WithAttr("platform", Value::String(facts.platform));
+  object = std::move(object).WithAttr("kubernetes_version",
+                                      Value::String(facts.kubernetes_version));
+  object = std::move(object).WithAttr("sysbox_ready_nodes",
+                                      Value::Int(facts.sysbox_ready_nodes));
+  object =
+      std::move(object).WithAttr("platform", Value::String(facts.platform));
   return object.WithAttr("warnings", framework::StringList(facts.warnings));
 }
 
@@ -42,27 +44,31 @@ Value FillUnknownFacts(const ClusterFacts& facts, Value object) {
   for (const char* key :
        {"kubernetes_version", "sysbox_ready_nodes", "platform", "warnings"}) {
     if (!Attr(object, key).IsKnown())
-      object = object.WithAttr(key, Attr(all, key));
+      object = std::move(object).WithAttr(key, Attr(all, key));
   }
   return object;
 }
 
 Value WithSettings(const ClusterSettings& s, Value base,
                    bool keep_runtime_block) {
-  base = base.WithAttr("id", Value::String(s.namespace_name));
-  base = base.WithAttr("namespace", Value::String(s.namespace_name));
-  base = base.WithAttr("manage_namespace", Value::Bool(s.manage_namespace));
-  base = base.WithAttr("pod_security", Value::String(s.pod_security));
-  base = base.WithAttr("caching", Value::Bool(s.caching));
-  base = base.WithAttr("auto_load_shiftfs", Value::Bool(s.auto_load_shiftfs));
-  base = base.WithAttr("gpu_vendor", Value::String(s.gpu_vendor));
+  base = std::move(base).WithAttr("id", Value::String(s.namespace_name));
+  base = std::move(base).WithAttr("namespace", Value::String(s.namespace_name));
+  base = std::move(base).WithAttr("manage_namespace",
+                                  Value::Bool(s.manage_namespace));
+  base =
+      std::move(base).WithAttr("pod_security", Value::String(s.pod_security));
+  base = std::move(base).WithAttr("caching", Value::Bool(s.caching));
+  base = std::move(base).WithAttr("auto_load_shiftfs",
+                                  Value::Bool(s.auto_load_shiftfs));
+  base = std::move(base).WithAttr("gpu_vendor", Value::String(s.gpu_vendor));
   base =
       base.WithAttr("docker_bridge_cidr", Value::String(s.docker_bridge_cidr));
-  base = base.WithAttr("tun", Value::Bool(s.tun));
-  base = base.WithAttr("fuse", Value::Bool(s.fuse));
-  base = base.WithAttr("host_path_mounts", HostPathsValue(s.HostPaths()));
+  base = std::move(base).WithAttr("tun", Value::Bool(s.tun));
+  base = std::move(base).WithAttr("fuse", Value::Bool(s.fuse));
+  base = std::move(base).WithAttr("host_path_mounts",
+                                  HostPathsValue(s.HostPaths()));
   if (keep_runtime_block || !RuntimeClassIsDefault(s)) {
-    base = base.WithAttr(
+    base = std::move(base).WithAttr(
         "runtime_class",
         Value::Object({{"name", Value::String(s.runtime_class_name)},
                        {"handler", Value::String(s.runtime_class_handler)},
@@ -80,7 +86,8 @@ Value WithStoredSettings(const absl::StatusOr<ClusterSettings>& stored,
     // read as unset, so the next plan shows them being written again.
     for (const char* key : {"caching", "auto_load_shiftfs", "gpu_vendor",
                             "docker_bridge_cidr", "tun", "fuse"}) {
-      state = state.WithAttr(key, Value::Null(Attr(state, key).type()));
+      state =
+          std::move(state).WithAttr(key, Value::Null(Attr(state, key).type()));
     }
     return state;
   }

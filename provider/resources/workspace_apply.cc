@@ -479,7 +479,8 @@ std::string ConfigAnnotation(const Value& planned) {
   Value recorded = planned;
   for (const schema::Attribute& a : block.attributes) {
     if (a.computed && !a.optional) {
-      recorded = recorded.WithAttr(a.name, Value::Null(a.ValueType()));
+      recorded =
+          std::move(recorded).WithAttr(a.name, Value::Null(a.ValueType()));
     }
   }
   // inner_hostname and tun/fuse are optional+computed; keep what was planned
@@ -497,7 +498,7 @@ std::string ConfigAnnotation(const Value& planned) {
   // set is left out (an import then reads them back as drift from the pod).
   constexpr size_t kMaxRecordedBytes = 64 * 1024;
   if (json.ok() && json->size() > kMaxRecordedBytes) {
-    recorded = recorded.WithAttr(
+    recorded = std::move(recorded).WithAttr(
         "annotations", Value::Null(Attr(recorded, "annotations").type()));
     json = values::EncodeJson(schema::Conform(block, recorded),
                               block.ImpliedType());

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -62,12 +63,12 @@ Value WithRenderedObjects(Value state, const RenderedWorkspace& rendered) {
     array.push_back(o);
     absl::StrAppend(&yaml, "---\n", ToYaml(o));
   }
-  state = state.WithAttr("yaml", Value::String(yaml));
-  state = state.WithAttr("json", Value::String(array.dump(2)));
-  state = state.WithAttr(
+  state = std::move(state).WithAttr("yaml", Value::String(yaml));
+  state = std::move(state).WithAttr("json", Value::String(array.dump(2)));
+  state = std::move(state).WithAttr(
       "pod_yaml",
       Value::String(rendered.pod.is_object() ? ToYaml(rendered.pod) : ""));
-  state = state.WithAttr("objects", framework::StringList(compact));
+  state = std::move(state).WithAttr("objects", framework::StringList(compact));
   state =
       state.WithAttr("host_path_mounts", HostPathsValue(rendered.host_paths));
   return state;
@@ -92,7 +93,7 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
     // Defaults of optional attributes (data sources get no plan).
     for (const schema::Attribute& a : GetSchema().block.attributes) {
       if (a.default_value && Attr(state, a.name).IsNull()) {
-        state = state.WithAttr(a.name, *a.default_value);
+        state = std::move(state).WithAttr(a.name, *a.default_value);
       }
     }
     WorkspaceSpec spec = SpecFromValue(state);
@@ -118,11 +119,12 @@ class WorkspaceManifestDataSource final : public framework::DataSource {
     }
     state = WithRenderedObjects(state, rendered);
     if (Attr(state, "inner_hostname").IsNull()) {
-      state = state.WithAttr("inner_hostname", Value::String(spec.name));
+      state =
+          std::move(state).WithAttr("inner_hostname", Value::String(spec.name));
     }
     for (const char* device : {"tun", "fuse"}) {
       if (Attr(state, device).IsNull()) {
-        state = state.WithAttr(
+        state = std::move(state).WithAttr(
             device, Value::Bool(std::string(device) == "tun" ? settings.tun
                                                              : settings.fuse));
       }

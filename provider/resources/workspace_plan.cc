@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -60,8 +61,9 @@ bool HomeShrinks(const Value& prior, const Value& planned, Diagnostics* diags) {
 Value PlanIdentity(const Value& config, const WorkspaceSpec& spec,
                    bool names_known, Value planned) {
   if (names_known) {
-    planned = planned.WithAttr("id", Value::String(spec.Id()));
-    planned = planned.WithAttr("pod_name", Value::String(spec.PodName()));
+    planned = std::move(planned).WithAttr("id", Value::String(spec.Id()));
+    planned =
+        std::move(planned).WithAttr("pod_name", Value::String(spec.PodName()));
     planned =
         planned.WithAttr("home_claim_name", Value::String(spec.ClaimName()));
   }
@@ -69,14 +71,16 @@ Value PlanIdentity(const Value& config, const WorkspaceSpec& spec,
   if (token.IsUnknown()) {
     planned =
         planned.WithAttr("agent_token_sha256", Value::Unknown(Type::String()));
-    planned = planned.WithAttr("secret_name", Value::Unknown(Type::String()));
+    planned = std::move(planned).WithAttr("secret_name",
+                                          Value::Unknown(Type::String()));
   } else if (token.IsNull()) {
     planned =
         planned.WithAttr("agent_token_sha256", Value::Null(Type::String()));
-    planned = planned.WithAttr("secret_name", Value::Null(Type::String()));
+    planned =
+        std::move(planned).WithAttr("secret_name", Value::Null(Type::String()));
   } else {
-    planned = planned.WithAttr("agent_token_sha256",
-                               Value::String(Sha256Hex(token.AsString())));
+    planned = std::move(planned).WithAttr(
+        "agent_token_sha256", Value::String(Sha256Hex(token.AsString())));
     if (names_known) {
       planned =
           planned.WithAttr("secret_name", Value::String(spec.SecretName()));
@@ -84,7 +88,8 @@ Value PlanIdentity(const Value& config, const WorkspaceSpec& spec,
   }
   if (Attr(config, "inner_hostname").IsNull() &&
       Attr(planned, "name").IsKnown()) {
-    planned = planned.WithAttr("inner_hostname", Value::String(spec.name));
+    planned =
+        std::move(planned).WithAttr("inner_hostname", Value::String(spec.name));
   }
   return planned;
 }
@@ -297,7 +302,7 @@ Value PlanFromSettings(const Value& config,
   const bool mode_known = Attr(planned, "mode").IsKnown();
   for (const char* device : {"tun", "fuse"}) {
     if (!Attr(config, device).IsNull()) continue;
-    planned = planned.WithAttr(
+    planned = std::move(planned).WithAttr(
         device, settings ? Value::Bool(std::string(device) == "tun"
                                            ? settings->settings.tun
                                            : settings->settings.fuse)
@@ -306,19 +311,20 @@ Value PlanFromSettings(const Value& config,
   if (settings && mode_known && Attr(config, "gpu").IsWhollyKnown()) {
     RenderedWorkspace rendered =
         Render(SpecFromValue(planned), settings->settings, std::nullopt, "");
-    planned = planned.WithAttr("host_path_mounts",
-                               HostPathsValue(rendered.host_paths));
+    planned = std::move(planned).WithAttr("host_path_mounts",
+                                          HostPathsValue(rendered.host_paths));
   } else {
-    planned = planned.WithAttr(
+    planned = std::move(planned).WithAttr(
         "host_path_mounts", Value::Unknown(Type::List(HostPathObjectType())));
   }
   if (settings && config.IsWhollyKnown()) {
     RenderedWorkspace rendered =
         Render(SpecFromValue(planned), settings->settings, std::nullopt, "");
-    planned = planned.WithAttr("pod_spec_hash",
-                               Value::String(PodHash(rendered, planned)));
+    planned = std::move(planned).WithAttr(
+        "pod_spec_hash", Value::String(PodHash(rendered, planned)));
   } else {
-    planned = planned.WithAttr("pod_spec_hash", Value::Unknown(Type::String()));
+    planned = std::move(planned).WithAttr("pod_spec_hash",
+                                          Value::Unknown(Type::String()));
   }
   return planned;
 }
@@ -423,13 +429,14 @@ Value PlanLiveAttributes(const Value& prior, Value planned) {
       StringAttr(prior, "phase") == std::optional<std::string>("Running");
   for (const char* name : kVolatileAttributes) {
     if (running == std::optional<bool>(false)) {
-      planned = planned.WithAttr(
+      planned = std::move(planned).WithAttr(
           name, Value::String(std::string(name) == "phase" ? "Stopped" : ""));
     } else if (new_pod || !running.has_value() ||
                (std::string(name) == "phase" && !prior_running_phase)) {
-      planned = planned.WithAttr(name, Value::Unknown(Type::String()));
+      planned =
+          std::move(planned).WithAttr(name, Value::Unknown(Type::String()));
     } else {
-      planned = planned.WithAttr(name, Attr(prior, name));
+      planned = std::move(planned).WithAttr(name, Attr(prior, name));
     }
   }
   // Nothing else changes: no apply runs, so the live values stay as read
@@ -437,7 +444,7 @@ Value PlanLiveAttributes(const Value& prior, Value planned) {
   if (!prior.IsNull()) {
     Value same = planned;
     for (const char* name : kVolatileAttributes) {
-      same = same.WithAttr(name, Attr(prior, name));
+      same = std::move(same).WithAttr(name, Attr(prior, name));
     }
     if (same.EqualIgnoringRefinements(prior)) planned = same;
   }

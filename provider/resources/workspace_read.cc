@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -101,7 +102,8 @@ Value HomeMetadataDrift(const Value& home, const nlohmann::json& claim) {
 // and the claim's size, labels and annotations.
 Value WithNamesSecretAndClaim(Value state, const WorkspaceSpec& spec,
                               const LiveObjects& live) {
-  state = state.WithAttr("id", Value::String(spec.Id()))
+  state = std::move(state)
+              .WithAttr("id", Value::String(spec.Id()))
               .WithAttr("pod_name", Value::String(spec.PodName()))
               .WithAttr("home_claim_name", Value::String(spec.ClaimName()));
   if (live.secret.ok()) {
@@ -112,7 +114,8 @@ Value WithNamesSecretAndClaim(Value state, const WorkspaceSpec& spec,
         state.WithAttr("agent_token_sha256", Value::String(Sha256Hex(token)))
             .WithAttr("secret_name", Value::String(spec.SecretName()));
   } else {
-    state = state.WithAttr("agent_token_sha256", Value::Null(Type::String()))
+    state = std::move(state)
+                .WithAttr("agent_token_sha256", Value::Null(Type::String()))
                 .WithAttr("secret_name", Value::Null(Type::String()));
   }
   if (live.claim.ok()) {
@@ -124,8 +127,8 @@ Value WithNamesSecretAndClaim(Value state, const WorkspaceSpec& spec,
       state =
           state.WithAttr("home", home.WithAttr("size", Value::String(size)));
     }
-    state = state.WithAttr("home",
-                           HomeMetadataDrift(Attr(state, "home"), *live.claim));
+    state = std::move(state).WithAttr(
+        "home", HomeMetadataDrift(Attr(state, "home"), *live.claim));
   }
   return state;
 }
@@ -137,7 +140,8 @@ Value WithNamesSecretAndClaim(Value state, const WorkspaceSpec& spec,
 std::optional<Value> StoppedState(const CvmProvider& provider, Value state,
                                   const WorkspaceSpec& spec, bool imported,
                                   Diagnostics* diags) {
-  state = state.WithAttr("running", Value::Bool(false))
+  state = std::move(state)
+              .WithAttr("running", Value::Bool(false))
               .WithAttr("node_name", Value::String(""))
               .WithAttr("phase", Value::String("Stopped"));
   if (imported) {
@@ -180,8 +184,8 @@ Value RunningState(Value state, const WorkspaceSpec& spec,
                        {kSpecHashAnnotation, kCrioUsernsAnnotation}));
   const std::string image = ContainerImage(pod);
   if (!image.empty()) {
-    state = state.WithAttr(spec.mode == "sysbox" ? "inner_image" : "image",
-                           Value::String(image));
+    state = std::move(state).WithAttr(
+        spec.mode == "sysbox" ? "inner_image" : "image", Value::String(image));
   }
   return state;
 }

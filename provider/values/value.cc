@@ -312,10 +312,31 @@ const Value& Value::GetAttr(const std::string& name) const {
   return it == known_->entries.end() ? *kNull : it->second;
 }
 
-Value Value::WithAttr(const std::string& name, Value v) const {
-  std::map<std::string, Value> attributes = Entries();
-  attributes[name] = std::move(v);
-  return Object(std::move(attributes));
+Value Value::WithAttr(const std::string& name, Value v) const& {
+  return Value(*this).WithAttr(name, std::move(v));
+}
+
+Value Value::WithAttr(const std::string& name, Value v) && {
+  if (known_ == nullptr || type_.kind() != Type::Kind::kObject) {
+    std::map<std::string, Value> entries = Entries();  // REQUIRES broken
+    entries[name] = std::move(v);
+    return Object(std::move(entries));
+  }
+  if (known_.use_count() != 1) known_ = std::make_shared<Known>(*known_);
+  // Unshared, and made non-const by make_shared<Known> (here or in Object).
+  auto& entries = const_cast<Known&>(*known_).entries;
+  auto it = entries.find(name);
+  // The object's type is its attributes' types: unchanged when the new
+  // value has the type of the one it replaces.
+  const bool same_type = it != entries.end() && it->second.type() == v.type();
+  if (it != entries.end()) {
+    it->second = std::move(v);
+  } else {
+    entries.emplace(name, std::move(v));
+  }
+  if (!same_type) return Object(std::move(entries));
+  refinements_.reset();  // as Object() makes it
+  return std::move(*this);
 }
 
 size_t Value::Length() const {

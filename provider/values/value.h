@@ -99,7 +99,11 @@ class Value {
   const Value& GetAttr(const std::string& name) const;
   // A copy with attribute `name` replaced (or added, changing the type).
   // REQUIRES: IsKnown() and an object.
-  Value WithAttr(const std::string& name, Value v) const;
+  // The rvalue form (`v = std::move(v).WithAttr(...)`) updates this value's
+  // attributes in place when nothing else shares them, so a loop setting k
+  // attributes of an n-attribute object copies it once, not k times.
+  Value WithAttr(const std::string& name, Value v) const&;
+  Value WithAttr(const std::string& name, Value v) &&;
 
   // Number of elements of a known collection, tuple or object.
   size_t Length() const;

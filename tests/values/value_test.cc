@@ -3,6 +3,7 @@
 #include "provider/values/value.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -70,6 +71,36 @@ TEST(ValueTest, ObjectDerivesItsType) {
   Value x = v.WithAttr("extra", Value::Bool(false));
   EXPECT_EQ(x.type().attributes().at("extra"), Type::Bool());
   EXPECT_EQ(x.Length(), 5u);
+}
+
+// The rvalue WithAttr updates in place only what nothing else shares, and
+// gives the object the type Object() would.
+TEST(ValueTest, WithAttrOnAnRvalueLeavesCopiesAlone) {
+  const Value original = Value::Object(
+      {{"name", Str("dev")}, {"size", Value::Null(Type::Number())}});
+  Value copy = original;
+  Value moved = std::move(copy).WithAttr("name", Str("prod"));
+  EXPECT_EQ(original.GetAttr("name"), Str("dev"));  // shared: copied first
+  EXPECT_EQ(moved.GetAttr("name"), Str("prod"));
+
+  // Unshared now: every update lands in the one object.
+  for (int i = 0; i < 3; ++i) {
+    moved = std::move(moved).WithAttr("size", Value::Int(i));
+  }
+  Value alias = moved;
+  moved = std::move(moved).WithAttr("name", Str("again"));
+  EXPECT_EQ(alias.GetAttr("name"), Str("prod"));  // alias made it shared
+  EXPECT_EQ(moved,
+            Value::Object({{"name", Str("again")}, {"size", Value::Int(2)}}));
+
+  // A value of another type, or a new attribute, changes the type.
+  Value retyped = std::move(moved).WithAttr("size", Str("big"));
+  EXPECT_EQ(retyped.type(),
+            Type::Object({{"name", Type::String()}, {"size", Type::String()}}));
+  Value added = std::move(retyped).WithAttr("tag", Value::Bool(true));
+  EXPECT_EQ(added, Value::Object({{"name", Str("again")},
+                                  {"size", Str("big")},
+                                  {"tag", Value::Bool(true)}}));
 }
 
 TEST(ValueTest, SetsAreCanonical) {
