@@ -8,6 +8,8 @@
 // plugin), and is retried with exponential back-off and jitter when that is
 // safe (below). Errors are absl::Status values made by errors.h: each names
 // the verb, the object and the server, and carries an ApiError payload.
+// Objects it returns (and hands to predicates and on_item) lack
+// metadata.managedFields: skipped while parsing, as nothing reads them.
 // Part of kube/.
 //
 // Retry rules (at most RetryPolicy::max_attempts tries, never past the

@@ -52,6 +52,20 @@ bool KeepItemIdentity(int depth, json::parse_event_t event, json& parsed) {
 
 }  // namespace
 
+json::parser_callback_t internal::WithoutManagedFields() {
+  // keys[d]: the last key read at depth d, so a key's parent object is
+  // named by keys[depth - 1].
+  return [keys = std::vector<std::string>()](
+             int depth, json::parse_event_t event, json& parsed) mutable {
+    if (event != json::parse_event_t::key || depth < 1) return true;
+    const auto at = static_cast<size_t>(depth);
+    if (keys.size() <= at) keys.resize(at + 1);
+    keys[at] = parsed.get<std::string>();
+    return !(at >= 2 && keys[at] == "managedFields" &&
+             keys[at - 1] == "metadata");
+  };
+}
+
 std::vector<Event> FilterEvents(const std::vector<Event>& events,
                                 absl::string_view type) {
   std::vector<Event> out;
@@ -71,7 +85,8 @@ std::string FormatEvent(const Event& event) {
 absl::StatusOr<json> Client::ParseBody(const Call& call,
                                        const HttpResponse& response,
                                        const json::parser_callback_t& filter) {
-  json j = json::parse(response.body, filter, false);
+  json j = json::parse(
+      response.body, filter ? filter : internal::WithoutManagedFields(), false);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InternalError(absl::StrCat(call.method, " ", call.object,
                                             " on ", config_.host,
@@ -234,7 +249,8 @@ absl::StatusOr<json> Client::Delete(const ObjectRef& ref,
   // The generic registry answers a completed deletion with a Status (so
   // that clients can tell it from one still waiting for finalizers); pods
   // and objects still terminating come back as themselves.
-  json answer = json::parse(response.body, nullptr, false);
+  json answer =
+      json::parse(response.body, internal::WithoutManagedFields(), false);
   if (answer.is_discarded() || !answer.is_object()) return json::object();
   if (Str(answer, "kind") == "Status") return json(nullptr);
   return answer;

@@ -58,7 +58,8 @@ class WatchStream {
       absl::string_view line(buffer_.data() + start, nl - start);
       start = nl + 1;
       if (absl::StripAsciiWhitespace(line).empty()) continue;
-      json event = json::parse(line.begin(), line.end(), nullptr, false);
+      json event = json::parse(line.begin(), line.end(),
+                               internal::WithoutManagedFields(), false);
       if (event.is_discarded() || !event.is_object()) continue;
       OnEvent(event);
       if (outcome_.has_value() || gone_) {

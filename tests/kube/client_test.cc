@@ -25,6 +25,7 @@ namespace {
 using ::cvm::testing::FakeClock;
 using ::cvm::testing::FakeTransport;
 using ::cvm::testing::IsOk;
+using ::cvm::testing::IsOkAndHolds;
 using ::cvm::testing::Reply;
 using ::cvm::testing::StatusIs;
 using ::cvm::testing::TempDir;
@@ -635,6 +636,43 @@ TEST(WaitForTest, WatchesUntilThePredicateHolds) {
             "pods?watch=1&fieldSelector=metadata.name%3Dws-1"
             "&resourceVersion=10&allowWatchBookmarks=true&timeoutSeconds=300");
   EXPECT_EQ(h.client->Stats().watch, 1);
+}
+
+// Server-side apply's bookkeeping is skipped while parsing, in every kind
+// of answer; an annotation of the same name is the user's and stays.
+TEST(ClientTest, ObjectsComeBackWithoutManagedFields) {
+  auto with_fields = [](json pod) {
+    pod["metadata"]["managedFields"] =
+        json::array({{{"manager", "kubectl"}, {"operation", "Apply"}}});
+    pod["metadata"]["annotations"] = {{"managedFields", "mine"}};
+    return pod;
+  };
+  auto without = [](json pod) {
+    pod["metadata"]["annotations"] = {{"managedFields", "mine"}};
+    return pod;
+  };
+  Harness h;
+  h.transport->Push("GET", kPodPath, Reply::Json(200, with_fields(Pod("5"))));
+  h.transport->Push("PATCH", kPodPath, Reply::Json(200, with_fields(Pod("6"))));
+  h.transport->Push(
+      "GET", kWatchPrefix,
+      Reply::Watch({WatchEvent("MODIFIED", with_fields(Pod("7", true)))}));
+  h.transport->Push(
+      "GET", kPodsPath,
+      Reply::Json(200, {{"kind", "PodList"},
+                        {"metadata", {{"resourceVersion", "8"}}},
+                        {"items", json::array({with_fields(Pod("8"))})}}));
+
+  EXPECT_THAT(h.client->Get(kPod), IsOkAndHolds(without(Pod("5"))));
+  EXPECT_THAT(h.client->Apply(Pod("")), IsOkAndHolds(without(Pod("6"))));
+  EXPECT_THAT(
+      h.client->WaitFor(kPod, HasCondition("Ready"),
+                        h.clock.Now() + absl::Minutes(5), nullptr, Pod("6")),
+      IsOkAndHolds(without(Pod("7", true))));
+  CVM_ASSERT_OK_AND_ASSIGN(ListResult list,
+                           h.client->List("v1", "Pod", "default", {}));
+  ASSERT_EQ(list.items.size(), 1u);
+  EXPECT_EQ(list.items[0], without(Pod("8")));
 }
 
 // With the object an apply returned, the wait watches from its version

@@ -31,6 +31,14 @@ struct Client::Call {
 
 namespace internal {
 
+// A json::parse callback that skips every object's metadata.managedFields
+// (at any depth: an object, a watch event's object, a list's items) and
+// keeps the rest, a map key named "managedFields" elsewhere included. The
+// server-side apply bookkeeping is a third of a pod's JSON and nothing in
+// the provider reads it. Each call returns a fresh callback (it keeps the
+// keys of the current path); use it for one parse.
+nlohmann::json::parser_callback_t WithoutManagedFields();
+
 // object[key] when `object` is an object and that is a string, else "".
 inline std::string Str(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return "";
