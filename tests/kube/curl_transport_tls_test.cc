@@ -166,6 +166,9 @@ TEST_F(TlsFixture, VerifiesWithTheConfiguredCaAndServerName) {
 // present a client certificate. In a fresh process (the threadsafe death
 // test style re-executes this test), where libcurl is not loaded yet.
 TEST_F(TlsFixture, CurlOnItsOwnOpenSslVerifiesAndPresentsClientCertificate) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer refuses RTLD_DEEPBIND";
+#endif
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {

@@ -40,19 +40,21 @@ unsigned long VersionOf(void* library) {
 constexpr const char* kOpenSslUsers[] = {"libcrypto.so.3", "libssl.so.3",
                                          "libssh2.so.1"};
 
-// Whether libcurl must be kept on its own OpenSSL: loaded RTLD_DEEPBIND,
-// its TLS libraries first, so each binds to its own dependencies before the
-// provider's exported copy. Loads libcrypto.so.3 (local) to ask its version.
-bool CurlNeedsItsOwnOpenSsl() {
-  void* shared = ::dlopen(kOpenSslUsers[0], RTLD_LAZY | RTLD_LOCAL);
-  if (shared == nullptr) return false;  // libcurl's own load reports it
-  auto exported =
+// The provider's own OpenSSL_version_num when this executable exports its
+// OpenSSL (cvm_export_static_openssl in provider/CMakeLists.txt), else null
+// (test and sanitizer builds link the shared OpenSSL, which libcurl then
+// shares as it is).
+VersionFn ExportedOpenSslVersion() {
+  auto found =
       reinterpret_cast<VersionFn>(::dlsym(RTLD_DEFAULT, "OpenSSL_version_num"));
-  auto theirs =
-      reinterpret_cast<VersionFn>(::dlsym(shared, "OpenSSL_version_num"));
-  // The same function: the provider links the shared library itself.
-  if (exported == nullptr || exported == theirs) return false;
-  return !CurlMayUseExportedOpenSsl(exported(), VersionOf(shared));
+  Dl_info here;
+  Dl_info there;
+  if (found == nullptr ||
+      ::dladdr(reinterpret_cast<void*>(&ExportedOpenSslVersion), &here) == 0 ||
+      ::dladdr(reinterpret_cast<void*>(found), &there) == 0) {
+    return nullptr;
+  }
+  return here.dli_fbase == there.dli_fbase ? found : nullptr;
 }
 
 }  // namespace
@@ -65,9 +67,20 @@ bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared) {
 
 absl::Status LoadCurlApi(const char* soname, CurlApi* api,
                          CurlOpenSsl openssl) {
+  bool own = openssl == CurlOpenSsl::kItsOwn;
+  if (VersionFn exported = ExportedOpenSslVersion(); exported != nullptr) {
+    // libcrypto.so.3 first and deep-bound, whatever is decided: it is not
+    // linked -Bsymbolic, so its calls to its own functions would otherwise
+    // bind to the provider's copy. Absent: libcurl's load reports it.
+    void* shared =
+        ::dlopen(kOpenSslUsers[0], RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    own = own || (shared != nullptr &&
+                  !CurlMayUseExportedOpenSsl(exported(), VersionOf(shared)));
+  }
   int flags = RTLD_NOW | RTLD_LOCAL;
-  if (openssl == CurlOpenSsl::kItsOwn ||
-      (openssl == CurlOpenSsl::kChoose && CurlNeedsItsOwnOpenSsl())) {
+  if (own) {
+    // Each TLS library binds to its own dependencies before the provider's
+    // exported copy.
     flags |= RTLD_DEEPBIND;
     for (const char* library : kOpenSslUsers) {
       ::dlopen(library, flags);  // a missing one is libcurl's load's error
