@@ -53,16 +53,15 @@ bool KeepItemIdentity(int depth, json::parse_event_t event, json& parsed) {
 }  // namespace
 
 json::parser_callback_t internal::WithoutManagedFields() {
-  // keys[d]: the last key read at depth d, so a key's parent object is
-  // named by keys[depth - 1].
-  return [keys = std::vector<std::string>()](
+  // in_metadata[d]: whether the last key read at depth d was "metadata",
+  // so a key at depth d + 1 is one of metadata's own.
+  return [in_metadata = std::vector<bool>()](
              int depth, json::parse_event_t event, json& parsed) mutable {
     if (event != json::parse_event_t::key || depth < 1) return true;
     const auto at = static_cast<size_t>(depth);
-    if (keys.size() <= at) keys.resize(at + 1);
-    keys[at] = parsed.get<std::string>();
-    return !(at >= 2 && keys[at] == "managedFields" &&
-             keys[at - 1] == "metadata");
+    if (in_metadata.size() <= at) in_metadata.resize(at + 1);
+    in_metadata[at] = parsed == "metadata";
+    return !(in_metadata[at - 1] && parsed == "managedFields");
   };
 }
 
