@@ -1,19 +1,23 @@
 // Copyright 2026 The terraform-provider-cvm Authors. SPDX-License-Identifier: MPL-2.0
 //
 // CurlTransport's transfers (Send, Stream): one request on a pooled handle
-// (curl_transport.cc), driven by the handle's multi handle in a loop that
-// polls at most kPollMillis at a time and checks the request's CancelToken.
+// (curl_transport.cc), driven by the transport's event loop (Loop, below),
+// which runs every transfer of the transport on one multi handle.
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "provider/kube/curl_transport.h"
 #include "provider/kube/internal/curl_api.h"
 #include "provider/kube/internal/curl_handle.h"
@@ -26,18 +30,12 @@ using internal::Blob;
 namespace {
 
 constexpr size_t kMaxBody = size_t{512} << 20;  // 512 MiB
-constexpr long kPollMillis = 50;
-
-// State of one transfer, shared with the callbacks.
-struct Transfer {
-  CURL* easy = nullptr;
-  const BodyChunkFn* on_chunk = nullptr;
-  HttpResponse response;
-  bool status_known = false;
-  bool streaming_2xx = false;
-  bool stopped = false;  // on_chunk returned false
-  bool too_large = false;
-};
+// While an exchange with a CancelToken runs, the loop looks at the tokens
+// this often; a cancelled request returns within about this long.
+constexpr int kCancelPollMillis = 50;
+// Otherwise the loop sleeps until a socket, curl's timer or Submit wakes it;
+// this only bounds how long a lost wake-up could go unnoticed.
+constexpr int kIdlePollMillis = 1000;
 
 bool IsTlsError(CURLcode code) {
   switch (code) {
@@ -138,50 +136,19 @@ void SetClientIdentity(CURL* e, const HttpRequest& request,
   }
 }
 
-// Drives `e` (already added to `multi`) until the transfer ends or `cancel`
-// fires (then `*cancelled`). Returns the transfer's result.
-CURLcode RunTransfer(CURLM* multi, CURL* e, const CancelToken* cancel,
-                     bool* cancelled) {
-  CURLcode result = CURLE_OK;
-  int running = 1;
-  while (true) {
-    CURLMcode mc = Api().multi_perform(multi, &running);
-    if (mc != CURLM_OK) {
-      result = CURLE_RECV_ERROR;
-      break;
-    }
-    if (running == 0) break;
-    if (IsCancelled(cancel)) {
-      *cancelled = true;
-      break;
-    }
-    Api().multi_poll(multi, nullptr, 0, kPollMillis, nullptr);
-  }
-  if (!*cancelled && running == 0) {
-    int left = 0;
-    while (CURLMsg* msg = Api().multi_info_read(multi, &left)) {
-      if (msg->msg == CURLMSG_DONE && msg->easy_handle == e) {
-        result = msg->data.result;
-      }
-    }
-  }
-  return result;
-}
-
 // What Send/Stream return for a finished transfer: the response, or the
 // error `result` stands for (`detail` is curl's message, `where` names the
 // request).
 absl::StatusOr<HttpResponse> TransferResult(const std::string& where,
-                                            bool cancelled, CURLcode result,
-                                            Transfer& transfer,
+                                            bool stopped,
+                                            internal::CurlExchange& x,
                                             const std::string& detail) {
-  if (cancelled) {
+  const CURLcode result = x.result;
+  if (x.cancelled) {
     return absl::CancelledError(absl::StrCat(where, ": cancelled"));
   }
-  if (result == CURLE_OK || (result == CURLE_WRITE_ERROR && transfer.stopped)) {
-    return std::move(transfer.response);
-  }
-  if (transfer.too_large) {
+  if (result == CURLE_OK || stopped) return std::move(x.response);
+  if (x.too_large) {
     return absl::ResourceExhaustedError(
         absl::StrCat(where, ": response body larger than 512 MiB"));
   }
@@ -204,48 +171,136 @@ absl::StatusOr<HttpResponse> TransferResult(const std::string& where,
 namespace internal {
 
 size_t OnCurlHeader(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* x = static_cast<CurlExchange*>(user);
   size_t len = size * n;
   absl::string_view line(data, len);
   line = absl::StripAsciiWhitespace(line);
   if (absl::StartsWith(line, "HTTP/")) {
-    t->response.headers.clear();  // a new response (e.g. after 100 Continue)
+    x->response.headers.clear();  // a new response (e.g. after 100 Continue)
     return len;
   }
   size_t colon = line.find(':');
   if (colon == absl::string_view::npos) return len;
   std::string name = absl::AsciiStrToLower(line.substr(0, colon));
   std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-  t->response.headers.emplace_back(std::move(name), std::move(value));
+  x->response.headers.emplace_back(std::move(name), std::move(value));
   return len;
 }
 
 size_t OnCurlBody(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* x = static_cast<CurlExchange*>(user);
   size_t len = size * n;
-  if (!t->status_known) {
+  if (x->abort.load(std::memory_order_relaxed)) return 0;
+  if (!x->status_known) {
     long code = 0;
-    Api().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    t->response.status = static_cast<int>(code);
-    t->streaming_2xx = t->on_chunk != nullptr && code >= 200 && code <= 299;
-    t->status_known = true;
+    Api().easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    x->response.status = static_cast<int>(code);
+    x->streaming_2xx = x->on_chunk != nullptr && code >= 200 && code <= 299;
+    x->status_known = true;
   }
-  if (t->streaming_2xx) {
-    if (!(*t->on_chunk)(absl::string_view(data, len))) {
-      t->stopped = true;
-      return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  if (x->streaming_2xx) {
+    absl::MutexLock lock(&x->mu);
+    if (x->streamed.size() + len > kMaxBody) {
+      x->too_large = true;
+      return 0;
     }
+    x->streamed.append(data, len);  // wakes the request's thread
     return len;
   }
-  if (t->response.body.size() + len > kMaxBody) {
-    t->too_large = true;
+  if (x->response.body.size() + len > kMaxBody) {
+    x->too_large = true;
     return 0;
   }
-  t->response.body.append(data, len);
+  x->response.body.append(data, len);
   return len;
 }
 
 }  // namespace internal
+
+CurlTransport::Loop::Loop() = default;
+
+CurlTransport::Loop::~Loop() {
+  if (thread_.joinable()) {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    Api().multi_wakeup(multi_);
+    thread_.join();
+  }
+  if (multi_ != nullptr) Api().multi_cleanup(multi_);
+}
+
+absl::Status CurlTransport::Loop::Start() {
+  multi_ = Api().multi_init();
+  if (multi_ == nullptr) return absl::InternalError("curl_multi_init failed");
+  thread_ = std::thread([this] { Run(); });
+  ::pthread_setname_np(thread_.native_handle(), "cvm-curl-loop");
+  return absl::OkStatus();
+}
+
+void CurlTransport::Loop::Submit(Exchange* exchange) {
+  {
+    absl::MutexLock lock(&mu_);
+    submitted_.push_back(exchange);
+  }
+  Api().multi_wakeup(multi_);
+}
+
+void CurlTransport::Loop::Wake() { Api().multi_wakeup(multi_); }
+
+void CurlTransport::Loop::Finish(Exchange* x, CURLcode result, bool cancelled) {
+  Api().multi_remove_handle(multi_, x->easy);
+  running_.erase(std::find(running_.begin(), running_.end(), x));
+  x->result = result;
+  x->cancelled = cancelled;
+  absl::MutexLock lock(&x->mu);
+  x->done = true;  // the loop's last touch of `x`
+}
+
+void CurlTransport::Loop::Run() {
+  std::vector<Exchange*> submitted;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+      submitted.swap(submitted_);
+    }
+    for (Exchange* x : submitted) {
+      running_.push_back(x);
+      if (Api().multi_add_handle(multi_, x->easy) != CURLM_OK) {
+        Finish(x, CURLE_FAILED_INIT, false);
+      }
+    }
+    submitted.clear();
+
+    int still_running = 0;
+    Api().multi_perform(multi_, &still_running);
+    int left = 0;
+    while (CURLMsg* msg = Api().multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      char* x = nullptr;
+      Api().easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &x);
+      // Finish invalidates `msg`: read its result first.
+      CURLcode result = msg->data.result;
+      Finish(reinterpret_cast<Exchange*>(x), result, false);
+    }
+
+    bool cancellable = false;
+    for (size_t i = 0; i < running_.size();) {
+      Exchange* x = running_[i];
+      if (IsCancelled(x->cancel) || x->abort.load()) {
+        Finish(x, CURLE_ABORTED_BY_CALLBACK, IsCancelled(x->cancel));
+        continue;  // Finish removed running_[i]
+      }
+      cancellable = cancellable || x->cancel != nullptr;
+      ++i;
+    }
+    Api().multi_poll(multi_, nullptr, 0,
+                     cancellable ? kCancelPollMillis : kIdlePollMillis,
+                     nullptr);
+  }
+}
 
 absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   return Perform(request, nullptr);
@@ -276,36 +331,55 @@ absl::StatusOr<HttpResponse> CurlTransport::Perform(
   Api().easy_setopt(e, CURLOPT_TIMEOUT_MS, TimeoutMillis(request.timeout));
   SetClientIdentity(e, request, options_, &h->custom_identity);
 
-  Transfer transfer;
-  transfer.easy = e;
-  transfer.on_chunk = on_chunk;
-  Api().easy_setopt(e, CURLOPT_HEADERDATA, &transfer);
-  Api().easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
+  internal::CurlExchange x;
+  x.easy = e;
+  x.cancel = request.cancel;
+  x.on_chunk = on_chunk;
+  Api().easy_setopt(e, CURLOPT_PRIVATE, &x);
+  Api().easy_setopt(e, CURLOPT_HEADERDATA, &x);
+  Api().easy_setopt(e, CURLOPT_WRITEDATA, &x);
 
   requests_.fetch_add(1);
-  bool cancelled = false;
-  if (Api().multi_add_handle(h->multi, e) != CURLM_OK) {
-    ReleaseHandle(std::move(h));
-    return absl::InternalError("curl_multi_add_handle failed");
+  loop_->Submit(&x);
+  // Hand streamed chunks to `on_chunk` here, on the request's thread, until
+  // the loop is done with the exchange.
+  bool stopped = false;
+  std::string chunk;
+  while (true) {
+    bool done = false;
+    {
+      absl::MutexLock lock(&x.mu);
+      auto ready = [&x]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(x.mu) {
+        return x.done || !x.streamed.empty();
+      };
+      x.mu.Await(absl::Condition(&ready));
+      chunk.swap(x.streamed);
+      done = x.done;
+    }
+    if (!chunk.empty() && !stopped && !(*on_chunk)(chunk)) {
+      stopped = true;
+      x.abort.store(true);
+      loop_->Wake();
+    }
+    chunk.clear();
+    if (done) break;
   }
-  CURLcode result = RunTransfer(h->multi, e, request.cancel, &cancelled);
-  Api().multi_remove_handle(h->multi, e);
 
-  long code = 0;
-  Api().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
   long connects = 0;
   Api().easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
   connections_.fetch_add(connects);
   long version = 0;
   Api().easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
   if (version == CURL_HTTP_VERSION_2_0) http2_.fetch_add(1);
-  std::string detail =
-      h->error[0] != '\0' ? std::string(h->error) : Api().easy_strerror(result);
+  long code = 0;
+  Api().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+  x.response.status = static_cast<int>(code);
+  std::string detail = h->error[0] != '\0' ? std::string(h->error)
+                                           : Api().easy_strerror(x.result);
   ReleaseHandle(std::move(h));
 
-  transfer.response.status = static_cast<int>(code);
   const std::string where = absl::StrCat(request.method, " ", url_base_);
-  return TransferResult(where, cancelled, result, transfer, detail);
+  return TransferResult(where, stopped, x, detail);
 }
 
 }  // namespace cvm::kube

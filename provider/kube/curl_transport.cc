@@ -63,8 +63,9 @@ CurlTransport::CurlTransport(CurlTransportOptions options)
     : options_(std::move(options)) {}
 
 CurlTransport::~CurlTransport() {
+  loop_.reset();  // its connections, then the handles, then their share
   absl::MutexLock lock(&pool_mu_);
-  idle_.clear();  // handles before the share they use
+  idle_.clear();
 }
 
 absl::Status CurlTransport::Init() {
@@ -121,6 +122,9 @@ absl::Status CurlTransport::Init() {
   Api().share_setopt(shared_->share, CURLSHOPT_SHARE,
                      CURL_LOCK_DATA_SSL_SESSION);
 
+  loop_ = std::make_unique<Loop>();
+  if (absl::Status s = loop_->Start(); !s.ok()) return s;
+
   // Make one handle now so configuration errors surface at creation.
   absl::StatusOr<std::unique_ptr<Handle>> first = AcquireHandle();
   if (!first.ok()) return first.status();
@@ -140,10 +144,7 @@ CurlTransport::AcquireHandle() {
   }
   auto h = std::make_unique<Handle>();
   h->easy = Api().easy_init();
-  h->multi = Api().multi_init();
-  if (h->easy == nullptr || h->multi == nullptr) {
-    return absl::InternalError("curl_easy_init/curl_multi_init failed");
-  }
+  if (h->easy == nullptr) return absl::InternalError("curl_easy_init failed");
   CURL* e = h->easy;
   Api().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   Api().easy_setopt(e, CURLOPT_ERRORBUFFER, h->error);
@@ -151,6 +152,10 @@ CurlTransport::AcquireHandle() {
   Api().easy_setopt(
       e, CURLOPT_HTTP_VERSION,
       options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
+  // A request started while the loop's first connection is still being
+  // set up waits to learn whether it speaks HTTP/2 (and can carry this
+  // request too) instead of opening a connection of its own.
+  Api().easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   Api().easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   Api().easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
   Api().easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L);

@@ -11,21 +11,25 @@
 // creates no transport never maps libcurl.
 //
 // What it does:
-//  * Connection reuse across calls and threads: a mutex-guarded pool of
-//    ready-configured handles (each a curl easy handle driven by its own
-//    multi handle, which keeps that handle's connection cache). A request
-//    takes a handle from the pool (or makes one), runs without any shared
-//    lock held, and gives it back with its open connection, so sequential
-//    requests reuse one connection and N concurrent requests use N. DNS
-//    results and TLS sessions are shared across handles (a curl share
-//    handle), so a new connection resumes the TLS session.
-//  * HTTP/2 when the server offers it over TLS (CURL_HTTP_VERSION_2TLS);
-//    HTTP/1.1 otherwise.
+//  * One event loop per transport: a thread that drives every request on
+//    one curl multi handle, so all requests share one connection cache. A
+//    request's thread hands the request to the loop and sleeps until the
+//    answer (or, for Stream, the next part of the body) is there; Stream's
+//    callback runs on the request's thread. Configured easy handles are
+//    pooled (mutex-guarded) and reused across requests.
+//  * HTTP/2 when the server offers it over TLS (CURL_HTTP_VERSION_2TLS):
+//    concurrent requests, watches included, are multiplexed over one
+//    connection, as client-go does. Over HTTP/1.1 each concurrent request
+//    has a connection of its own, and idle ones are reused. DNS results and
+//    TLS sessions are shared across handles (a curl share handle), so a new
+//    connection resumes the TLS session.
 //  * TLS: verification on unless `insecure`. A configured CA (PEM,
 //    CURLOPT_CAINFO_BLOB) replaces the system store, as client-go does;
 //    client certificate and key come from PEM blobs (CURLOPT_SSLCERT_BLOB /
-//    CURLOPT_SSLKEY_BLOB), per request when an exec plugin supplies them.
-//    All of this is set once when a handle is made, not per request.
+//    CURLOPT_SSLKEY_BLOB), per request when an exec plugin supplies them
+//    (curl reuses a connection only for a request with the same client
+//    certificate). All of this is set once when a handle is made, not per
+//    request.
 //  * tls_server_name: libcurl 7.88 has no SNI-override option, so the
 //    request URL uses tls_server_name as its host (which sets SNI, the name
 //    the certificate is checked against, and the Host header) and
@@ -34,9 +38,9 @@
 //  * proxy_url: CURLOPT_PROXY (http, https, socks5). Without it libcurl
 //    honours http_proxy/https_proxy/no_proxy as Go's ProxyFromEnvironment
 //    does.
-//  * Timeouts and cancellation: CURLOPT_TIMEOUT_MS per request; the
-//    transfer loop polls at most 50 ms at a time and checks the request's
-//    CancelToken, so a cancelled watch returns within ~50-100 ms.
+//  * Timeouts and cancellation: CURLOPT_TIMEOUT_MS per request. While a
+//    request with a CancelToken runs, the loop checks the tokens every
+//    50 ms, so a cancelled watch returns within ~50-100 ms.
 
 #ifndef CVM_PROVIDER_KUBE_CURL_TRANSPORT_H_
 #define CVM_PROVIDER_KUBE_CURL_TRANSPORT_H_
@@ -105,6 +109,7 @@ class CurlTransport final : public Transport {
 
  private:
   struct Handle;
+  struct Loop;
   struct Shared;
 
   explicit CurlTransport(CurlTransportOptions options);
@@ -118,6 +123,7 @@ class CurlTransport final : public Transport {
   std::string url_base_;    // scheme://host[:port][/prefix] used in URLs
   std::string connect_to_;  // CURLOPT_CONNECT_TO entry, or empty
   std::unique_ptr<Shared> shared_;
+  std::unique_ptr<Loop> loop_;  // destroyed first (~CurlTransport)
 
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<Handle>> idle_ ABSL_GUARDED_BY(pool_mu_);

@@ -15,11 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -281,30 +284,57 @@ bool Listening(int port) {
   return ok;
 }
 
-// HTTP/2 over TLS, negotiated by ALPN, against nghttpd (nghttp2-server).
+// nghttpd (Debian package nghttp2-server) serving `htdocs` over TLS with
+// the fixture's server certificate: HTTP/2, negotiated by ALPN, with at most
+// `max_streams` concurrent streams per connection. Stopped when destroyed.
+class Http2Server {
+ public:
+  explicit Http2Server(const std::string& dir, int max_streams = 100) {
+    port_ = FreePort();
+    std::string port_text = absl::StrCat(port_);
+    std::string streams =
+        absl::StrCat("--max-concurrent-streams=", max_streams);
+    std::string htdocs = "--htdocs=" + dir + "/htdocs";
+    std::string key = dir + "/server.key", cert = dir + "/server.crt";
+    char* argv[] = {const_cast<char*>("nghttpd"),
+                    const_cast<char*>("--address=127.0.0.1"),
+                    streams.data(),
+                    htdocs.data(),
+                    port_text.data(),
+                    key.data(),
+                    cert.data(),
+                    nullptr};
+    if (::posix_spawnp(&pid_, "nghttpd", nullptr, nullptr, argv, environ) !=
+        0) {
+      pid_ = -1;
+      return;
+    }
+    absl::Time until = absl::Now() + absl::Seconds(10);
+    while (!Listening(port_) && absl::Now() < until)
+      absl::SleepFor(absl::Milliseconds(20));
+  }
+  ~Http2Server() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ok() const { return pid_ > 0 && Listening(port_); }
+  std::string url() const { return absl::StrCat("https://127.0.0.1:", port_); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
 TEST_F(TlsFixture, Http2IsUsedWhenTheServerOffersIt) {
-  const std::string d = dir_->path();
   dir_->Write("htdocs/version", R"({"major":"1","minor":"20"})");
-  int port = FreePort();
-  std::string port_text = absl::StrCat(port);
-  std::string htdocs = "--htdocs=" + d + "/htdocs";
-  std::string key = d + "/server.key", cert = d + "/server.crt";
-  char* argv[] = {const_cast<char*>("nghttpd"),
-                  const_cast<char*>("--address=127.0.0.1"),
-                  htdocs.data(),
-                  port_text.data(),
-                  key.data(),
-                  cert.data(),
-                  nullptr};
-  pid_t pid = -1;
-  ASSERT_EQ(::posix_spawnp(&pid, "nghttpd", nullptr, nullptr, argv, environ), 0)
+  Http2Server server(dir_->path());
+  ASSERT_TRUE(server.ok())
       << "nghttpd (Debian package nghttp2-server) is required";
-  absl::Time until = absl::Now() + absl::Seconds(10);
-  while (!Listening(port) && absl::Now() < until)
-    absl::SleepFor(absl::Milliseconds(20));
 
   CurlTransportOptions o = Verified();
-  o.server = absl::StrCat("https://127.0.0.1:", port);
+  o.server = server.url();
   absl::StatusOr<std::unique_ptr<CurlTransport>> t = CurlTransport::Create(o);
   ASSERT_THAT(t, IsOk());
   int ok = 0;
@@ -318,11 +348,78 @@ TEST_F(TlsFixture, Http2IsUsedWhenTheServerOffersIt) {
       ++ok;
   }
   CurlTransportStats stats = (*t)->stats();
-  ::kill(pid, SIGTERM);
-  ::waitpid(pid, nullptr, 0);
   EXPECT_EQ(ok, 100);
   EXPECT_EQ(stats.http2, 100);
   EXPECT_EQ(stats.connections, 1);
+}
+
+// Sends `threads` concurrent GETs of `path` (every second one a Stream),
+// all started together; returns how many came back whole (`body`).
+int ConcurrentGets(CurlTransport& t, int threads, const std::string& path,
+                   const std::string& body) {
+  std::atomic<int> ok{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([&, i] {
+      HttpRequest req;
+      req.path = path;
+      req.timeout = absl::Seconds(20);
+      ready.fetch_add(1);
+      while (ready.load() < threads) std::this_thread::yield();
+      if (i % 2 == 0) {
+        absl::StatusOr<HttpResponse> r = t.Send(req);
+        if (r.ok() && r->status == 200 && r->body == body) ok.fetch_add(1);
+      } else {
+        std::string received;
+        absl::StatusOr<HttpResponse> r =
+            t.Stream(req, [&received](absl::string_view chunk) {
+              received.append(chunk.data(), chunk.size());
+              return true;
+            });
+        if (r.ok() && r->status == 200 && received == body) ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  return ok.load();
+}
+
+// Concurrent requests, streams among them, are multiplexed over one HTTP/2
+// connection (as client-go's are), not one connection per request.
+TEST_F(TlsFixture, ConcurrentRequestsShareOneHttp2Connection) {
+  const std::string big(4 << 20, 'x');
+  dir_->Write("htdocs/big", big);
+  Http2Server server(dir_->path());
+  ASSERT_TRUE(server.ok())
+      << "nghttpd (Debian package nghttp2-server) is required";
+  CurlTransportOptions o = Verified();
+  o.server = server.url();
+  CVM_ASSERT_OK_AND_ASSIGN(auto t, CurlTransport::Create(o));
+
+  EXPECT_EQ(ConcurrentGets(*t, 8, "/big", big), 8);
+  CurlTransportStats stats = t->stats();
+  EXPECT_EQ(stats.http2, 8);
+  EXPECT_EQ(stats.connections, 1);
+}
+
+// More concurrent requests than the server allows streams on a connection:
+// none waits for a free stream forever; more connections are opened.
+TEST_F(TlsFixture, RequestsBeyondTheServersStreamLimitOpenMoreConnections) {
+  const std::string big(4 << 20, 'y');
+  dir_->Write("htdocs/big2", big);
+  Http2Server server(dir_->path(), /*max_streams=*/2);
+  ASSERT_TRUE(server.ok())
+      << "nghttpd (Debian package nghttp2-server) is required";
+  CurlTransportOptions o = Verified();
+  o.server = server.url();
+  CVM_ASSERT_OK_AND_ASSIGN(auto t, CurlTransport::Create(o));
+
+  EXPECT_EQ(ConcurrentGets(*t, 8, "/big2", big), 8);
+  CurlTransportStats stats = t->stats();
+  EXPECT_EQ(stats.http2, 8);
+  EXPECT_GE(stats.connections, 2);
+  EXPECT_LE(stats.connections, 8);
 }
 
 }  // namespace

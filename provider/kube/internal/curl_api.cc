@@ -32,7 +32,8 @@ using VersionFn = unsigned long (*)();
 // OpenSSL_version_num of `library`'s own copy (dlsym on a handle searches
 // that object and its dependencies), or 0.
 unsigned long VersionOf(void* library) {
-  auto fn = reinterpret_cast<VersionFn>(::dlsym(library, "OpenSSL_version_num"));
+  auto fn =
+      reinterpret_cast<VersionFn>(::dlsym(library, "OpenSSL_version_num"));
   return fn != nullptr ? fn() : 0;
 }
 
@@ -111,6 +112,7 @@ absl::Status LoadCurlApi(const char* soname, CurlApi* api,
       CVM_CURL_RESOLVE(multi_add_handle),
       CVM_CURL_RESOLVE(multi_perform),
       CVM_CURL_RESOLVE(multi_poll),
+      CVM_CURL_RESOLVE(multi_wakeup),
       CVM_CURL_RESOLVE(multi_info_read),
       CVM_CURL_RESOLVE(multi_remove_handle),
       CVM_CURL_RESOLVE(multi_cleanup),
@@ -128,7 +130,7 @@ absl::Status LoadCurlApi(const char* soname, CurlApi* api,
   };
   for (const auto& symbol : symbols) {
     if (!symbol.ok) {
-      // curl_multi_poll (7.66) is the newest function used; the blob
+      // curl_multi_wakeup (7.68) is the newest function used; the blob
       // options need 7.77.
       return absl::FailedPreconditionError(
           absl::StrCat(soname, " has no ", symbol.name,
@@ -145,8 +147,8 @@ absl::Status LoadCurl() {
   static absl::Status* status = nullptr;  // Never freed: lives as long as
                                           // the library it describes.
   absl::call_once(once, [] {
-    status = new absl::Status(
-        LoadCurlApi(kCurlLibrary, &g_api, g_openssl.load()));
+    status =
+        new absl::Status(LoadCurlApi(kCurlLibrary, &g_api, g_openssl.load()));
     if (!status->ok()) return;
     CURLcode result = g_api.global_init(CURL_GLOBAL_DEFAULT);
     if (result != CURLE_OK) {

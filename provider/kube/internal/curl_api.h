@@ -41,6 +41,7 @@ struct CurlApi {
   decltype(&::curl_multi_add_handle) multi_add_handle;
   decltype(&::curl_multi_perform) multi_perform;
   decltype(&::curl_multi_poll) multi_poll;
+  decltype(&::curl_multi_wakeup) multi_wakeup;
   decltype(&::curl_multi_info_read) multi_info_read;
   decltype(&::curl_multi_remove_handle) multi_remove_handle;
   decltype(&::curl_multi_cleanup) multi_cleanup;
@@ -76,8 +77,7 @@ bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared);
 // Loads `soname` and fills `*api`. The library is never unloaded: handles
 // and callbacks may outlive any one transport. Errors: kFailedPrecondition
 // naming the library and what is wrong (dlerror's text).
-absl::Status LoadCurlApi(const char* soname, CurlApi* api,
-                         CurlOpenSsl openssl);
+absl::Status LoadCurlApi(const char* soname, CurlApi* api, CurlOpenSsl openssl);
 
 // Loads libcurl.so.4 into the process-wide table and runs
 // curl_global_init, once per process; later calls return the first call's
