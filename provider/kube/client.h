@@ -150,6 +150,15 @@ using Predicate =
 // True when status.conditions has {type: `type`, status: `status`}.
 Predicate HasCondition(std::string type, std::string status = "True");
 
+// What a wait keeps of the objects its watch events carry; the predicate
+// and the object WaitFor returns from an event see only that.
+enum class WatchedFields {
+  kAll,  // everything but metadata.managedFields (as every read)
+  // metadata, status and spec.nodeName: for waits on a pod's status, which
+  // need not parse its spec (containers, volumes: most of a pod's JSON).
+  kStatus,
+};
+
 // Request counts since creation. Each HTTP request counts once (a retried
 // call counts each try); `retries` counts the extra tries.
 struct ClientStats {
@@ -258,10 +267,13 @@ class Client {
   // of `cancel`; kUnavailable when 8 watch requests in a row could not
   // reach the server (about half a minute; a stream that ends normally
   // does not count); the predicate's own error; API errors as Get.
+  // `fields`: what is kept of the objects in watch events (the object read
+  // or given as `last_seen` is used whole).
   absl::StatusOr<nlohmann::json> WaitFor(
       const ObjectRef& ref, const Predicate& predicate, absl::Time deadline,
       const CancelToken* cancel,
-      const std::optional<nlohmann::json>& last_seen = std::nullopt);
+      const std::optional<nlohmann::json>& last_seen = std::nullopt,
+      WatchedFields fields = WatchedFields::kAll);
 
   // Waits until the object is gone (404, a DELETED event, or replaced by
   // an object with another UID). With `deletion_answer` (what Delete
@@ -309,11 +321,9 @@ class Client {
   absl::Status ApiStatus(const Call& call, const HttpResponse& response,
                          std::optional<int> retry_after) const;
   // WaitFor's watch loop, starting from `object` (already read).
-  absl::StatusOr<nlohmann::json> WatchFrom(const ObjectRef& ref,
-                                           nlohmann::json object,
-                                           const Predicate& predicate,
-                                           absl::Time deadline,
-                                           const CancelToken* cancel);
+  absl::StatusOr<nlohmann::json> WatchFrom(
+      const ObjectRef& ref, nlohmann::json object, const Predicate& predicate,
+      absl::Time deadline, const CancelToken* cancel, WatchedFields fields);
   absl::Duration Backoff(int attempt);
   absl::StatusOr<nlohmann::json> ParseBody(
       const Call& call, const HttpResponse& response,

@@ -29,6 +29,23 @@ namespace {
 // unreachable API server, instead of spinning until a long timeout.
 constexpr int kMaxWatchReconnects = 8;
 
+// A json::parse callback for one watch event ({"type": .., "object": ..}):
+// WithoutManagedFields, and for kStatus also drops the keys of the event
+// object's spec but nodeName.
+json::parser_callback_t EventFilter(WatchedFields fields) {
+  if (fields == WatchedFields::kAll) return internal::WithoutManagedFields();
+  return [managed = internal::WithoutManagedFields(), in_spec = false](
+             int depth, json::parse_event_t event, json& parsed) mutable {
+    const bool keep = managed(depth, event, parsed);
+    if (event != json::parse_event_t::key) return keep;
+    // Depth 1: the event's keys; 2: its object's; 3: those of the
+    // object's field named by the last depth-2 key.
+    if (depth == 2) in_spec = parsed == "spec";
+    if (depth == 3 && in_spec && parsed != "nodeName") return false;
+    return keep;
+  };
+}
+
 // One watch response, read as it streams: splits the body into JSON lines
 // and follows the watched object through the events, updating the caller's
 // object and resourceVersion. Consume (a BodyChunkFn) returns false, which
@@ -39,12 +56,13 @@ class WatchStream {
   // `what` names the object on its server, for messages. Every argument
   // must outlive the stream.
   WatchStream(const ObjectRef& ref, const std::string& server,
-              const std::string& what, const Predicate& predicate, json* object,
-              std::string* rv)
+              const std::string& what, const Predicate& predicate,
+              WatchedFields fields, json* object, std::string* rv)
       : ref_(ref),
         server_(server),
         what_(what),
         predicate_(predicate),
+        fields_(fields),
         object_(object),
         rv_(rv) {}
 
@@ -58,8 +76,8 @@ class WatchStream {
       absl::string_view line(buffer_.data() + start, nl - start);
       start = nl + 1;
       if (absl::StripAsciiWhitespace(line).empty()) continue;
-      json event = json::parse(line.begin(), line.end(),
-                               internal::WithoutManagedFields(), false);
+      json event =
+          json::parse(line.begin(), line.end(), EventFilter(fields_), false);
       if (event.is_discarded() || !event.is_object()) continue;
       OnEvent(event);
       if (outcome_.has_value() || gone_) {
@@ -79,12 +97,12 @@ class WatchStream {
   bool received() const { return received_; }
 
  private:
-  void OnEvent(const json& event) {
+  void OnEvent(json& event) {
     std::string type = Str(event, "type");
     const json& obj = Field(event, "object");
     if (type == "ADDED" || type == "MODIFIED") {
-      *object_ = obj;
-      *rv_ = ResourceVersionOf(obj);
+      *object_ = std::move(event["object"]);
+      *rv_ = ResourceVersionOf(*object_);
       absl::StatusOr<bool> ok = predicate_(*object_);
       if (!ok.ok()) {
         outcome_ = ok.status();
@@ -117,6 +135,7 @@ class WatchStream {
   const std::string& server_;
   const std::string& what_;
   const Predicate& predicate_;
+  const WatchedFields fields_;
   json* const object_;
   std::string* const rv_;
   std::optional<absl::StatusOr<json>> outcome_;
@@ -166,21 +185,24 @@ absl::StatusOr<json> Client::WaitFor(const ObjectRef& ref,
                                      const Predicate& predicate,
                                      absl::Time deadline,
                                      const CancelToken* cancel,
-                                     const std::optional<json>& last_seen) {
+                                     const std::optional<json>& last_seen,
+                                     WatchedFields fields) {
   CVM_RETURN_IF_ERROR(ObjectPath(ref).status());
   if (last_seen.has_value() && last_seen->is_object() &&
       !ResourceVersionOf(*last_seen).empty()) {
-    return WatchFrom(ref, *last_seen, predicate, deadline, cancel);
+    return WatchFrom(ref, *last_seen, predicate, deadline, cancel, fields);
   }
   absl::StatusOr<json> current = Get(ref, {deadline, cancel});
   if (!current.ok()) return current.status();
-  return WatchFrom(ref, std::move(*current), predicate, deadline, cancel);
+  return WatchFrom(ref, std::move(*current), predicate, deadline, cancel,
+                   fields);
 }
 
 absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
                                        const Predicate& predicate,
                                        absl::Time deadline,
-                                       const CancelToken* cancel) {
+                                       const CancelToken* cancel,
+                                       WatchedFields fields) {
   CVM_ASSIGN_OR_RETURN(ResourceKind kind,
                        LookupKind(ref.api_version, ref.kind));
   const std::string what = absl::StrCat(ref.Describe(), " on ", config_.host);
@@ -196,7 +218,8 @@ absl::StatusOr<json> Client::WatchFrom(const ObjectRef& ref, json object,
 
     // Watch from `rv` until the predicate holds, the stream ends, or it
     // fails.
-    WatchStream stream(ref, config_.host, what, predicate, &object, &rv);
+    WatchStream stream(ref, config_.host, what, predicate, fields, &object,
+                       &rv);
     BodyChunkFn on_chunk = [&stream](absl::string_view chunk) -> bool {
       return stream.Consume(chunk);
     };
@@ -274,7 +297,7 @@ absl::Status Client::WaitForDeletion(
       [&uid](const json& object) -> absl::StatusOr<bool> {
         return !uid.empty() && UidOf(object) != uid;
       },
-      deadline, cancel);
+      deadline, cancel, WatchedFields::kStatus);
   if (result.ok() || absl::IsNotFound(result.status())) return absl::OkStatus();
   if (absl::IsDeadlineExceeded(result.status())) {
     return absl::DeadlineExceededError(

@@ -346,7 +346,8 @@ absl::StatusOr<nlohmann::json> WaitForPodReady(kube::Client& client,
           client.Events(ref, {deadline, cancel});
       readiness->NoteEvents(events.ok() ? *events : std::vector<kube::Event>());
     }
-    seen = client.WaitFor(ref, ready_or_needs_events, deadline, cancel, *seen);
+    seen = client.WaitFor(ref, ready_or_needs_events, deadline, cancel, *seen,
+                          kube::WatchedFields::kStatus);
   } while (seen.ok() && readiness->NeedsEvents());
   return seen;
 }

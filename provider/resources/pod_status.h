@@ -122,8 +122,10 @@ class PodReadiness {
 // resourceVersion), checking each version with `readiness`. A container
 // backing off a pull for an unknown cause ends a watch for one read of the
 // pod's events (PodReadiness::NeedsEvents), whose failure is not an error.
-// Returns the Ready pod. Errors: kube::Client::WaitFor's (DeadlineExceeded
-// at `deadline`, Cancelled, ...) and PodReadiness::Check's.
+// Returns the Ready pod: its metadata, status and spec.nodeName only when it
+// comes from a watch event (kube::WatchedFields::kStatus). Errors:
+// kube::Client::WaitFor's (DeadlineExceeded at `deadline`, Cancelled, ...) and
+// PodReadiness::Check's.
 absl::StatusOr<nlohmann::json> WaitForPodReady(kube::Client& client,
                                                const kube::ObjectRef& ref,
                                                const nlohmann::json& pod,

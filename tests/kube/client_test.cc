@@ -675,6 +675,32 @@ TEST(ClientTest, ObjectsComeBackWithoutManagedFields) {
   EXPECT_EQ(list.items[0], without(Pod("8")));
 }
 
+// A wait on status parses of each event's spec only nodeName; a wait on
+// everything keeps the spec.
+TEST(WaitForTest, AWaitOnStatusKeepsOfTheSpecOnlyTheNodeName) {
+  auto scheduled = [](json pod) {
+    pod["spec"] = {{"nodeName", "node-1"},
+                   {"containers", json::array({{{"name", "dev"}}})},
+                   {"volumes", json::array()}};
+    pod["status"]["phase"] = "Running";
+    return pod;
+  };
+  json status_only = scheduled(Pod("8", true));
+  status_only["spec"] = {{"nodeName", "node-1"}};
+  for (const auto& [fields, want] :
+       {std::pair{WatchedFields::kStatus, status_only},
+        std::pair{WatchedFields::kAll, scheduled(Pod("8", true))}}) {
+    Harness h;
+    h.transport->Push(
+        "GET", kWatchPrefix,
+        Reply::Watch({WatchEvent("MODIFIED", scheduled(Pod("8", true)))}));
+    EXPECT_THAT(h.client->WaitFor(kPod, HasCondition("Ready"),
+                                  h.clock.Now() + absl::Minutes(5), nullptr,
+                                  Pod("7"), fields),
+                IsOkAndHolds(want));
+  }
+}
+
 // With the object an apply returned, the wait watches from its version
 // and never reads it.
 TEST(WaitForTest, StartsFromTheLastSeenObjectWithoutARead) {
@@ -682,9 +708,9 @@ TEST(WaitForTest, StartsFromTheLastSeenObjectWithoutARead) {
   h.transport->Push("GET", kWatchPrefix,
                     Reply::Watch({WatchEvent("MODIFIED", Pod("8", true))}));
   CVM_ASSERT_OK_AND_ASSIGN(
-      json pod, h.client->WaitFor(kPod, HasCondition("Ready"),
-                                  h.clock.Now() + absl::Minutes(5), nullptr,
-                                  Pod("7")));
+      json pod,
+      h.client->WaitFor(kPod, HasCondition("Ready"),
+                        h.clock.Now() + absl::Minutes(5), nullptr, Pod("7")));
   EXPECT_EQ(pod, Pod("8", true));
   auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -900,8 +926,8 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
   {
     SCOPED_TRACE("the delete answered a Status: gone, no request");
     Harness h;
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(),
-                                          nullptr, json(nullptr)),
+    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr,
+                                          json(nullptr)),
                 IsOk());
     EXPECT_EQ(h.client->Stats().requests(), 0);
   }
@@ -910,8 +936,8 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
     Harness h;
     h.transport->Push("GET", kWatchPrefix,
                       Reply::Watch({WatchEvent("DELETED", Pod("31"))}));
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(),
-                                          nullptr, Pod("30")),
+    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr,
+                                          Pod("30")),
                 IsOk());
     auto requests = h.transport->requests();
     ASSERT_EQ(requests.size(), 1u);
@@ -921,8 +947,8 @@ TEST(WaitForDeletionTest, GoneAtOnceDeletedEventOrReplaced) {
     SCOPED_TRACE("an unreadable delete answer: read first");
     Harness h;
     h.transport->Push("GET", kPodPath, Reply::Status(404, "NotFound", "x"));
-    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(),
-                                          nullptr, json::object()),
+    EXPECT_THAT(h.client->WaitForDeletion(kPod, absl::InfiniteFuture(), nullptr,
+                                          json::object()),
                 IsOk());
     EXPECT_EQ(h.client->Stats().get, 1);
   }
