@@ -73,8 +73,8 @@ struct CurlExchange {
 //
 // Cancellation: a CancelToken has no way to wake the loop, so while any
 // running exchange has one the loop polls at most every kCancelPollMillis
-// (one thread, instead of every request thread as before); otherwise it
-// sleeps until a socket, curl's own timer or Submit wakes it.
+// (one thread, not every request's); otherwise it sleeps until a socket,
+// curl's own timer or Submit wakes it.
 //
 // Thread-safe: Submit and Wake from any thread. Destroying the loop stops
 // its thread; REQUIRES: no exchange in progress.
