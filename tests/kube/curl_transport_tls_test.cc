@@ -353,6 +353,18 @@ TEST_F(TlsFixture, Http2IsUsedWhenTheServerOffersIt) {
   EXPECT_EQ(stats.connections, 1);
 }
 
+// A transport with options `o` to `server`; an error when nghttpd did not
+// start.
+absl::StatusOr<std::unique_ptr<CurlTransport>> TransportTo(
+    const Http2Server& server, CurlTransportOptions o) {
+  if (!server.ok()) {
+    return absl::FailedPreconditionError(
+        "nghttpd (Debian package nghttp2-server) is required");
+  }
+  o.server = server.url();
+  return CurlTransport::Create(o);
+}
+
 // Sends `threads` concurrent GETs of `path` (every second one a Stream),
 // all started together; returns how many came back whole (`body`).
 int ConcurrentGets(CurlTransport& t, int threads, const std::string& path,
@@ -391,11 +403,7 @@ TEST_F(TlsFixture, ConcurrentRequestsShareOneHttp2Connection) {
   const std::string big(4 << 20, 'x');
   dir_->Write("htdocs/big", big);
   Http2Server server(dir_->path());
-  ASSERT_TRUE(server.ok())
-      << "nghttpd (Debian package nghttp2-server) is required";
-  CurlTransportOptions o = Verified();
-  o.server = server.url();
-  CVM_ASSERT_OK_AND_ASSIGN(auto t, CurlTransport::Create(o));
+  CVM_ASSERT_OK_AND_ASSIGN(auto t, TransportTo(server, Verified()));
 
   EXPECT_EQ(ConcurrentGets(*t, 8, "/big", big), 8);
   CurlTransportStats stats = t->stats();
@@ -409,11 +417,7 @@ TEST_F(TlsFixture, RequestsBeyondTheServersStreamLimitOpenMoreConnections) {
   const std::string big(4 << 20, 'y');
   dir_->Write("htdocs/big2", big);
   Http2Server server(dir_->path(), /*max_streams=*/2);
-  ASSERT_TRUE(server.ok())
-      << "nghttpd (Debian package nghttp2-server) is required";
-  CurlTransportOptions o = Verified();
-  o.server = server.url();
-  CVM_ASSERT_OK_AND_ASSIGN(auto t, CurlTransport::Create(o));
+  CVM_ASSERT_OK_AND_ASSIGN(auto t, TransportTo(server, Verified()));
 
   EXPECT_EQ(ConcurrentGets(*t, 8, "/big2", big), 8);
   CurlTransportStats stats = t->stats();
