@@ -245,6 +245,10 @@ bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared) {
   return internal::CurlMayUseExportedOpenSsl(exported, shared);
 }
 
+std::vector<std::string> SharedOpenSslUsers() {
+  return internal::SharedOpenSslUsers();
+}
+
 void KeepCurlOnItsOwnOpenSslForTest() {
   internal::SetCurlOpenSsl(internal::CurlOpenSsl::kItsOwn);
 }

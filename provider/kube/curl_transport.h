@@ -161,6 +161,11 @@ absl::Status LoadLibraryForTest(const char* soname);
 // when the shared one is version `shared` (OpenSSL_version_num values).
 bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared);
 
+// internal::SharedOpenSslUsers, for its unit test: the loaded objects
+// (other than OpenSSL's own and the executable) bound to libssl.so.3 or
+// libcrypto.so.3.
+std::vector<std::string> SharedOpenSslUsers();
+
 // Makes the process's libcurl, when first loaded, keep its own OpenSSL
 // (what happens when the shared one is newer than the provider's). Call
 // before the first CurlTransport::Create; afterwards it has no effect.

@@ -31,7 +31,9 @@ using ::cvm::testing::IsOk;
 using ::cvm::testing::LocalHttpServer;
 using ::cvm::testing::StatusIs;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using json = nlohmann::json;
 
 HttpServerResponse JsonResponse(int status, const json& body) {
@@ -325,6 +327,22 @@ TEST(CurlTransportTest, LibraryWithoutCurlFunctionsIsAClearError) {
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("libc.so.6 has no curl_global_init"),
                              HasSubstr("libcurl 7.77 or later"))));
+}
+
+// This test binary links the shared OpenSSL and exports none, so libcurl's
+// OpenSSL calls bind to libssl.so.3 and libcrypto.so.3: the check the
+// provider runs after loading libcurl must see exactly that.
+TEST(CurlTransportTest, SharedOpenSslUsersAreTheObjectsBoundToLibssl) {
+  ASSERT_THAT(curl_transport_internal::LoadLibraryForTest("libcurl.so.4"),
+              IsOk());
+  std::vector<std::string> users =
+      curl_transport_internal::SharedOpenSslUsers();
+  EXPECT_THAT(users, Contains(HasSubstr("/libcurl.so.4")));
+  EXPECT_THAT(users, Not(Contains(HasSubstr("/libssl.so"))));
+  EXPECT_THAT(users, Not(Contains(HasSubstr("/libcrypto.so"))));
+  // Loaded, but calling no OpenSSL.
+  EXPECT_THAT(users, Not(Contains(HasSubstr("/libc.so.6"))));
+  EXPECT_THAT(users, Not(Contains(HasSubstr("/libnghttp2.so"))));
 }
 
 TEST(CurlTransportTest, CurlUsesTheProvidersOpenSslOnlyWhenNoNewer) {

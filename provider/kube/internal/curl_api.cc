@@ -3,11 +3,20 @@
 #include "provider/kube/internal/curl_api.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace cvm::kube::internal {
 namespace {
@@ -58,7 +67,124 @@ VersionFn ExportedOpenSslVersion() {
   return here.dli_fbase == there.dli_fbase ? found : nullptr;
 }
 
+// A loaded object as dl_iterate_phdr describes it.
+struct LoadedObject {
+  std::string name;  // as loaded; "" for the executable
+  ElfW(Addr) base;
+  const ElfW(Dyn)* dynamic;
+  std::vector<std::pair<uintptr_t, uintptr_t>> segments;  // [begin, end)
+};
+
+std::vector<LoadedObject> LoadedObjects() {
+  std::vector<LoadedObject> objects;
+  ::dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* out) {
+        LoadedObject object{info->dlpi_name != nullptr ? info->dlpi_name : "",
+                            info->dlpi_addr, nullptr, {}};
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& phdr = info->dlpi_phdr[i];
+          uintptr_t begin = info->dlpi_addr + phdr.p_vaddr;
+          if (phdr.p_type == PT_LOAD) {
+            object.segments.emplace_back(begin, begin + phdr.p_memsz);
+          } else if (phdr.p_type == PT_DYNAMIC) {
+            object.dynamic = reinterpret_cast<const ElfW(Dyn)*>(begin);
+          }
+        }
+        static_cast<std::vector<LoadedObject>*>(out)->push_back(
+            std::move(object));
+        return 0;
+      },
+      &objects);
+  return objects;
+}
+
+bool IsOpenSsl(const std::string& name) {
+  const char* base = std::strrchr(name.c_str(), '/');
+  base = base != nullptr ? base + 1 : name.c_str();
+  return std::strncmp(base, "libssl.so.", 10) == 0 ||
+         std::strncmp(base, "libcrypto.so.", 13) == 0;
+}
+
+// Whether a symbol relocation of `object` resolved into `targets`' segments.
+bool BindsInto(const LoadedObject& object,
+               const std::vector<std::pair<uintptr_t, uintptr_t>>& targets) {
+  // glibc stores most of these d_ptr values relocated, some not.
+  auto address = [&object](ElfW(Addr) ptr) {
+    return ptr < object.base ? ptr + object.base : ptr;
+  };
+  uintptr_t tables[2] = {0, 0};
+  size_t sizes[2] = {0, 0};
+  for (const ElfW(Dyn)* d = object.dynamic; d->d_tag != DT_NULL; ++d) {
+    switch (d->d_tag) {
+      case DT_RELA: tables[0] = address(d->d_un.d_ptr); break;
+      case DT_RELASZ: sizes[0] = d->d_un.d_val; break;
+      case DT_JMPREL: tables[1] = address(d->d_un.d_ptr); break;
+      case DT_PLTRELSZ: sizes[1] = d->d_un.d_val; break;
+      default: break;
+    }
+  }
+  for (int t = 0; t < 2; ++t) {
+    if (tables[t] == 0) continue;
+    const auto* rela = reinterpret_cast<const ElfW(Rela)*>(tables[t]);
+    for (size_t i = 0; i < sizes[t] / sizeof(ElfW(Rela)); ++i) {
+      const auto type = ELF64_R_TYPE(rela[i].r_info);
+      if (ELF64_R_SYM(rela[i].r_info) == 0 ||
+          (type != R_X86_64_64 && type != R_X86_64_GLOB_DAT &&
+           type != R_X86_64_JUMP_SLOT)) {
+        continue;
+      }
+      uintptr_t value = *reinterpret_cast<const uintptr_t*>(
+          object.base + rela[i].r_offset);
+      for (const auto& [begin, end] : targets) {
+        if (value >= begin && value < end) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Whether `object` lists libssl or libcrypto among its DT_NEEDED.
+bool NeedsOpenSsl(const LoadedObject& object) {
+  if (object.dynamic == nullptr) return false;
+  const char* strings = nullptr;
+  for (const ElfW(Dyn)* d = object.dynamic; d->d_tag != DT_NULL; ++d) {
+    if (d->d_tag == DT_STRTAB) {
+      ElfW(Addr) ptr = d->d_un.d_ptr;
+      strings = reinterpret_cast<const char*>(
+          ptr < object.base ? ptr + object.base : ptr);
+    }
+  }
+  if (strings == nullptr) return false;
+  for (const ElfW(Dyn)* d = object.dynamic; d->d_tag != DT_NULL; ++d) {
+    if (d->d_tag == DT_NEEDED && IsOpenSsl(strings + d->d_un.d_val)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> SharedOpenSslUsers() {
+  std::vector<LoadedObject> objects = LoadedObjects();
+  std::vector<std::pair<uintptr_t, uintptr_t>> openssl;
+  for (const LoadedObject& object : objects) {
+    if (IsOpenSsl(object.name)) {
+      openssl.insert(openssl.end(), object.segments.begin(),
+                     object.segments.end());
+    }
+  }
+  std::vector<std::string> users;
+  if (openssl.empty()) return users;
+  for (const LoadedObject& object : objects) {
+    if (object.name.empty() || object.dynamic == nullptr ||
+        IsOpenSsl(object.name) || object.name.find("linux-vdso") == 0) {
+      continue;
+    }
+    if (BindsInto(object, openssl)) users.push_back(object.name);
+  }
+  return users;
+}
 
 bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared) {
   constexpr int kPatchBits = 20;  // 0xMNN00PP0: major 4 bits, minor 8 bits
@@ -66,28 +192,76 @@ bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared) {
          shared <= exported;
 }
 
+namespace {
+
+// The objects loaded now that were not in `before` (names) and need
+// libssl or libcrypto, other than those two themselves.
+std::vector<std::string> NewOpenSslUsers(const std::set<std::string>& before) {
+  std::vector<std::string> users;
+  for (const LoadedObject& object : LoadedObjects()) {
+    if (!before.contains(object.name) && !IsOpenSsl(object.name) &&
+        NeedsOpenSsl(object)) {
+      users.push_back(object.name);
+    }
+  }
+  return users;
+}
+
+}  // namespace
+
 absl::Status LoadCurlApi(const char* soname, CurlApi* api,
                          CurlOpenSsl openssl) {
   bool own = openssl == CurlOpenSsl::kItsOwn;
-  if (VersionFn exported = ExportedOpenSslVersion(); exported != nullptr) {
-    // libcrypto.so.3 first and deep-bound, whatever is decided: it is not
-    // linked -Bsymbolic, so its calls to its own functions would otherwise
-    // bind to the provider's copy. Absent: libcurl's load reports it.
+  const VersionFn exported = ExportedOpenSslVersion();
+  if (exported != nullptr) {
+    // libcrypto.so.3 and libssl.so.3 first and deep-bound, whatever is
+    // decided: they are not linked -Bsymbolic, so their calls to their own
+    // functions would otherwise bind to the provider's copy, and they are
+    // never unloaded (-z nodelete), so they must be right for both choices.
+    // Absent: libcurl's load reports it.
     void* shared =
         ::dlopen(kOpenSslUsers[0], RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    ::dlopen(kOpenSslUsers[1], RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     own = own || (shared != nullptr &&
                   !CurlMayUseExportedOpenSsl(exported(), VersionOf(shared)));
   }
-  int flags = RTLD_NOW | RTLD_LOCAL;
+  void* library = nullptr;
+  if (!own) {
+    std::set<std::string> before;
+    for (LoadedObject& object : LoadedObjects()) {
+      before.insert(std::move(object.name));
+    }
+    library = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    std::vector<std::string> users;
+    if (library != nullptr && exported != nullptr &&
+        !(users = SharedOpenSslUsers()).empty()) {
+      // The provider exports only the OpenSSL functions the libcurl it was
+      // built with (and its dependencies) import; this one imports more.
+      // Unloaded again, it is loaded below on its own OpenSSL, unless an
+      // OpenSSL user it brought stays loaded with its mixed bindings.
+      ::dlclose(library);
+      library = nullptr;
+      if (std::vector<std::string> stuck = NewOpenSslUsers(before);
+          !stuck.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            soname, " and its dependencies call OpenSSL functions the "
+            "provider does not export (", absl::StrJoin(users, ", "),
+            ") and ", absl::StrJoin(stuck, ", "), " could not be unloaded to "
+            "use their own OpenSSL instead; rebuild the provider on this "
+            "machine"));
+      }
+      own = true;
+    }
+  }
   if (own) {
     // Each TLS library binds to its own dependencies before the provider's
     // exported copy.
-    flags |= RTLD_DEEPBIND;
-    for (const char* library : kOpenSslUsers) {
-      ::dlopen(library, flags);  // a missing one is libcurl's load's error
+    const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+    for (const char* user : kOpenSslUsers) {
+      ::dlopen(user, flags);  // a missing one is libcurl's load's error
     }
+    library = ::dlopen(soname, flags);
   }
-  void* library = ::dlopen(soname, flags);
   if (library == nullptr) {
     const char* error = ::dlerror();
     return absl::FailedPreconditionError(absl::StrCat(

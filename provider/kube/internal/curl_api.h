@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -74,9 +75,22 @@ enum class CurlOpenSsl {
 // library while the rest went to the provider's, mixing two OpenSSLs' state.
 bool CurlMayUseExportedOpenSsl(unsigned long exported, unsigned long shared);
 
+// The loaded shared objects, other than libssl.so.3 and libcrypto.so.3 and
+// the executable, with a symbol relocation resolved into libssl.so.3 or
+// libcrypto.so.3 (names as loaded): the users of the shared OpenSSL. With
+// the provider's exported OpenSSL, libcurl's tree must have none. Reads the
+// dynamic loader's tables (dl_iterate_phdr) and the objects' resolved
+// relocations, so only sees bindings already made (RTLD_NOW loads).
+// Thread-safe.
+std::vector<std::string> SharedOpenSslUsers();
+
 // Loads `soname` and fills `*api`. The library is never unloaded: handles
-// and callbacks may outlive any one transport. Errors: kFailedPrecondition
-// naming the library and what is wrong (dlerror's text).
+// and callbacks may outlive any one transport. With kChoose and the
+// provider's exported OpenSSL, a libcurl whose tree would call the shared
+// OpenSSL too (SharedOpenSslUsers not empty: it imports functions the
+// provider does not export) is unloaded and loaded again as with kItsOwn.
+// Errors: kFailedPrecondition naming the library and what is wrong
+// (dlerror's text), or that such a libcurl could not be unloaded.
 absl::Status LoadCurlApi(const char* soname, CurlApi* api, CurlOpenSsl openssl);
 
 // Loads libcurl.so.4 into the process-wide table and runs
