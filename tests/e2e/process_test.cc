@@ -50,6 +50,7 @@ namespace cvm::testing {
 namespace {
 
 using std::chrono::milliseconds;
+using ::testing::Contains;
 using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -735,6 +736,32 @@ TEST_F(RunningProviderTest, ListensOnNothingButItsUnixSocket) {
   // grpc++ may add listeners as it starts serving: look after an RPC.
   ExpectProviderSchema(channel_);
   EXPECT_THAT(ListeningSockets(process_->pid()), IsEmpty());
+  ShutdownAndWait();
+}
+
+// The shared objects mapped into process `pid` (paths from /proc/pid/maps).
+std::set<std::string> MappedLibraries(pid_t pid) {
+  std::set<std::string> out;
+  std::ifstream maps(absl::StrCat("/proc/", pid, "/maps"));
+  std::string line;
+  while (std::getline(maps, line)) {
+    const size_t slash = line.find('/');
+    if (slash != std::string::npos && absl::StrContains(line, ".so")) {
+      out.insert(line.substr(slash));
+    }
+  }
+  return out;
+}
+
+// Start-up and memory: libcurl and the ~30 shared objects it needs are
+// loaded by the first Kubernetes call (kube/internal/curl_api.cc), so a
+// provider that only serves its schema (terraform validate) never maps them.
+TEST_F(RunningProviderTest, ServingTheSchemaDoesNotLoadLibcurl) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ExpectProviderSchema(channel_);
+  std::set<std::string> mapped = MappedLibraries(process_->pid());
+  ASSERT_THAT(mapped, Contains(HasSubstr("/libc.so.6")));
+  EXPECT_THAT(mapped, Not(Contains(HasSubstr("/libcurl"))));
   ShutdownAndWait();
 }
 
