@@ -107,33 +107,48 @@ void NoEphemeral(const std::string& type_name, Diags* diags) {
                         type_name, "\"."));
 }
 
-}  // namespace
-
-ProviderService::ProviderService(framework::Server* server) : server_(server) {
-  auto* caps = schema_response_.mutable_server_capabilities();
+void SetCapabilities(tfplugin6::ServerCapabilities* caps) {
   caps->set_plan_destroy(true);
   caps->set_get_provider_schema_optional(true);
   caps->set_move_resource_state(false);
-  ToSchema(server_->ProviderSchema(), schema_response_.mutable_provider());
+}
+
+}  // namespace
+
+ProviderService::ProviderService(framework::Server* server) : server_(server) {
+  SetCapabilities(metadata_response_.mutable_server_capabilities());
   for (const auto& [name, r] : server_->resources()) {
-    ToSchema(r->GetSchema(),
-             &(*schema_response_.mutable_resource_schemas())[name]);
     metadata_response_.add_resources()->set_type_name(name);
   }
   for (const auto& [name, d] : server_->data_sources()) {
-    ToSchema(d->GetSchema(),
-             &(*schema_response_.mutable_data_source_schemas())[name]);
     metadata_response_.add_data_sources()->set_type_name(name);
   }
   if (!server_->schema_status().ok()) {
-    AddError(schema_response_.mutable_diagnostics(), "Invalid Provider Schema",
-             std::string(server_->schema_status().message()));
     AddError(metadata_response_.mutable_diagnostics(),
              "Invalid Provider Schema",
              std::string(server_->schema_status().message()));
   }
-  *metadata_response_.mutable_server_capabilities() =
-      schema_response_.server_capabilities();
+}
+
+const tfplugin6::GetProviderSchema::Response&
+ProviderService::SchemaResponse() {
+  absl::call_once(schema_once_, [this] {
+    SetCapabilities(schema_response_.mutable_server_capabilities());
+    ToSchema(server_->ProviderSchema(), schema_response_.mutable_provider());
+    for (const auto& [name, r] : server_->resources()) {
+      ToSchema(r->GetSchema(),
+               &(*schema_response_.mutable_resource_schemas())[name]);
+    }
+    for (const auto& [name, d] : server_->data_sources()) {
+      ToSchema(d->GetSchema(),
+               &(*schema_response_.mutable_data_source_schemas())[name]);
+    }
+    if (!server_->schema_status().ok()) {
+      AddError(schema_response_.mutable_diagnostics(), "Invalid Provider Schema",
+               std::string(server_->schema_status().message()));
+    }
+  });
+  return schema_response_;
 }
 
 grpc::Status ProviderService::GetMetadata(
@@ -147,7 +162,7 @@ grpc::Status ProviderService::GetProviderSchema(
     grpc::ServerContext*, const tfplugin6::GetProviderSchema::Request*,
     tfplugin6::GetProviderSchema::Response* response) {
   return Handle("GetProviderSchema", response,
-                [&] { *response = schema_response_; });
+                [&] { *response = SchemaResponse(); });
 }
 
 grpc::Status ProviderService::ValidateProviderConfig(

@@ -12,6 +12,7 @@
 #ifndef CVM_PROVIDER_PROTOCOL_PROVIDER_SERVICE_H_
 #define CVM_PROVIDER_PROTOCOL_PROVIDER_SERVICE_H_
 
+#include "absl/base/call_once.h"
 #include "proto/tfplugin6.grpc.pb.h"
 #include "provider/framework/server.h"
 
@@ -19,8 +20,10 @@ namespace cvm::protocol {
 
 class ProviderService final : public tfplugin6::Provider::Service {
  public:
-  // Borrows `server`, which must outlive this service. Builds the schema
-  // and metadata responses once.
+  // Borrows `server`, which must outlive this service. Builds the metadata
+  // response now and the schema response on the first GetProviderSchema:
+  // Terraform asks one provider process per command for the schema
+  // (get_provider_schema_optional), and the others never need it.
   explicit ProviderService(framework::Server* server);
 
   grpc::Status GetMetadata(grpc::ServerContext*,
@@ -89,7 +92,11 @@ class ProviderService final : public tfplugin6::Provider::Service {
   // keep the generated UNIMPLEMENTED handlers.
 
  private:
+  // The GetProviderSchema response, built by the first call.
+  const tfplugin6::GetProviderSchema::Response& SchemaResponse();
+
   framework::Server* server_;
+  absl::once_flag schema_once_;
   tfplugin6::GetProviderSchema::Response schema_response_;
   tfplugin6::GetMetadataCall::Response metadata_response_;
 };

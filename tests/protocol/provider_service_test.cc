@@ -206,6 +206,35 @@ TEST_F(ProviderServiceTest, GetProviderSchema) {
   EXPECT_EQ(resp.functions_size(), 0);
 }
 
+// The schema response is built by the first GetProviderSchema; calls that
+// race to be first all get the whole of it.
+TEST_F(ProviderServiceTest, ConcurrentFirstSchemaCallsGetTheSameSchema) {
+  constexpr int kCalls = 8;
+  std::vector<std::string> serialized(kCalls);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([this, &serialized, i] {
+      grpc::ClientContext ctx;
+      tfplugin6::GetProviderSchema::Response resp;
+      if (stub_->GetProviderSchema(&ctx, {}, &resp).ok()) {
+        serialized[i] = resp.SerializeAsString();
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  grpc::ClientContext ctx;
+  tfplugin6::GetProviderSchema::Response later;
+  ASSERT_TRUE(stub_->GetProviderSchema(&ctx, {}, &later).ok());
+  ASSERT_EQ(later.resource_schemas_size(), 1);
+  for (const std::string& one : serialized) {
+    tfplugin6::GetProviderSchema::Response resp;
+    ASSERT_TRUE(resp.ParseFromString(one));
+    EXPECT_EQ(resp.resource_schemas_size(), 1);
+    EXPECT_EQ(resp.data_source_schemas_size(), 1);
+    EXPECT_EQ(resp.ByteSizeLong(), later.ByteSizeLong());
+  }
+}
+
 TEST_F(ProviderServiceTest, GetMetadata) {
   grpc::ClientContext ctx;
   tfplugin6::GetMetadataCall::Response resp;
