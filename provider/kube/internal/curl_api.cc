@@ -6,9 +6,11 @@
 #include <elf.h>
 #include <link.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <string>
 #include <utility>
@@ -105,6 +107,17 @@ bool IsOpenSsl(const std::string& name) {
          std::strncmp(base, "libcrypto.so.", 13) == 0;
 }
 
+// The relocation types that bind a word to a symbol's address.
+#if defined(__x86_64__)
+constexpr unsigned kSymbolRelocations[] = {R_X86_64_64, R_X86_64_GLOB_DAT,
+                                           R_X86_64_JUMP_SLOT};
+#elif defined(__aarch64__)
+constexpr unsigned kSymbolRelocations[] = {
+    R_AARCH64_ABS64, R_AARCH64_GLOB_DAT, R_AARCH64_JUMP_SLOT};
+#else
+#error "SharedOpenSslUsers: add this architecture's symbol relocation types"
+#endif
+
 // Whether a symbol relocation of `object` resolved into `targets`' segments.
 bool BindsInto(const LoadedObject& object,
                const std::vector<std::pair<uintptr_t, uintptr_t>>& targets) {
@@ -127,10 +140,11 @@ bool BindsInto(const LoadedObject& object,
     if (tables[t] == 0) continue;
     const auto* rela = reinterpret_cast<const ElfW(Rela)*>(tables[t]);
     for (size_t i = 0; i < sizes[t] / sizeof(ElfW(Rela)); ++i) {
-      const auto type = ELF64_R_TYPE(rela[i].r_info);
+      const unsigned type = ELF64_R_TYPE(rela[i].r_info);
       if (ELF64_R_SYM(rela[i].r_info) == 0 ||
-          (type != R_X86_64_64 && type != R_X86_64_GLOB_DAT &&
-           type != R_X86_64_JUMP_SLOT)) {
+          std::find(std::begin(kSymbolRelocations),
+                    std::end(kSymbolRelocations),
+                    type) == std::end(kSymbolRelocations)) {
         continue;
       }
       uintptr_t value = *reinterpret_cast<const uintptr_t*>(
