@@ -17,6 +17,9 @@
 // limits, the resource quota, the server authentication filter, and the
 // built-in server and connected-channel filters.
 
+// gRPC's internal headers are not installed: these declarations exist only
+// to give the functions gRPC's mangled names (CMake checks libgrpc.a defines
+// each); the class is never used as a type here.
 namespace grpc_core {
 class CoreConfiguration {
  public:
