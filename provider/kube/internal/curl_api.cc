@@ -107,6 +107,12 @@ bool IsOpenSsl(const std::string& name) {
          std::strncmp(base, "libcrypto.so.", 13) == 0;
 }
 
+// The address a d_ptr entry of `object`'s dynamic section stands for: glibc
+// stores most of them relocated, some not.
+uintptr_t DynamicAddress(const LoadedObject& object, ElfW(Addr) ptr) {
+  return ptr < object.base ? ptr + object.base : ptr;
+}
+
 // The relocation types that bind a word to a symbol's address.
 #if defined(__x86_64__)
 constexpr unsigned kSymbolRelocations[] = {R_X86_64_64, R_X86_64_GLOB_DAT,
@@ -121,17 +127,13 @@ constexpr unsigned kSymbolRelocations[] = {
 // Whether a symbol relocation of `object` resolved into `targets`' segments.
 bool BindsInto(const LoadedObject& object,
                const std::vector<std::pair<uintptr_t, uintptr_t>>& targets) {
-  // glibc stores most of these d_ptr values relocated, some not.
-  auto address = [&object](ElfW(Addr) ptr) {
-    return ptr < object.base ? ptr + object.base : ptr;
-  };
   uintptr_t tables[2] = {0, 0};
   size_t sizes[2] = {0, 0};
   for (const ElfW(Dyn)* d = object.dynamic; d->d_tag != DT_NULL; ++d) {
     switch (d->d_tag) {
-      case DT_RELA: tables[0] = address(d->d_un.d_ptr); break;
+      case DT_RELA: tables[0] = DynamicAddress(object, d->d_un.d_ptr); break;
       case DT_RELASZ: sizes[0] = d->d_un.d_val; break;
-      case DT_JMPREL: tables[1] = address(d->d_un.d_ptr); break;
+      case DT_JMPREL: tables[1] = DynamicAddress(object, d->d_un.d_ptr); break;
       case DT_PLTRELSZ: sizes[1] = d->d_un.d_val; break;
       default: break;
     }
@@ -163,9 +165,8 @@ bool NeedsOpenSsl(const LoadedObject& object) {
   const char* strings = nullptr;
   for (const ElfW(Dyn)* d = object.dynamic; d->d_tag != DT_NULL; ++d) {
     if (d->d_tag == DT_STRTAB) {
-      ElfW(Addr) ptr = d->d_un.d_ptr;
       strings = reinterpret_cast<const char*>(
-          ptr < object.base ? ptr + object.base : ptr);
+          DynamicAddress(object, d->d_un.d_ptr));
     }
   }
   if (strings == nullptr) return false;
