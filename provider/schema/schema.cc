@@ -40,12 +40,6 @@ bool BlockContainsWriteOnly(const Block& block) {
   return false;
 }
 
-Type ObjectTypeOf(const std::vector<Attribute>& attrs) {
-  std::map<std::string, Type> types;
-  for (const Attribute& a : attrs) types.emplace(a.name, a.ValueType());
-  return Type::Object(std::move(types));
-}
-
 absl::Status ValidateAttributes(const std::vector<Attribute>& attrs,
                                 const std::string& where, bool in_set);
 
@@ -155,20 +149,19 @@ absl::Status ValidateBlock(const Block& block, const std::string& where,
 
 Value ConformAttribute(const Attribute& a, const Value& v);
 
-Value ConformNestedElement(const std::vector<Attribute>& attrs,
-                           const Value& v) {
+Value ConformNestedElement(const NestedObject& nested, const Value& v) {
   if (!v.IsKnown() || v.type().kind() != Type::Kind::kObject) {
-    return v.IsUnknown() ? Value::Unknown(ObjectTypeOf(attrs))
-                         : Value::Null(ObjectTypeOf(attrs));
+    return v.IsUnknown() ? Value::Unknown(nested.ObjectType())
+                         : Value::Null(nested.ObjectType());
   }
   std::map<std::string, Value> out;
-  for (const Attribute& a : attrs) {
+  for (const Attribute& a : nested.attributes) {
     auto it = v.Entries().find(a.name);
     out.emplace(a.name, it == v.Entries().end()
                             ? Value::Null(a.ValueType())
                             : ConformAttribute(a, it->second));
   }
-  return Value::Object(std::move(out));
+  return Value::Object(std::move(out), nested.ObjectType());
 }
 
 Value ConformAttribute(const Attribute& a, const Value& v) {
@@ -176,26 +169,26 @@ Value ConformAttribute(const Attribute& a, const Value& v) {
   if (v.IsNull()) return Value::Null(want);
   if (v.IsUnknown()) return Value::Unknown(want, v.refinements());
   if (!a.nested) return v;
-  const std::vector<Attribute>& attrs = a.nested->attributes;
-  switch (a.nested->nesting) {
+  const NestedObject& nested = *a.nested;
+  switch (nested.nesting) {
     case NestedObject::Nesting::kSingle:
-      return ConformNestedElement(attrs, v);
+      return ConformNestedElement(nested, v);
     case NestedObject::Nesting::kList:
     case NestedObject::Nesting::kSet: {
       std::vector<Value> elems;
       for (const Value& e : v.Elements()) {
-        elems.push_back(ConformNestedElement(attrs, e));
+        elems.push_back(ConformNestedElement(nested, e));
       }
-      return a.nested->nesting == NestedObject::Nesting::kList
-                 ? Value::List(ObjectTypeOf(attrs), std::move(elems))
-                 : Value::Set(ObjectTypeOf(attrs), std::move(elems));
+      return nested.nesting == NestedObject::Nesting::kList
+                 ? Value::List(nested.ObjectType(), std::move(elems))
+                 : Value::Set(nested.ObjectType(), std::move(elems));
     }
     case NestedObject::Nesting::kMap: {
       std::map<std::string, Value> elems;
       for (const auto& [k, e] : v.Entries()) {
-        elems.emplace(k, ConformNestedElement(attrs, e));
+        elems.emplace(k, ConformNestedElement(nested, e));
       }
-      return Value::Map(ObjectTypeOf(attrs), std::move(elems));
+      return Value::Map(nested.ObjectType(), std::move(elems));
     }
   }
   return v;
@@ -250,9 +243,17 @@ Attribute& Attribute::DescribeMarkdown(std::string md) {
   return *this;
 }
 
+Type NestedObject::ObjectType() const {
+  return object_type_cache.Get([this] {
+    std::map<std::string, Type> types;
+    for (const Attribute& a : attributes) types.emplace(a.name, a.ValueType());
+    return Type::Object(std::move(types));
+  });
+}
+
 Type Attribute::ValueType() const {
   if (!nested) return type;
-  Type obj = ObjectTypeOf(nested->attributes);
+  Type obj = nested->ObjectType();
   switch (nested->nesting) {
     case NestedObject::Nesting::kSingle:
       return obj;
@@ -267,12 +268,14 @@ Type Attribute::ValueType() const {
 }
 
 Type Block::ImpliedType() const {
-  std::map<std::string, Type> types;
-  for (const Attribute& a : attributes) types.emplace(a.name, a.ValueType());
-  for (const NestedBlock& nb : block_types) {
-    types.emplace(nb.type_name, nb.ImpliedType());
-  }
-  return Type::Object(std::move(types));
+  return implied_type_cache.Get([this] {
+    std::map<std::string, Type> types;
+    for (const Attribute& a : attributes) types.emplace(a.name, a.ValueType());
+    for (const NestedBlock& nb : block_types) {
+      types.emplace(nb.type_name, nb.ImpliedType());
+    }
+    return Type::Object(std::move(types));
+  });
 }
 
 const Attribute* Block::FindAttribute(std::string_view name) const {
@@ -290,23 +293,25 @@ const NestedBlock* Block::FindBlock(std::string_view name) const {
 }
 
 Type NestedBlock::ImpliedType() const {
-  Type obj = block.ImpliedType();
-  switch (nesting) {
-    case Nesting::kSingle:
-    case Nesting::kGroup:
-      return obj;
-    case Nesting::kList:
-      // With dynamic parts the elements need not share one type: Terraform
-      // decodes such blocks as a tuple (a map block as an object), whose
-      // shape is only known per value, so the implied type is dynamic
-      // (hcldec's BlockTupleSpec and BlockObjectSpec).
-      return obj.HasDynamic() ? Type::Dynamic() : Type::List(obj);
-    case Nesting::kSet:
-      return Type::Set(obj);
-    case Nesting::kMap:
-      return obj.HasDynamic() ? Type::Dynamic() : Type::Map(obj);
-  }
-  return obj;
+  return implied_type_cache.Get([this] {
+    Type obj = block.ImpliedType();
+    switch (nesting) {
+      case Nesting::kSingle:
+      case Nesting::kGroup:
+        return obj;
+      case Nesting::kList:
+        // With dynamic parts the elements need not share one type:
+        // Terraform decodes such blocks as a tuple (a map block as an
+        // object), whose shape is only known per value, so the implied type
+        // is dynamic (hcldec's BlockTupleSpec and BlockObjectSpec).
+        return obj.HasDynamic() ? Type::Dynamic() : Type::List(obj);
+      case Nesting::kSet:
+        return Type::Set(obj);
+      case Nesting::kMap:
+        return obj.HasDynamic() ? Type::Dynamic() : Type::Map(obj);
+    }
+    return obj;
+  });
 }
 
 absl::Status Schema::Validate() const {
@@ -337,7 +342,7 @@ Value Conform(const Block& block, const Value& object) {
         nb.type_name,
         ConformBlockValue(nb, it == entries.end() ? nullptr : &it->second));
   }
-  return Value::Object(std::move(out));
+  return Value::Object(std::move(out), block.ImpliedType());
 }
 
 }  // namespace cvm::schema

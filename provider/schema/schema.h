@@ -18,6 +18,7 @@
 #ifndef CVM_PROVIDER_SCHEMA_SCHEMA_H_
 #define CVM_PROVIDER_SCHEMA_SCHEMA_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -38,11 +39,57 @@ using Validator = std::function<absl::Status(const values::Value&)>;
 
 struct Attribute;
 
+namespace internal {
+
+// A type derived from a schema part, computed on its first use and kept:
+// every plugin call decodes, conforms and encodes against it, and building
+// it allocates a map per object. Copies and assignments start empty, so a
+// copied part may be changed before its own first use. Get is thread-safe.
+class CachedType {
+ public:
+  CachedType() = default;
+  CachedType(const CachedType&) {}
+  CachedType& operator=(const CachedType&) {
+    Reset();
+    return *this;
+  }
+  ~CachedType() { Reset(); }
+
+  // The cached type, or `compute()` stored on the first call (when two
+  // threads race, one result is kept and both return it).
+  template <typename Compute>
+  values::Type Get(const Compute& compute) const {
+    if (const values::Type* t = type_.load(std::memory_order_acquire)) {
+      return *t;
+    }
+    auto* fresh = new values::Type(compute());
+    const values::Type* expected = nullptr;
+    if (type_.compare_exchange_strong(expected, fresh,
+                                      std::memory_order_acq_rel)) {
+      return *fresh;
+    }
+    delete fresh;
+    return *expected;
+  }
+
+ private:
+  void Reset() { delete type_.exchange(nullptr); }
+
+  mutable std::atomic<const values::Type*> type_{nullptr};
+};
+
+}  // namespace internal
+
 // The object of an attribute with a nested type (Schema.Object).
 struct NestedObject {
   enum class Nesting { kSingle, kList, kSet, kMap };
   Nesting nesting = Nesting::kSingle;
   std::vector<Attribute> attributes;
+
+  // The object type of one element (computed once, see Block).
+  values::Type ObjectType() const;
+
+  internal::CachedType object_type_cache;
 };
 
 // One attribute. The chaining setters return *this so that schemas read as
@@ -136,7 +183,9 @@ struct Attribute {
   }
   Attribute& Nested(NestedObject::Nesting nesting,
                     std::vector<Attribute> attrs) {
-    nested = NestedObject{nesting, std::move(attrs)};
+    nested.emplace();
+    nested->nesting = nesting;
+    nested->attributes = std::move(attrs);
     return *this;
   }
 
@@ -153,10 +202,14 @@ struct Block {
   std::string markdown_description;
   std::string deprecation_message;
 
-  // The object type of one instance of this block.
+  // The object type of one instance of this block. Computed on the first
+  // call and kept: a Block (and anything in it) must not change after it
+  // has been used (copies start afresh: copy, change, then use).
   values::Type ImpliedType() const;
   const Attribute* FindAttribute(std::string_view name) const;
   const NestedBlock* FindBlock(std::string_view name) const;
+
+  internal::CachedType implied_type_cache;
 };
 
 struct NestedBlock {
@@ -171,8 +224,11 @@ struct NestedBlock {
   // The type of this block's attribute in the parent object: object for
   // single/group, list/set/map of object, as Terraform's configschema does.
   // A list or map block containing dynamic is dynamic: its values are a
-  // tuple (list) or an object (map) of per-element object types.
+  // tuple (list) or an object (map) of per-element object types. Computed
+  // once, as Block's.
   values::Type ImpliedType() const;
+
+  internal::CachedType implied_type_cache;
 };
 
 struct Schema {

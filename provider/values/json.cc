@@ -293,7 +293,7 @@ class Decoder {
     for (const auto& [name, attr_type] : attributes) {
       if (!values.count(name)) values.emplace(name, Value::Null(attr_type));
     }
-    return Value::Object(std::move(values));
+    return Value::Object(std::move(values), t);
   }
 
   absl::StatusOr<Value> DecodeDynamic(const JsonNode& node) {

@@ -204,7 +204,7 @@ class Decoder {
       path_.pop_back();
       values.emplace(std::move(name), std::move(v));
     }
-    return Value::Object(std::move(values));
+    return Value::Object(std::move(values), t);
   }
 
   // [bin type-JSON, value]; nil and unknown were handled by the caller.

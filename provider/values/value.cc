@@ -259,6 +259,29 @@ Value Value::Object(std::map<std::string, Value> attributes) {
   return v;
 }
 
+Value Value::Object(std::map<std::string, Value> attributes,
+                    const Type& expected) {
+  if (expected.kind() != Type::Kind::kObject ||
+      !expected.optional_attributes().empty() ||
+      expected.attributes().size() != attributes.size()) {
+    return Object(std::move(attributes));
+  }
+  auto want = expected.attributes().begin();
+  for (const auto& [name, value] : attributes) {
+    if (want->first != name || want->second != value.type()) {
+      return Object(std::move(attributes));
+    }
+    ++want;
+  }
+  Value v;
+  v.type_ = expected;
+  v.state_ = State::kKnown;
+  auto k = std::make_shared<Known>();
+  k->entries = std::move(attributes);
+  v.known_ = std::move(k);
+  return v;
+}
+
 Value Value::Tuple(std::vector<Value> elements) {
   std::vector<Type> types;
   types.reserve(elements.size());

@@ -74,6 +74,12 @@ class Value {
   static Value Map(Type element_type, std::map<std::string, Value> elements);
   // The object type is derived from the attribute values' types.
   static Value Object(std::map<std::string, Value> attributes);
+  // The same value as Object(attributes); its type is `expected` itself
+  // (shared, not built again) when `expected` is an object type with
+  // exactly the attribute values' types, as a decoder or a schema usually
+  // knows.
+  static Value Object(std::map<std::string, Value> attributes,
+                      const Type& expected);
   static Value Tuple(std::vector<Value> elements);
 
   const Type& type() const { return type_; }

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -176,6 +177,63 @@ TEST(BlockTest, ImpliedTypeOfWholeSchema) {
   EXPECT_EQ(s.block.FindAttribute("rule"), nullptr);
   EXPECT_EQ(s.block.FindBlock("rule"), &s.block.block_types[0]);
   EXPECT_EQ(s.block.FindBlock("name"), nullptr);
+}
+
+// The implied types are computed once and kept; a copy starts afresh, so
+// the copy-change-use way of deriving one schema from another still sees
+// its own changes.
+TEST(BlockTest, ImpliedTypeIsKeptAndCopiesStartAfresh) {
+  Schema s;
+  s.block.attributes = {Attribute("name", Type::String()).Required()};
+  s.block.block_types = {
+      MakeBlock("rule", NestedBlock::Nesting::kList,
+                {Attribute("port", Type::Number())
+                     .Optional()
+                     .Nested(NestedObject::Nesting::kSet,
+                             {Attribute("n", Type::Number()).Optional()})})};
+  const Type first = s.ImpliedType();
+  EXPECT_EQ(s.ImpliedType(), first);
+
+  Schema copy = s;
+  copy.block.attributes.push_back(Attribute("id", Type::String()).Computed());
+  copy.block.block_types[0].nesting = NestedBlock::Nesting::kSet;
+  copy.block.block_types[0].block.attributes[0].nested->nesting =
+      NestedObject::Nesting::kList;
+  const Type port_elem = Type::Object({{"n", Type::Number()}});
+  EXPECT_EQ(copy.ImpliedType(),
+            Type::Object({{"name", Type::String()},
+                          {"id", Type::String()},
+                          {"rule", Type::Set(Type::Object(
+                                       {{"port", Type::List(port_elem)}}))}}));
+  EXPECT_EQ(s.ImpliedType(), first);
+  EXPECT_EQ(first,
+            Type::Object({{"name", Type::String()},
+                          {"rule", Type::List(Type::Object(
+                                       {{"port", Type::Set(port_elem)}}))}}));
+
+  Schema assigned;
+  assigned = copy;
+  assigned.block.attributes.pop_back();
+  EXPECT_EQ(assigned.ImpliedType(),
+            Type::Object({{"name", Type::String()},
+                          {"rule", Type::Set(Type::Object(
+                                       {{"port", Type::List(port_elem)}}))}}));
+}
+
+TEST(BlockTest, ConcurrentFirstImpliedTypeCallsAgree) {
+  Schema s;
+  for (int i = 0; i < 50; ++i) {
+    s.block.attributes.push_back(
+        Attribute("a" + std::to_string(i), Type::String()).Optional());
+  }
+  std::vector<Type> got(8);
+  std::vector<std::thread> threads;
+  for (Type& t : got) {
+    threads.emplace_back([&s, &t] { t = s.ImpliedType(); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Type& t : got) EXPECT_EQ(t, got[0]);
+  EXPECT_EQ(got[0].attributes().size(), 50u);
 }
 
 Schema WithAttrs(std::vector<Attribute> attrs) {

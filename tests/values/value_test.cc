@@ -2,6 +2,7 @@
 
 #include "provider/values/value.h"
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,42 @@ TEST(ValueTest, ScalarsAndState) {
   Value unknown = Value::Unknown(Type::Number());
   EXPECT_TRUE(unknown.IsUnknown());
   EXPECT_TRUE(unknown.refinements().empty());
+}
+
+// An expected type is only ever a shortcut: the value's type is still the
+// one its attributes give.
+TEST(ValueTest, ObjectWithAnExpectedTypeHasItsAttributesType) {
+  const std::map<std::string, Value> attrs = {
+      {"name", Str("dev")}, {"size", Value::Null(Type::Number())}};
+  const Type derived =
+      Type::Object({{"name", Type::String()}, {"size", Type::Number()}});
+  struct Case {
+    std::string name;
+    Type expected;
+  };
+  const std::vector<Case> cases = {
+      {"the same type", derived},
+      {"a dynamic attribute",
+       Type::Object({{"name", Type::Dynamic()}, {"size", Type::Number()}})},
+      {"another attribute type",
+       Type::Object({{"name", Type::Bool()}, {"size", Type::Number()}})},
+      {"another attribute name",
+       Type::Object({{"name", Type::String()}, {"sise", Type::Number()}})},
+      {"one attribute more", Type::Object({{"name", Type::String()},
+                                           {"size", Type::Number()},
+                                           {"tags", Type::String()}})},
+      {"an optional attribute",
+       Type::Object({{"name", Type::String()}, {"size", Type::Number()}},
+                    {"size"})},
+      {"not an object", Type::Map(Type::String())},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Value v = Value::Object(attrs, c.expected);
+    EXPECT_EQ(v.type(), derived);
+    EXPECT_EQ(v.type().optional_attributes().size(), 0u);
+    EXPECT_EQ(v, Value::Object(attrs));
+  }
 }
 
 TEST(ValueTest, ObjectDerivesItsType) {
