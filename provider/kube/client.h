@@ -44,6 +44,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -93,6 +95,29 @@ struct ListOptions {
   // is skipped while parsing. For callers that only need to know which
   // objects exist.
   bool identity_only = false;
+};
+
+// The fields of an object that a reader uses, so that only those are
+// parsed: dotted paths from the object's root, arrays transparent
+// ("spec.containers.image" keeps the image of every container); a path
+// keeps everything beneath it. metadata.managedFields is never kept.
+// Immutable once built; safe to share between threads.
+class FieldSet {
+ public:
+  // REQUIRES: each path is non-empty and has no empty segment.
+  FieldSet(std::initializer_list<absl::string_view> paths);
+
+  // A json::parse callback keeping only these fields. Each call returns a
+  // fresh callback (it tracks the current path); use it for one parse.
+  // The FieldSet must outlive the parse.
+  nlohmann::json::parser_callback_t Filter() const;
+
+ private:
+  struct Node {
+    std::map<std::string, Node, std::less<>> children;
+    bool all = false;  // everything beneath is kept
+  };
+  Node root_;
 };
 
 struct ListResult {
@@ -217,6 +242,10 @@ class Client {
   // an unknown kind or bad ref; other codes per errors.h.
   absl::StatusOr<nlohmann::json> Get(const ObjectRef& ref,
                                      const RequestOptions& opts = {});
+  // The same, with only `fields` of the object parsed (see FieldSet).
+  absl::StatusOr<nlohmann::json> Get(const ObjectRef& ref,
+                                     const RequestOptions& opts,
+                                     const FieldSet& fields);
 
   // LIST objects of a kind in `ns` ("" = all namespaces, or cluster-scoped
   // kinds), following continue tokens. Errors as Get.
@@ -245,10 +274,11 @@ class Client {
   // DELETE one object with a DeleteOptions body (propagation policy,
   // preconditions, grace period). Returns once the server accepted the
   // deletion, with its answer: null when the server reported the object
-  // gone (a Status), else the object as the server returned it (still
-  // terminating, with finalizers or a grace period, or as it was when
-  // deleted; an empty object when the answer was unreadable). Pass the
-  // answer to WaitForDeletion to wait without a read.
+  // gone (a Status), else the apiVersion, kind and metadata of the object
+  // as the server returned it (still terminating, with finalizers or a
+  // grace period, or as it was when deleted; an empty object when the
+  // answer was unreadable). Pass the answer to WaitForDeletion to wait
+  // without a read.
   // kNotFound if it does not exist; kAborted (409 Conflict) when a
   // precondition (uid, resourceVersion) does not hold.
   absl::StatusOr<nlohmann::json> Delete(const ObjectRef& ref,

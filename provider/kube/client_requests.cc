@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "provider/kube/client.h"
 #include "provider/kube/internal/client_call.h"
 #include "provider/util/status_macros.h"
@@ -65,6 +66,60 @@ json::parser_callback_t internal::WithoutManagedFields() {
   };
 }
 
+FieldSet::FieldSet(std::initializer_list<absl::string_view> paths) {
+  for (absl::string_view path : paths) {
+    Node* node = &root_;
+    for (absl::string_view step : absl::StrSplit(path, '.')) {
+      node = &node->children[std::string(step)];
+    }
+    node->all = true;
+  }
+}
+
+json::parser_callback_t FieldSet::Filter() const {
+  // keys_at[d]: the node whose children the keys read at depth d are
+  // (null: all kept); value_at[d]: the node of a value opened at depth d.
+  // An array passes its node on to its elements. The parser still reports
+  // the insides of a value it skips: they get `none`, which keeps nothing.
+  static const Node none;
+  return [this, managed = internal::WithoutManagedFields(),
+          keys_at = std::vector<const Node*>(),
+          value_at = std::vector<const Node*>{&root_}](
+             int depth, json::parse_event_t event, json& parsed) mutable {
+    const auto d = static_cast<size_t>(depth);
+    if (value_at.size() < d + 2) value_at.resize(d + 2);
+    if (keys_at.size() < d + 2) keys_at.resize(d + 2);
+    switch (event) {
+      case json::parse_event_t::object_start:
+        keys_at[d + 1] = value_at[d];
+        return true;
+      case json::parse_event_t::array_start:
+        value_at[d + 1] = value_at[d];
+        return true;
+      case json::parse_event_t::key: {
+        const Node* parent = keys_at[d];
+        if (!managed(depth, event, parsed)) {
+          value_at[d] = &none;
+          return false;
+        }
+        if (parent == nullptr) {
+          value_at[d] = nullptr;
+          return true;
+        }
+        auto it = parent->children.find(parsed.get_ref<const std::string&>());
+        if (it == parent->children.end()) {
+          value_at[d] = &none;
+          return false;
+        }
+        value_at[d] = it->second.all ? nullptr : &it->second;
+        return true;
+      }
+      default:
+        return true;
+    }
+  };
+}
+
 std::vector<Event> FilterEvents(const std::vector<Event>& events,
                                 absl::string_view type) {
   std::vector<Event> out;
@@ -105,6 +160,19 @@ absl::StatusOr<json> Client::Get(const ObjectRef& ref,
   call.opts = opts;
   CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
   return ParseBody(call, response);
+}
+
+absl::StatusOr<json> Client::Get(const ObjectRef& ref,
+                                 const RequestOptions& opts,
+                                 const FieldSet& fields) {
+  CVM_ASSIGN_OR_RETURN(std::string path, ObjectPath(ref));
+  Call call;
+  call.verb = Verb::kGet;
+  call.path = std::move(path);
+  call.object = ref.Describe();
+  call.opts = opts;
+  CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+  return ParseBody(call, response, fields.Filter());
 }
 
 absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
@@ -247,9 +315,21 @@ absl::StatusOr<json> Client::Delete(const ObjectRef& ref,
   CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
   // The generic registry answers a completed deletion with a Status (so
   // that clients can tell it from one still waiting for finalizers); pods
-  // and objects still terminating come back as themselves.
-  json answer =
-      json::parse(response.body, internal::WithoutManagedFields(), false);
+  // and objects still terminating come back as themselves, of which a wait
+  // needs only the metadata: the rest (a pod's spec, a Secret's data) is
+  // skipped while parsing.
+  json answer = json::parse(
+      response.body,
+      [managed = internal::WithoutManagedFields()](
+          int depth, json::parse_event_t event, json& parsed) mutable {
+        if (depth == 1 && event == json::parse_event_t::key &&
+            parsed != "apiVersion" && parsed != "kind" &&
+            parsed != "metadata") {
+          return false;
+        }
+        return managed(depth, event, parsed);
+      },
+      false);
   if (answer.is_discarded() || !answer.is_object()) return json::object();
   if (Str(answer, "kind") == "Status") return json(nullptr);
   return answer;

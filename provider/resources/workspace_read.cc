@@ -39,6 +39,25 @@ struct LiveObjects {
   absl::StatusOr<nlohmann::json> secret;
 };
 
+// The pod's fields that Read uses (RunningState and what it calls,
+// PodTerminated, Terminating); the rest of a pod (the containers' env and
+// security context, the status's conditions) is not parsed.
+const kube::FieldSet& PodFieldsRead() {
+  static const kube::FieldSet* const fields = new kube::FieldSet({
+      "apiVersion",
+      "kind",
+      "metadata",
+      "spec.nodeName",
+      "spec.volumes.name",
+      "spec.volumes.hostPath",
+      "spec.containers.name",
+      "spec.containers.image",
+      "spec.containers.volumeMounts",
+      "status.phase",
+  });
+  return *fields;
+}
+
 // Reads the claim, the pod and the Secret, in that order. Returns the
 // first error other than NotFound.
 absl::Status GetLiveObjects(const CvmProvider& provider, const Connection& conn,
@@ -46,7 +65,7 @@ absl::Status GetLiveObjects(const CvmProvider& provider, const Connection& conn,
   const kube::RequestOptions opts{provider.clock()->Now() + absl::Minutes(2),
                                   conn.cancel.get()};
   live->claim = conn.client->Get(ClaimRef(spec), opts);
-  live->pod = conn.client->Get(PodRef(spec), opts);
+  live->pod = conn.client->Get(PodRef(spec), opts, PodFieldsRead());
   live->secret = conn.client->Get(SecretRef(spec), opts);
   for (const absl::Status& st :
        {live->claim.status(), live->pod.status(), live->secret.status()}) {

@@ -366,7 +366,7 @@ TEST(ClientTest, DeleteSendsOptionsAndPreconditions) {
                        HasSubstr("DELETE pods default/ws-1")));
 }
 
-TEST(ClientTest, DeleteAnswersNullWhenGoneElseTheObject) {
+TEST(ClientTest, DeleteAnswersNullWhenGoneElseTheObjectsMetadata) {
   Harness h;
   h.transport->Push(
       "DELETE", kPodPath,
@@ -375,9 +375,56 @@ TEST(ClientTest, DeleteAnswersNullWhenGoneElseTheObject) {
   EXPECT_TRUE(gone.is_null());
   json terminating = Pod("42");
   terminating["metadata"]["deletionTimestamp"] = "2026-11-29T06:00:00Z";
+  terminating["spec"] = {{"containers", {{{"name", "dev"}}}}};
+  terminating["status"] = {{"phase", "Running"}};
+  terminating["data"] = {{"token", "c2VjcmV0"}};
   h.transport->Push("DELETE", kPodPath, Reply::Json(200, terminating));
   CVM_ASSERT_OK_AND_ASSIGN(json still, h.client->Delete(kPod));
-  EXPECT_EQ(still, terminating);
+  EXPECT_EQ(still, (json{{"apiVersion", terminating["apiVersion"]},
+                         {"kind", terminating["kind"]},
+                         {"metadata", terminating["metadata"]}}));
+}
+
+TEST(ClientTest, GetWithAFieldSetParsesOnlyThoseFields) {
+  Harness h;
+  const json pod = json::parse(R"({
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "ws-1", "labels": {"a": "b"},
+                 "managedFields": [{"manager": "x"}],
+                 "annotations": {"managedFields": "kept: a map key"}},
+    "spec": {"nodeName": "n1", "dnsPolicy": "None",
+             "securityContext": {"nodeName": "not this one"},
+             "volumes": [{"name": "v", "hostPath": {"path": "/p"}},
+                         {"name": "e", "emptyDir": {}}],
+             "containers": [{"name": "dev", "image": "i",
+                             "env": [{"name": "T", "value": "secret"}],
+                             "volumeMounts": [{"name": "v"}]},
+                            {"name": "side", "image": "j", "args": ["x"]}]},
+    "status": {"phase": "Running", "conditions": [{"type": "Ready"}]}})");
+  h.transport->Push("GET", kPodPath, Reply::Json(200, pod));
+  h.transport->Push("GET", kPodPath, Reply::Json(200, pod));
+  const FieldSet fields = {"apiVersion",
+                           "metadata",
+                           "spec.nodeName",
+                           "spec.volumes.name",
+                           "spec.volumes.hostPath",
+                           "spec.containers.name",
+                           "spec.containers.image",
+                           "status.phase"};
+  CVM_ASSERT_OK_AND_ASSIGN(json got, h.client->Get(kPod, {}, fields));
+  EXPECT_EQ(got, json::parse(R"({
+    "apiVersion": "v1",
+    "metadata": {"name": "ws-1", "labels": {"a": "b"},
+                 "annotations": {"managedFields": "kept: a map key"}},
+    "spec": {"nodeName": "n1",
+             "volumes": [{"name": "v", "hostPath": {"path": "/p"}},
+                         {"name": "e"}],
+             "containers": [{"name": "dev", "image": "i"},
+                            {"name": "side", "image": "j"}]},
+    "status": {"phase": "Running"}})"));
+  // Nothing: an empty object.
+  CVM_ASSERT_OK_AND_ASSIGN(json none, h.client->Get(kPod, {}, FieldSet{}));
+  EXPECT_EQ(none, json::object());
 }
 
 TEST(ClientTest, RetriesTooManyRequestsHonouringRetryAfter) {
