@@ -266,6 +266,11 @@ class Client {
   absl::StatusOr<nlohmann::json> Apply(const nlohmann::json& object,
                                        const ApplyOptions& apply = {},
                                        const RequestOptions& opts = {});
+  // The same, with only `fields` of the answer parsed (see FieldSet).
+  absl::StatusOr<nlohmann::json> Apply(const nlohmann::json& object,
+                                       const ApplyOptions& apply,
+                                       const RequestOptions& opts,
+                                       const FieldSet& fields);
 
   // POST a new object (not retried on 5xx). kAlreadyExists when it exists.
   absl::StatusOr<nlohmann::json> Create(const nlohmann::json& object,
@@ -355,6 +360,11 @@ class Client {
       const ObjectRef& ref, nlohmann::json object, const Predicate& predicate,
       absl::Time deadline, const CancelToken* cancel, WatchedFields fields);
   absl::Duration Backoff(int attempt);
+  // Apply's request, answered with the object parsed through `filter`.
+  absl::StatusOr<nlohmann::json> ApplyParsed(
+      const nlohmann::json& object, const ApplyOptions& apply,
+      const RequestOptions& opts,
+      const nlohmann::json::parser_callback_t& filter);
   absl::StatusOr<nlohmann::json> ParseBody(
       const Call& call, const HttpResponse& response,
       const nlohmann::json::parser_callback_t& filter = nullptr);

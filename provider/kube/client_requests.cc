@@ -242,6 +242,19 @@ absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
 absl::StatusOr<json> Client::Apply(const json& object,
                                    const ApplyOptions& apply,
                                    const RequestOptions& opts) {
+  return ApplyParsed(object, apply, opts, nullptr);
+}
+
+absl::StatusOr<json> Client::Apply(const json& object,
+                                   const ApplyOptions& apply,
+                                   const RequestOptions& opts,
+                                   const FieldSet& fields) {
+  return ApplyParsed(object, apply, opts, fields.Filter());
+}
+
+absl::StatusOr<json> Client::ApplyParsed(
+    const json& object, const ApplyOptions& apply, const RequestOptions& opts,
+    const json::parser_callback_t& filter) {
   CVM_ASSIGN_OR_RETURN(ObjectRef ref, ObjectRef::FromObject(object));
   CVM_ASSIGN_OR_RETURN(std::string path, ObjectPath(ref));
   if (apply.field_manager.empty()) {
@@ -260,7 +273,7 @@ absl::StatusOr<json> Client::Apply(const json& object,
   call.idempotent = true;
   call.opts = opts;
   CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
-  return ParseBody(call, response);
+  return ParseBody(call, response, filter);
 }
 
 absl::StatusOr<json> Client::Create(const json& object,

@@ -16,9 +16,9 @@
 #include "provider/resources/json_access.h"
 #include "provider/resources/pod_status.h"
 #include "provider/resources/workspace_internal.h"
-#include "provider/values/path.h"
 #include "provider/resources/workspace_schema.h"
 #include "provider/values/json.h"
+#include "provider/values/path.h"
 
 namespace cvm::resources::workspace_internal {
 namespace {
@@ -28,6 +28,21 @@ using framework::Diagnostics;
 using framework::StringAttr;
 using values::Path;
 using values::Value;
+
+// What the apply reads of the objects a server-side apply answers with:
+// of the pod, what MustReplace, WithPod, RemovePod and the wait for Ready
+// (pod_status.cc) read; of the Secret and the claim, nothing. The rest (a
+// pod's containers, a Secret's data) is not parsed.
+const kube::FieldSet& PodFieldsAfterApply() {
+  static const kube::FieldSet* const fields = new kube::FieldSet(
+      {"apiVersion", "kind", "metadata", "spec.nodeName", "status"});
+  return *fields;
+}
+const kube::FieldSet& NoFieldsAfterApply() {
+  static const kube::FieldSet* const fields =
+      new kube::FieldSet({"apiVersion", "kind"});
+  return *fields;
+}
 
 // The error detail of a failed wait for the pod to become Ready: what
 // ended it, then what the pod says and its last warning events
@@ -104,8 +119,8 @@ class ApplyRun {
       response_->new_state = state_;
       return;
     }
-    absl::StatusOr<nlohmann::json> pod =
-        conn_.client->Apply(rendered_.pod, apply_, opts_);
+    absl::StatusOr<nlohmann::json> pod = conn_.client->Apply(
+        rendered_.pod, apply_, opts_, PodFieldsAfterApply());
     if (prior_.IsNull() &&
         (pod.ok() || absl::IsInvalidArgument(pod.status()))) {
       if (!ReplaceAdoptedPod(&pod)) return Fail();
@@ -128,8 +143,7 @@ class ApplyRun {
     std::optional<LoadedSettings> loaded =
         LoadSettings(provider_, spec_.namespace_name, diags_);
     if (!loaded) return false;
-    response_->private_state =
-        SettingsToPrivate(spec_.namespace_name, *loaded);
+    response_->private_state = SettingsToPrivate(spec_.namespace_name, *loaded);
     settings_ = loaded->settings;
     const Value& token = Attr(config, "agent_token");
     std::optional<std::string> token_text;
@@ -192,16 +206,16 @@ class ApplyRun {
 
   bool ApplySecretAndClaim() {
     if (rendered_.secret.is_object()) {
-      absl::StatusOr<nlohmann::json> st =
-          conn_.client->Apply(rendered_.secret, apply_, opts_);
+      absl::StatusOr<nlohmann::json> st = conn_.client->Apply(
+          rendered_.secret, apply_, opts_, NoFieldsAfterApply());
       NoteWrite(st.status());
       if (!st.ok()) {
         ReportWriteError(st.status());
         return false;
       }
     }
-    absl::StatusOr<nlohmann::json> claim =
-        conn_.client->Apply(rendered_.claim, apply_, opts_);
+    absl::StatusOr<nlohmann::json> claim = conn_.client->Apply(
+        rendered_.claim, apply_, opts_, NoFieldsAfterApply());
     NoteWrite(claim.status());
     if (!claim.ok()) {
       ReportWriteError(claim.status());
@@ -273,7 +287,8 @@ class ApplyRun {
         diags_->AddStatus(summary_, st);
         return false;
       }
-      *pod = conn_.client->Apply(rendered_.pod, apply_, opts_);
+      *pod = conn_.client->Apply(rendered_.pod, apply_, opts_,
+                                 PodFieldsAfterApply());
     }
     return true;
   }

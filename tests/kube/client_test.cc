@@ -274,6 +274,20 @@ TEST(ClientTest, ApplyRequestShape) {
             std::string(kPodPath) + "?fieldManager=terraform-provider-cvm");
 }
 
+TEST(ClientTest, ApplyWithAFieldSetParsesOnlyThoseFieldsOfTheAnswer) {
+  Harness h;
+  json answer = Pod("7");
+  answer["spec"] = {{"nodeName", "n1"}, {"containers", {{{"name", "dev"}}}}};
+  h.transport->Push("PATCH", kPodPath, Reply::Json(200, answer));
+  ApplyOptions apply;
+  CVM_ASSERT_OK_AND_ASSIGN(
+      json got, h.client->Apply(Pod(""), apply, {},
+                                FieldSet{"metadata.name", "spec.nodeName"}));
+  EXPECT_EQ(got, (json{{"metadata", {{"name", "ws-1"}}},
+                       {"spec", {{"nodeName", "n1"}}}}));
+  EXPECT_EQ(h.client->Stats().apply, 1);
+}
+
 TEST(ClientTest, ApplyRejectsIncompleteObjectsWithoutARequest) {
   Harness h;
   json no_ns = Pod("");
