@@ -331,18 +331,9 @@ absl::StatusOr<json> Client::Delete(const ObjectRef& ref,
   // and objects still terminating come back as themselves, of which a wait
   // needs only the metadata: the rest (a pod's spec, a Secret's data) is
   // skipped while parsing.
-  json answer = json::parse(
-      response.body,
-      [managed = internal::WithoutManagedFields()](
-          int depth, json::parse_event_t event, json& parsed) mutable {
-        if (depth == 1 && event == json::parse_event_t::key &&
-            parsed != "apiVersion" && parsed != "kind" &&
-            parsed != "metadata") {
-          return false;
-        }
-        return managed(depth, event, parsed);
-      },
-      false);
+  static const FieldSet* const kAnswerFields =
+      new FieldSet({"apiVersion", "kind", "metadata"});
+  json answer = json::parse(response.body, kAnswerFields->Filter(), false);
   if (answer.is_discarded() || !answer.is_object()) return json::object();
   if (Str(answer, "kind") == "Status") return json(nullptr);
   return answer;

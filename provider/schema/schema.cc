@@ -4,11 +4,18 @@
 
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
 namespace cvm::schema {
+
+// Schemas are built in vectors: a cache must not turn their moves into
+// copies.
+static_assert(std::is_nothrow_move_constructible_v<Attribute>);
+static_assert(std::is_nothrow_move_constructible_v<NestedBlock>);
+
 namespace {
 
 using values::Type;

@@ -48,8 +48,8 @@ namespace internal {
 class CachedType {
  public:
   CachedType() = default;
-  CachedType(const CachedType&) {}
-  CachedType& operator=(const CachedType&) {
+  CachedType(const CachedType&) noexcept {}
+  CachedType& operator=(const CachedType&) noexcept {
     Reset();
     return *this;
   }
