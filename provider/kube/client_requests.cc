@@ -82,7 +82,7 @@ json::parser_callback_t FieldSet::Filter() const {
   // An array passes its node on to its elements. The parser still reports
   // the insides of a value it skips: they get `none`, which keeps nothing.
   static const Node none;
-  return [this, managed = internal::WithoutManagedFields(),
+  return [managed = internal::WithoutManagedFields(),
           keys_at = std::vector<const Node*>(),
           value_at = std::vector<const Node*>{&root_}](
              int depth, json::parse_event_t event, json& parsed) mutable {
