@@ -360,6 +360,10 @@ class Client {
       const ObjectRef& ref, nlohmann::json object, const Predicate& predicate,
       absl::Time deadline, const CancelToken* cancel, WatchedFields fields);
   absl::Duration Backoff(int attempt);
+  // Get's request, answered with the object parsed through `filter`.
+  absl::StatusOr<nlohmann::json> GetParsed(
+      const ObjectRef& ref, const RequestOptions& opts,
+      const nlohmann::json::parser_callback_t& filter);
   // Apply's request, answered with the object parsed through `filter`.
   absl::StatusOr<nlohmann::json> ApplyParsed(
       const nlohmann::json& object, const ApplyOptions& apply,

@@ -152,19 +152,18 @@ absl::StatusOr<json> Client::ParseBody(const Call& call,
 
 absl::StatusOr<json> Client::Get(const ObjectRef& ref,
                                  const RequestOptions& opts) {
-  CVM_ASSIGN_OR_RETURN(std::string path, ObjectPath(ref));
-  Call call;
-  call.verb = Verb::kGet;
-  call.path = std::move(path);
-  call.object = ref.Describe();
-  call.opts = opts;
-  CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
-  return ParseBody(call, response);
+  return GetParsed(ref, opts, nullptr);
 }
 
 absl::StatusOr<json> Client::Get(const ObjectRef& ref,
                                  const RequestOptions& opts,
                                  const FieldSet& fields) {
+  return GetParsed(ref, opts, fields.Filter());
+}
+
+absl::StatusOr<json> Client::GetParsed(const ObjectRef& ref,
+                                       const RequestOptions& opts,
+                                       const json::parser_callback_t& filter) {
   CVM_ASSIGN_OR_RETURN(std::string path, ObjectPath(ref));
   Call call;
   call.verb = Verb::kGet;
@@ -172,7 +171,7 @@ absl::StatusOr<json> Client::Get(const ObjectRef& ref,
   call.object = ref.Describe();
   call.opts = opts;
   CVM_ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
-  return ParseBody(call, response, fields.Filter());
+  return ParseBody(call, response, filter);
 }
 
 absl::StatusOr<ListResult> Client::List(absl::string_view api_version,
